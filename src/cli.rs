@@ -1,0 +1,379 @@
+//! The command line: `run`, `status`, `generate`, `demo`, `query`.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::catalog::System;
+use crate::config::Config;
+use crate::generate::{self, GenerateOptions};
+use crate::report;
+use crate::run::{self, RunOptions};
+use crate::warehouse::{self, Rows};
+
+/// Exit codes of the pipeline contract.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const SOURCE_FAILED: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const NO_NEW_SNAPSHOT: i32 = 3;
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "marina-etl", version, about = "Keeps the marina analytics warehouse in step with MOLO, Stellar and NetSuite snapshots")]
+pub struct Cli {
+    /// Configuration file (default: marina-etl.toml when present, else the embedded default).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Load the newest snapshot of every configured source (or of the named ones).
+    Run {
+        /// Source to load (molo, stellar, netsuite); repeatable. Default: all configured.
+        #[arg(long = "source", value_parser = parse_system)]
+        sources: Vec<System>,
+        /// Load the newest snapshot even when it was already loaded.
+        #[arg(long)]
+        force: bool,
+        /// Publish tables whose soft deletes exceed the mass-delete guard.
+        #[arg(long)]
+        allow_mass_delete: bool,
+    },
+    /// Show recent runs and the per-table counts of the latest run.
+    Status {
+        /// How many runs to list.
+        #[arg(long, default_value_t = 10)]
+        runs: usize,
+    },
+    /// Write synthetic snapshots of all three systems in their export formats.
+    Generate {
+        /// Folder that receives molo/, stellar/ and netsuite/.
+        #[arg(long)]
+        out: PathBuf,
+        /// Size: 1 is about 700,000 rows; 0.01 for tests, 10 for benchmarks.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Export date of the last snapshot (YYYY-MM-DD).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// Number of consecutive daily snapshots, ending at --date.
+        #[arg(long, default_value_t = 1)]
+        days: u32,
+    },
+    /// Generate a small data set into ./demo-data, load it into ./marina.duckdb and show what loaded.
+    Demo {
+        /// Size of the generated data set.
+        #[arg(long, default_value_t = 0.05)]
+        scale: f64,
+    },
+    /// Print a view, a table or a read-only SELECT against the warehouse.
+    Query {
+        /// A view or table name, or a SELECT statement.
+        query: String,
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// At most this many rows.
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+fn parse_system(s: &str) -> Result<System, String> {
+    s.parse()
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let config = match Config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("marina-etl: {e}");
+            return exit::USAGE;
+        }
+    };
+    let progress = std::io::stderr().is_terminal();
+    init_logging(&config, progress && matches!(cli.command, Command::Run { .. } | Command::Demo { .. }));
+    let result = match cli.command {
+        Command::Run { sources, force, allow_mass_delete } => {
+            run_command(&config, &RunOptions { sources, force, allow_mass_delete, progress })
+        }
+        Command::Status { runs } => status(&config, runs),
+        Command::Generate { out, scale, seed, date, days } => {
+            let defaults = GenerateOptions::default();
+            generate_command(&GenerateOptions { out, scale, seed, date: date.unwrap_or(defaults.date), days })
+        }
+        Command::Demo { scale } => demo(scale, progress),
+        Command::Query { query, format, limit } => query(&config, &query, format, limit),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("marina-etl: {e}");
+            e.code
+        }
+    }
+}
+
+/// An error for the person at the terminal: one line, and the exit code it means.
+#[derive(Debug)]
+pub struct CliError {
+    message: String,
+    code: i32,
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl CliError {
+    fn new(code: i32, message: impl std::fmt::Display) -> Self {
+        CliError { message: message.to_string(), code }
+    }
+}
+
+impl From<run::RunError> for CliError {
+    fn from(e: run::RunError) -> Self {
+        let code = if matches!(e, run::RunError::UnknownSource(_)) { exit::USAGE } else { exit::SOURCE_FAILED };
+        CliError::new(code, e)
+    }
+}
+
+impl From<warehouse::WarehouseError> for CliError {
+    fn from(e: warehouse::WarehouseError) -> Self {
+        let code = if matches!(e, warehouse::WarehouseError::UnsupportedUrl(_)) { exit::USAGE } else { exit::SOURCE_FAILED };
+        CliError::new(code, e)
+    }
+}
+
+fn init_logging(config: &Config, quiet_info: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = config.log.level.clone().unwrap_or_else(|| if quiet_info { "warn" } else { "info" }.into());
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("marina_etl={default}")));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}
+
+fn run_command(config: &Config, opts: &RunOptions) -> Result<i32, CliError> {
+    let outcome = run::run(config, opts)?;
+    print!("{}", report::run_summary(&outcome));
+    Ok(outcome.exit_code())
+}
+
+fn status(config: &Config, runs: usize) -> Result<i32, CliError> {
+    let wh = warehouse::open(&config.warehouse.url)?;
+    let mut s = wh.session()?;
+    run::prepare_warehouse(s.as_mut(), wh.dialect())?;
+    let recent = s.query_rows(&format!(
+        "SELECT RUN_ID, STARTED_AT, FINISHED_AT, STATUS, HOST, ERROR_TEXT FROM ETL_RUNS ORDER BY RUN_ID DESC LIMIT {runs}"
+    ))?;
+    if recent.rows.is_empty() {
+        println!("No runs yet. Start one with: marina-etl run");
+        return Ok(exit::OK);
+    }
+    println!("Recent runs\n{}", report::text_table(&recent));
+    let tables = s.query_rows(
+        "SELECT SOURCE, TABLE_NAME, STATUS, ROWS_READ, ROWS_REJECTED, ROWS_INSERTED, ROWS_UPDATED, ROWS_UNCHANGED, \
+                ROWS_DELETED, ROWS_UNDELETED FROM ETL_RUN_TABLES \
+          WHERE RUN_ID = (SELECT MAX(RUN_ID) FROM ETL_RUN_TABLES) ORDER BY SOURCE, TABLE_NAME",
+    )?;
+    if !tables.rows.is_empty() {
+        println!("Tables of the latest run that loaded a snapshot\n{}", report::text_table(&tables));
+    }
+    let snapshots = s.query_rows(
+        "SELECT SOURCE, ARCHIVE_KEY, SIZE_BYTES, LAST_MODIFIED, RUN_ID, LOADED_AT FROM ETL_SNAPSHOTS s \
+          WHERE LOADED_AT = (SELECT MAX(LOADED_AT) FROM ETL_SNAPSHOTS x WHERE x.SOURCE = s.SOURCE) ORDER BY SOURCE",
+    )?;
+    if !snapshots.rows.is_empty() {
+        println!("Loaded snapshots\n{}", report::text_table(&snapshots));
+    }
+    Ok(exit::OK)
+}
+
+fn generate_command(opts: &GenerateOptions) -> Result<i32, CliError> {
+    let summary = generate::generate(opts).map_err(|e| CliError::new(exit::SOURCE_FAILED, format!("{e:#}")))?;
+    for snap in &summary.snapshots {
+        println!("{:<9} {:>10} rows  {}", snap.system.name(), report::thousands(snap.rows), snap.path.display());
+    }
+    Ok(exit::OK)
+}
+
+/// Where the demo keeps its data and warehouse.
+pub const DEMO_DATA: &str = "demo-data";
+pub const DEMO_WAREHOUSE: &str = "marina.duckdb";
+
+fn demo(scale: f64, progress: bool) -> Result<i32, CliError> {
+    let data = Path::new(DEMO_DATA);
+    let config_file = data.join("marina-etl.toml");
+    if config_file.exists() {
+        println!("Using the sample snapshots in ./{DEMO_DATA} (delete the folder to generate anew).");
+    } else {
+        println!("Generating sample snapshots of MOLO, Stellar and NetSuite into ./{DEMO_DATA} ...");
+        let opts = GenerateOptions { out: data.to_path_buf(), scale, ..GenerateOptions::default() };
+        let summary = generate::generate(&opts).map_err(|e| CliError::new(exit::SOURCE_FAILED, format!("{e:#}")))?;
+        std::fs::write(&config_file, demo_config(&summary.location_subsidiary))
+            .map_err(|e| CliError::new(exit::SOURCE_FAILED, format!("cannot write {}: {e}", config_file.display())))?;
+    }
+    let config = Config::load(Some(&config_file)).map_err(|e| CliError::new(exit::USAGE, e))?;
+    println!("Loading them into ./{DEMO_WAREHOUSE} ...\n");
+    let outcome = run::run(&config, &RunOptions { progress, ..RunOptions::default() })?;
+    print!("{}", report::run_summary(&outcome));
+    println!();
+    let wh = warehouse::open(&config.warehouse.url)?;
+    let mut s = wh.session()?;
+    let per_system = s.query_rows(
+        "SELECT SOURCE, COUNT(*) AS TABLES, SUM(ROWS_STAGED) AS ROWS_LOADED, SUM(ROWS_REJECTED) AS REJECTS \
+           FROM ETL_RUN_TABLES WHERE RUN_ID = (SELECT MAX(RUN_ID) FROM ETL_RUN_TABLES) GROUP BY SOURCE ORDER BY SOURCE",
+    )?;
+    println!("What loaded (latest run that read a snapshot)\n{}", report::text_table(&per_system));
+    for (title, sql) in HEADLINES {
+        match s.query_rows(sql) {
+            Ok(rows) => println!("{title}\n{}", report::text_table(&rows)),
+            Err(e) => tracing::debug!("headline '{title}' unavailable: {e}"),
+        }
+    }
+    let cfg = config_file.display();
+    println!("Explore further:");
+    println!("  marina-etl --config {cfg} status");
+    println!("  marina-etl --config {cfg} query DW_MOLO_DAILY_OCCUPANCY_RATE_VW --limit 20");
+    println!("  marina-etl --config {cfg} query DW_STELLAR_DAILY_RENTALS_VW --limit 20");
+    println!(
+        "  marina-etl --config {cfg} query \"SELECT POSTING_MONTH_NUM, SUM(NET_PROFIT) FROM DW_NS_X_FIN_REPORT_V GROUP BY 1 ORDER BY 1\""
+    );
+    Ok(outcome.exit_code())
+}
+
+/// The demo's configuration: the embedded default warehouse, sources in ./demo-data.
+fn demo_config(location_subsidiary: &[(i64, i64)]) -> String {
+    let mut out = format!("[warehouse]\nurl = \"duckdb://{DEMO_WAREHOUSE}\"\n");
+    for system in System::ALL {
+        out.push_str(&format!("\n[sources.{0}]\nlocation = \"{DEMO_DATA}/{0}\"\n", system.name()));
+    }
+    out.push_str("\n[molo.location_subsidiary]\n");
+    for (location, subsidiary) in location_subsidiary {
+        out.push_str(&format!("{location} = {subsidiary}\n"));
+    }
+    out
+}
+
+/// The day the newest MOLO snapshot was exported: "yesterday" is the day before.
+const SNAPSHOT_DAY: &str = "(SELECT CAST(MAX(LAST_MODIFIED) AS DATE) FROM ETL_SNAPSHOTS WHERE SOURCE = 'molo')";
+
+/// Headline figures of the demo, read from the views.
+const HEADLINES: &[(&str, &str)] = &[
+    (
+        "Occupancy per marina, the day before the snapshot",
+        const_format::concatcp!(
+            "SELECT MARINA_LOCATION_NAME, SLIPS, OCCUPIED_SLIPS, OCCUPANCY_PCT FROM DW_MOLO_DAILY_OCCUPANCY_RATE_VW \
+              WHERE CALENDAR_DATE = ",
+            SNAPSHOT_DAY,
+            " - 1 ORDER BY 1"
+        ),
+    ),
+    (
+        "Rentals over the 7 days before the snapshot",
+        const_format::concatcp!(
+            "SELECT COUNT(DISTINCT BOOKING_BOAT_ID) AS RENTALS, ROUND(SUM(REVENUE_ON_DATE), 2) AS RENTAL_REVENUE \
+               FROM DW_STELLAR_DAILY_RENTALS_VW WHERE CALENDAR_DATE BETWEEN ",
+            SNAPSHOT_DAY,
+            " - 7 AND ",
+            SNAPSHOT_DAY,
+            " - 1"
+        ),
+    ),
+    (
+        "Net profit of the month before the snapshot's month",
+        const_format::concatcp!(
+            "SELECT POSTING_MONTH_NUM, SUM(NET_PROFIT) AS NET_PROFIT FROM DW_NS_X_FIN_REPORT_V \
+              WHERE POSTING_MONTH_NUM = CAST(strftime(date_trunc('month', ",
+            SNAPSHOT_DAY,
+            ") - INTERVAL 1 MONTH, '%Y%m') AS INTEGER) GROUP BY 1"
+        ),
+    ),
+];
+
+/// Whether a statement only reads: a single SELECT, WITH, or a bare table/view name.
+pub fn read_only_statement(query: &str) -> Result<String, String> {
+    let q = query.trim().trim_end_matches(';').trim();
+    if q.is_empty() {
+        return Err("empty query".into());
+    }
+    if q.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+        return Ok(format!("SELECT * FROM {q}"));
+    }
+    let first = q.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+    if !matches!(first.as_str(), "SELECT" | "WITH" | "FROM" | "VALUES" | "TABLE") {
+        return Err(format!("only read-only queries are allowed (SELECT or WITH), not {first}"));
+    }
+    if q.contains(';') {
+        return Err("only one statement is allowed".into());
+    }
+    let upper = q.to_ascii_uppercase();
+    let writes = ["INSERT ", "UPDATE ", "DELETE ", "DROP ", "CREATE ", "ALTER ", "COPY ", "ATTACH ", "TRUNCATE ", "MERGE "];
+    if let Some(w) = writes.iter().find(|w| upper.split(|c: char| c.is_whitespace() || c == '(').any(|t| t == w.trim())) {
+        return Err(format!("only read-only queries are allowed; {} modifies data", w.trim()));
+    }
+    Ok(q.to_string())
+}
+
+fn query(config: &Config, query: &str, format: Format, limit: Option<usize>) -> Result<i32, CliError> {
+    let sql = read_only_statement(query).map_err(|e| CliError::new(exit::USAGE, e))?;
+    let sql = match limit {
+        Some(n) => format!("SELECT * FROM ({sql}) q LIMIT {n}"),
+        None => sql,
+    };
+    let wh = warehouse::open(&config.warehouse.url)?;
+    let mut s = wh.session()?;
+    let rows = s.query_rows(&sql)?;
+    print!("{}", render(&rows, format));
+    Ok(exit::OK)
+}
+
+/// A result set in the chosen output format.
+pub fn render(rows: &Rows, format: Format) -> String {
+    match format {
+        Format::Table => report::text_table(rows),
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let _ = w.write_record(&rows.columns);
+            for r in &rows.rows {
+                let _ = w.write_record(r.iter().map(|v| v.as_deref().unwrap_or("")));
+            }
+            String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+        }
+        Format::Json => {
+            let mut out = String::new();
+            for r in &rows.rows {
+                let fields: Vec<String> = rows
+                    .columns
+                    .iter()
+                    .zip(r)
+                    .map(|(c, v)| format!("{}:{}", json_string(c), v.as_deref().map_or("null".into(), json_string)))
+                    .collect();
+                out.push('{');
+                out.push_str(&fields.join(","));
+                out.push_str("}\n");
+            }
+            out
+        }
+    }
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}

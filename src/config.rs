@@ -1,0 +1,196 @@
+//! Configuration: a TOML file (default `marina-etl.toml`), every key overridable by
+//! environment variables `MARINA_ETL_<SECTION>__<KEY>`, and an embedded default when
+//! there is no file (DuckDB file `marina.duckdb`, sources under `./data/<source>`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::System;
+
+pub const DEFAULT_CONFIG_FILE: &str = "marina-etl.toml";
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub warehouse: WarehouseConfig,
+    /// Per source system (`molo`, `stellar`, `netsuite`): where its snapshots are.
+    #[serde(default)]
+    pub sources: BTreeMap<String, SourceConfig>,
+    /// S3 settings shared by every source (a source may override them).
+    #[serde(default)]
+    pub s3: S3Settings,
+    pub load: LoadConfig,
+    #[serde(default)]
+    pub molo: MoloConfig,
+    #[serde(default)]
+    pub calendar: CalendarConfig,
+    #[serde(default)]
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WarehouseConfig {
+    /// `duckdb://file.duckdb`, `duckdb:///abs/path.duckdb` or `postgres://user@host:port/db`.
+    pub url: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    /// `s3://bucket/prefix`, `file:///path` or a plain path.
+    pub location: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Settings>,
+}
+
+/// S3 client settings. Credentials come from the standard AWS chain (environment,
+/// profile files, instance or container roles), never from this file.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    pub region: Option<String>,
+    /// Endpoint of an S3-compatible store (path-style addressing is used).
+    pub endpoint: Option<String>,
+    /// Accept a plain-http endpoint that is not a loopback address.
+    #[serde(default)]
+    pub allow_http: bool,
+}
+
+/// Loading rules with their defaults from the pipeline contract.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoadConfig {
+    /// A table fails when more than this share of its rows is rejected.
+    pub max_reject_ratio: f64,
+    /// Deletes above this share of a table's live rows are refused without `--allow-mass-delete`.
+    pub mass_delete_ratio: f64,
+    /// Archive members larger than this (uncompressed bytes) are refused.
+    pub max_member_bytes: u64,
+    /// Where downloaded archives are kept while they load (default: the system temp folder).
+    pub temp_dir: Option<PathBuf>,
+}
+
+impl Default for LoadConfig {
+    fn default() -> Self {
+        LoadConfig { max_reject_ratio: 0.01, mass_delete_ratio: 0.5, max_member_bytes: 20 << 30, temp_dir: None }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MoloConfig {
+    /// MOLO marina location id = NetSuite subsidiary id.
+    #[serde(default)]
+    pub location_subsidiary: BTreeMap<String, i64>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarConfig {
+    /// First calendar day; default: the earliest date in the loaded data.
+    pub start: Option<chrono::NaiveDate>,
+    /// Last calendar day; default: 365 days after the latest date in the loaded data.
+    pub end: Option<chrono::NaiveDate>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// `error`, `warn`, `info`, `debug` or `trace`; `RUST_LOG` wins when set.
+    pub level: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration file {0} does not exist")]
+    Missing(PathBuf),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Default for Config {
+    /// The embedded default: a DuckDB file in the working folder and the three sources
+    /// under `./data/<source>`.
+    fn default() -> Self {
+        Config {
+            warehouse: WarehouseConfig { url: "duckdb://marina.duckdb".into() },
+            sources: BTreeMap::new(),
+            s3: S3Settings::default(),
+            load: LoadConfig::default(),
+            molo: MoloConfig::default(),
+            calendar: CalendarConfig::default(),
+            log: LogConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Loads `path` (or `marina-etl.toml` when it exists, or the embedded default), then
+    /// applies `MARINA_ETL_*` environment overrides.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match path {
+            Some(p) if !p.exists() => return Err(ConfigError::Missing(p.to_path_buf())),
+            Some(p) => figment = figment.merge(Toml::file_exact(p)),
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE))
+            }
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("MARINA_ETL_").split("__"));
+        let mut config: Config = figment.extract().map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        if config.sources.is_empty() {
+            for system in System::ALL {
+                config.sources.insert(
+                    system.name().to_string(),
+                    SourceConfig { location: format!("./data/{}", system.name()), s3: None },
+                );
+            }
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        for name in self.sources.keys() {
+            name.parse::<System>().map_err(|e| ConfigError::Invalid(format!("[sources.{name}]: {e}")))?;
+        }
+        for (location, _) in &self.molo.location_subsidiary {
+            location.parse::<i64>().map_err(|_| {
+                ConfigError::Invalid(format!("[molo.location_subsidiary]: '{location}' is not a location id"))
+            })?;
+        }
+        if !(0.0..=1.0).contains(&self.load.max_reject_ratio) || !(0.0..=1.0).contains(&self.load.mass_delete_ratio) {
+            return Err(ConfigError::Invalid("[load] ratios must be between 0 and 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The configured source systems, in catalog order.
+    pub fn systems(&self) -> Vec<System> {
+        System::ALL.into_iter().filter(|s| self.sources.contains_key(s.name())).collect()
+    }
+
+    pub fn source(&self, system: System) -> Option<&SourceConfig> {
+        self.sources.get(system.name())
+    }
+
+    /// S3 settings of a source: its own, else the shared ones.
+    pub fn s3_for(&self, system: System) -> &S3Settings {
+        self.source(system).and_then(|s| s.s3.as_ref()).unwrap_or(&self.s3)
+    }
+
+    /// The location-to-subsidiary mapping as (marina location id, subsidiary id).
+    pub fn location_subsidiary(&self) -> Vec<(i64, i64)> {
+        self.molo
+            .location_subsidiary
+            .iter()
+            .filter_map(|(k, v)| Some((k.parse().ok()?, *v)))
+            .collect()
+    }
+}

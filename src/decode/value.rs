@@ -1,0 +1,283 @@
+//! Conversion of one CSV field to its column's type.
+//!
+//! Each function takes the field text (never empty: an empty field is NULL before it
+//! gets here) and returns the typed value or the reason it is rejected. Nothing is
+//! rounded, truncated or guessed: a value that does not fit is a reject.
+
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+/// Days from 0001-01-01 (chrono's day 1) to 1970-01-01, for Arrow's Date32.
+const UNIX_EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+pub fn parse_int(s: &str) -> Result<i64, String> {
+    s.trim().parse::<i64>().map_err(|_| "not an integer".to_string())
+}
+
+pub fn parse_float(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err("not a number".to_string()),
+    }
+}
+
+/// A decimal as its unscaled integer at the column's scale (Arrow's Decimal128 value).
+pub fn parse_decimal(s: &str, precision: u8, scale: u8) -> Result<i128, String> {
+    let t = s.trim();
+    let plain = t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'));
+    let mut d = match Decimal::from_str(t) {
+        Ok(d) if plain => d,
+        _ => return Err("not a decimal number".to_string()),
+    };
+    d = d.normalize();
+    if d.scale() > u32::from(scale) {
+        return Err(format!("has more than {scale} decimal places for decimal({precision},{scale})"));
+    }
+    d.rescale(u32::from(scale));
+    let unscaled = d.mantissa();
+    let limit = 10i128.pow(u32::from(precision));
+    if unscaled.abs() >= limit {
+        return Err(format!("does not fit decimal({precision},{scale})"));
+    }
+    Ok(unscaled)
+}
+
+pub fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "t" | "yes" | "y" | "on" => Ok(true),
+        "0" | "false" | "f" | "no" | "n" | "off" => Ok(false),
+        _ => Err("not a boolean (expected 1/0, true/false, t/f, yes/no, y/n, on/off)".to_string()),
+    }
+}
+
+const DATE_FORMATS: &str =
+    "expected YYYY-MM-DD or MM/DD/YYYY, optionally with HH:MM[:SS[.fff]], AM/PM, 'T' and an offset";
+
+/// A date; a timestamp keeps its calendar date as written (MOLO writes dates as
+/// timestamps, often at the UTC instant of a US local midnight).
+pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    parse_date_time(s).map(|(d, _, _)| d).ok_or_else(|| format!("not a date ({DATE_FORMATS})"))
+}
+
+/// A timestamp without time zone. A value with an offset is converted to UTC; a value
+/// without one is kept as written (the source system's own time zone).
+pub fn parse_timestamp(s: &str) -> Result<NaiveDateTime, String> {
+    let (date, time, offset) =
+        parse_date_time(s).ok_or_else(|| format!("not a timestamp ({DATE_FORMATS})"))?;
+    let local = date.and_time(time.unwrap_or(NaiveTime::MIN));
+    Ok(match offset {
+        Some(seconds) => local - chrono::Duration::seconds(i64::from(seconds)),
+        None => local,
+    })
+}
+
+pub fn date_to_days(d: NaiveDate) -> i32 {
+    use chrono::Datelike;
+    d.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE
+}
+
+pub fn timestamp_to_micros(t: NaiveDateTime) -> i64 {
+    t.and_utc().timestamp_micros()
+}
+
+/// Text within the column's maximum length (in characters).
+pub fn check_text(s: &str, max_chars: Option<u32>) -> Result<(), String> {
+    match max_chars {
+        Some(max) if s.len() > max as usize && s.chars().count() > max as usize => {
+            Err(format!("longer than {max} characters ({})", s.chars().count()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Parses `date[ |T]time[ AM|PM][Z|±HH[:MM]]`, returning the date, the time if given
+/// and the offset in seconds if given. Strict: every character must be consumed.
+fn parse_date_time(s: &str) -> Option<(NaiveDate, Option<NaiveTime>, Option<i32>)> {
+    let mut c = Cursor { b: s.trim().as_bytes(), i: 0 };
+    let first = c.number(1, 4)?;
+    let date = if c.eat(b'-') {
+        if first.1 != 4 {
+            return None;
+        }
+        let m = c.number(1, 2)?.0;
+        c.expect(b'-')?;
+        let d = c.number(1, 2)?.0;
+        NaiveDate::from_ymd_opt(first.0 as i32, m, d)?
+    } else if c.eat(b'/') {
+        let d = c.number(1, 2)?.0;
+        c.expect(b'/')?;
+        let y = c.number(4, 4)?.0;
+        NaiveDate::from_ymd_opt(y as i32, first.0, d)?
+    } else {
+        return None;
+    };
+    if c.done() {
+        return Some((date, None, None));
+    }
+    if !(c.eat(b'T') || c.eat(b' ')) {
+        return None;
+    }
+    while c.eat(b' ') {}
+    let mut h = c.number(1, 2)?.0;
+    c.expect(b':')?;
+    let mi = c.number(2, 2)?.0;
+    let (mut sec, mut nano) = (0, 0);
+    if c.eat(b':') {
+        sec = c.number(2, 2)?.0;
+        if c.eat(b'.') {
+            let (frac, digits) = c.number(1, 9)?;
+            nano = frac * 10u32.pow(9 - digits as u32);
+        }
+    }
+    while c.eat(b' ') {}
+    let rest = std::str::from_utf8(&c.b[c.i..]).ok()?;
+    let (ampm, rest) = match rest.get(..2).map(|p| p.to_ascii_uppercase()) {
+        Some(p) if p == "AM" || p == "PM" => (Some(p), &rest[2..]),
+        _ => (None, rest),
+    };
+    if let Some(p) = ampm {
+        if !(1..=12).contains(&h) {
+            return None;
+        }
+        h = match (p.as_str(), h) {
+            ("AM", 12) => 0,
+            ("PM", 12) => 12,
+            ("PM", h) => h + 12,
+            (_, h) => h,
+        };
+    }
+    let time = NaiveTime::from_hms_nano_opt(h, mi, sec, nano)?;
+    let offset = match rest.trim() {
+        "" => None,
+        "Z" | "z" => Some(0),
+        o => Some(parse_offset(o)?),
+    };
+    Some((date, Some(time), offset))
+}
+
+fn parse_offset(o: &str) -> Option<i32> {
+    let sign = match o.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let digits: String = o[1..].chars().filter(|&ch| ch != ':').collect();
+    if !(digits.len() == 2 || digits.len() == 4) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let h: i32 = digits[..2].parse().ok()?;
+    let m: i32 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
+    (h <= 23 && m <= 59).then_some(sign * (h * 3600 + m * 60))
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    fn done(&self) -> bool {
+        self.i == self.b.len()
+    }
+    fn eat(&mut self, ch: u8) -> bool {
+        if self.b.get(self.i) == Some(&ch) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn expect(&mut self, ch: u8) -> Option<()> {
+        self.eat(ch).then_some(())
+    }
+    /// Between `min` and `max` ASCII digits: the value and how many digits were read.
+    fn number(&mut self, min: usize, max: usize) -> Option<(u32, usize)> {
+        let start = self.i;
+        let mut v: u32 = 0;
+        while self.i < self.b.len() && self.i - start < max && self.b[self.i].is_ascii_digit() {
+            v = v * 10 + u32::from(self.b[self.i] - b'0');
+            self.i += 1;
+        }
+        let n = self.i - start;
+        (n >= min && !(self.i < self.b.len() && self.b[self.i].is_ascii_digit())).then_some((v, n))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> String {
+        parse_timestamp(s).unwrap().format("%Y-%m-%d %H:%M:%S%.f").to_string()
+    }
+
+    #[test]
+    fn timestamps_in_every_contract_spelling() {
+        assert_eq!(ts("02/28/2025 06:00:00"), "2025-02-28 06:00:00");
+        assert_eq!(ts("2/8/2025 6:00:00"), "2025-02-08 06:00:00");
+        assert_eq!(ts("2025-07-11 20:17:43"), "2025-07-11 20:17:43");
+        assert_eq!(ts("2025-07-11 20:17"), "2025-07-11 20:17:00");
+        assert_eq!(ts("2025-07-11T20:17:43.250"), "2025-07-11 20:17:43.250");
+        assert_eq!(ts("2025-07-11T20:17:43Z"), "2025-07-11 20:17:43");
+        assert_eq!(ts("2025-07-11T20:17:43+02:00"), "2025-07-11 18:17:43");
+        assert_eq!(ts("2025-07-11T20:17:43-0500"), "2025-07-12 01:17:43");
+        assert_eq!(ts("07/11/2025 08:17:43 PM"), "2025-07-11 20:17:43");
+        assert_eq!(ts("07/11/2025 12:05 AM"), "2025-07-11 00:05:00");
+        assert_eq!(ts("2025-07-11"), "2025-07-11 00:00:00");
+    }
+
+    #[test]
+    fn bad_timestamps_are_rejected() {
+        for bad in ["2025-13-01", "02/30/2025", "2025-07-11 25:00", "yesterday", "2025-07-11 20:17:43 junk", "20250711", "2025-7-11x"] {
+            assert!(parse_timestamp(bad).is_err(), "{bad} should be rejected");
+        }
+    }
+
+    #[test]
+    fn dates_keep_the_calendar_date_of_a_timestamp() {
+        let d = |s| parse_date(s).unwrap().to_string();
+        assert_eq!(d("05/04/2025 00:00:00"), "2025-05-04");
+        assert_eq!(d("05/04/2025 05:00:00"), "2025-05-04");
+        assert_eq!(d("2025-05-04"), "2025-05-04");
+        assert_eq!(d("2025-05-04T23:30:00-05:00"), "2025-05-04");
+        assert!(parse_date("0000-00-00").is_err());
+    }
+
+    #[test]
+    fn decimals_never_round() {
+        assert_eq!(parse_decimal("12.5", 10, 2), Ok(1250));
+        assert_eq!(parse_decimal("-0.01", 10, 2), Ok(-1));
+        assert_eq!(parse_decimal("12.500", 10, 2), Ok(1250));
+        assert_eq!(parse_decimal("99999999.99", 10, 2), Ok(9_999_999_999));
+        assert!(parse_decimal("1.005", 10, 2).unwrap_err().contains("decimal places"));
+        assert!(parse_decimal("100000000", 10, 2).unwrap_err().contains("does not fit"));
+        assert!(parse_decimal("1,5", 10, 2).is_err());
+        assert!(parse_decimal("1e3", 10, 2).is_err());
+        assert!(parse_decimal("$3", 10, 2).is_err());
+    }
+
+    #[test]
+    fn booleans_in_every_spelling() {
+        for t in ["1", "true", "TRUE", "t", "T", "yes", "Yes", "y", "On"] {
+            assert_eq!(parse_bool(t), Ok(true), "{t}");
+        }
+        for f in ["0", "false", "F", "no", "No", "n", "Off"] {
+            assert_eq!(parse_bool(f), Ok(false), "{f}");
+        }
+        assert!(parse_bool("2").is_err());
+        assert!(parse_bool("maybe").is_err());
+    }
+
+    #[test]
+    fn integers_floats_and_text() {
+        assert_eq!(parse_int(" 42 "), Ok(42));
+        assert!(parse_int("4.2").is_err());
+        assert!(parse_int("99999999999999999999").is_err());
+        assert_eq!(parse_float("1.5e3"), Ok(1500.0));
+        assert!(parse_float("NaN").is_err());
+        assert!(check_text("héllo", Some(5)).is_ok());
+        assert!(check_text("héllo!", Some(5)).is_err());
+    }
+}

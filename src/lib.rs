@@ -1,0 +1,20 @@
+//! marina-etl keeps a marina company's analytics warehouse in step with the daily
+//! snapshots of its source systems (MOLO, Stellar, NetSuite).
+//!
+//! The modules follow the path of the data:
+//! - [`source`]: where snapshots come from (locations, discovery, archives);
+//! - [`decode`]: how bytes become typed rows (CSV, value conversion, rejects);
+//! - [`warehouse`]: where rows go (staging, merge, views, run ledger tables);
+//! - [`run`]: one run of the pipeline, watched by the ledger and reported at the end.
+
+pub mod catalog;
+pub mod cli;
+pub mod config;
+pub mod decode;
+pub mod fault;
+pub mod generate;
+pub mod report;
+pub mod run;
+pub mod source;
+pub mod views;
+pub mod warehouse;

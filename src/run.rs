@@ -1,0 +1,645 @@
+//! One run of the pipeline: for each requested source system, find its newest snapshot,
+//! stream every table into staging, and publish the snapshot (merge, ledger, calendar,
+//! views) in one transaction; record everything in the run ledger.
+//!
+//! Sources are fetched and decoded concurrently; publishing is one source at a time, so
+//! the calendar and views are always rebuilt over complete snapshots.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use chrono::{NaiveDateTime, Utc};
+use rayon::prelude::*;
+
+use crate::catalog::{Catalog, System, Table};
+use crate::config::Config;
+use crate::decode::{self, Decoded, Reject};
+use crate::fault;
+use crate::report::Progress;
+use crate::source::archive::{Archive, ArchiveKind};
+use crate::source::{archive_kind, Location};
+use crate::views;
+use crate::warehouse::ledger::{self, RejectOrigin, RunStatus, SnapshotRecord, TableRecord};
+use crate::warehouse::{self, merge, sql, Dialect, Session, Warehouse, WarehouseError};
+
+/// What the user asked this run to do.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Source systems to load; empty = every configured source.
+    pub sources: Vec<System>,
+    /// Load the newest snapshot even when it was already loaded.
+    pub force: bool,
+    /// Publish tables whose deletes exceed the mass-delete guard.
+    pub allow_mass_delete: bool,
+    /// Draw progress on the terminal.
+    pub progress: bool,
+}
+
+/// How one source ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceStatus {
+    Published,
+    /// The newest snapshot was already loaded.
+    Skipped,
+    Failed,
+}
+
+/// The outcome of one source in a run.
+#[derive(Clone, Debug)]
+pub struct SourceOutcome {
+    pub system: System,
+    pub status: SourceStatus,
+    /// The snapshot as a person would name it.
+    pub snapshot: Option<String>,
+    /// Why it failed or was skipped, in one line.
+    pub message: Option<String>,
+    pub tables: Vec<TableRecord>,
+    /// Archive members that are not in the catalog (listed and ignored).
+    pub ignored_files: Vec<String>,
+    pub seconds: f64,
+    /// Where the time went.
+    pub phases: Phases,
+}
+
+/// Seconds per phase of one source. Decompressing, decoding and staging are one
+/// streaming pass, measured together (summed over tables decoded in parallel).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Phases {
+    /// Listing the location and choosing the snapshot.
+    pub discover: f64,
+    /// Making the archive local (download or in place) and computing its checksum.
+    pub fetch: f64,
+    /// Decompress, decode and bulk-load into staging, wall clock.
+    pub stage: f64,
+    /// Mass-delete guard, merge, ledger and views, in the publish transaction.
+    pub publish: f64,
+}
+
+/// The outcome of a run.
+#[derive(Clone, Debug)]
+pub struct RunOutcome {
+    pub run_id: i64,
+    pub status: RunStatus,
+    pub sources: Vec<SourceOutcome>,
+}
+
+impl RunOutcome {
+    /// Exit code of the contract: 0 success, 1 a source failed, 3 no new snapshot.
+    pub fn exit_code(&self) -> i32 {
+        match self.status {
+            RunStatus::Succeeded => 0,
+            RunStatus::Skipped => 3,
+            _ => 1,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("{0}")]
+    Warehouse(#[from] WarehouseError),
+    #[error("source '{0}' is not configured")]
+    UnknownSource(String),
+    #[error("cannot start the run: {0}")]
+    Setup(String),
+}
+
+/// Now, in UTC, as the warehouse stores timestamps.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+/// Creates the ledger and every `DW_` table that does not exist yet.
+pub fn prepare_warehouse(s: &mut dyn Session, d: Dialect) -> Result<(), WarehouseError> {
+    for stmt in ledger::create_statements(d) {
+        s.execute(&stmt)?;
+    }
+    for table in Catalog::get().tables() {
+        s.execute(&sql::create_dw_table(d, table))?;
+    }
+    Ok(())
+}
+
+/// Runs the pipeline once.
+pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
+    let systems = if opts.sources.is_empty() { config.systems() } else { opts.sources.clone() };
+    for system in &systems {
+        if config.source(*system).is_none() {
+            return Err(RunError::UnknownSource(system.name().to_string()));
+        }
+    }
+    let wh = warehouse::open(&config.warehouse.url)?;
+    let d = wh.dialect();
+    let mut s = wh.session()?;
+    prepare_warehouse(s.as_mut(), d)?;
+    let run_id = ledger::begin_run(s.as_mut(), d, now())?;
+    tracing::info!(run_id, sources = ?systems.iter().map(|s| s.name()).collect::<Vec<_>>(), "run started");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| RunError::Setup(e.to_string()))?;
+    let progress = Progress::new(opts.progress, &systems);
+    let ctx = SourceContext { config, opts, wh: wh.as_ref(), run_id, runtime: &runtime, publish: Mutex::new(()), progress: &progress };
+    let sources: Vec<SourceOutcome> = std::thread::scope(|scope| {
+        let handles: Vec<_> = systems.iter().map(|&system| scope.spawn(|| ctx.load_source(system))).collect();
+        handles.into_iter().map(|h| h.join().expect("a source thread panicked")).collect()
+    });
+    progress.finish();
+
+    let failed = sources.iter().filter(|o| o.status == SourceStatus::Failed).count();
+    let skipped = sources.iter().filter(|o| o.status == SourceStatus::Skipped).count();
+    let status = if failed == 0 && skipped == sources.len() {
+        RunStatus::Skipped
+    } else if failed == 0 {
+        RunStatus::Succeeded
+    } else if failed == sources.len() {
+        RunStatus::Failed
+    } else {
+        RunStatus::Partial
+    };
+    let errors: Vec<String> = sources
+        .iter()
+        .filter(|o| o.status == SourceStatus::Failed)
+        .map(|o| format!("{}: {}", o.system, o.message.as_deref().unwrap_or("failed")))
+        .collect();
+    let error_text = (!errors.is_empty()).then(|| errors.join("; "));
+    ledger::finish_run(s.as_mut(), d, run_id, now(), status, error_text.as_deref())?;
+    tracing::info!(run_id, status = status.as_str(), "run finished");
+    Ok(RunOutcome { run_id, status, sources })
+}
+
+struct SourceContext<'a> {
+    config: &'a Config,
+    opts: &'a RunOptions,
+    wh: &'a dyn Warehouse,
+    run_id: i64,
+    runtime: &'a tokio::runtime::Runtime,
+    publish: Mutex<()>,
+    progress: &'a Progress,
+}
+
+/// A table staged from the archive, waiting to be published.
+struct StagedTable<'a> {
+    table: &'a Table,
+    record: TableRecord,
+    held_keys: bool,
+    /// Why the table cannot be published.
+    failure: Option<String>,
+}
+
+/// A failure of a whole source, before any table could be judged.
+struct SourceFailure(String);
+
+impl<E: std::fmt::Display> From<E> for SourceFailure {
+    fn from(e: E) -> Self {
+        SourceFailure(e.to_string())
+    }
+}
+
+impl SourceContext<'_> {
+    fn load_source(&self, system: System) -> SourceOutcome {
+        let started = Instant::now();
+        let mut outcome = SourceOutcome {
+            system,
+            status: SourceStatus::Failed,
+            snapshot: None,
+            message: None,
+            tables: Vec::new(),
+            ignored_files: Vec::new(),
+            seconds: 0.0,
+            phases: Phases::default(),
+        };
+        if let Err(SourceFailure(message)) = self.load_source_into(system, &mut outcome) {
+            tracing::error!(source = system.name(), "{message}");
+            outcome.status = SourceStatus::Failed;
+            outcome.message = Some(message);
+        }
+        outcome.seconds = started.elapsed().as_secs_f64();
+        if let Err(e) = self.record_tables(&outcome) {
+            outcome.status = SourceStatus::Failed;
+            outcome.message = Some(format!("cannot write the run ledger: {e}"));
+        }
+        self.progress.done(system, &outcome);
+        outcome
+    }
+
+    fn record_tables(&self, outcome: &SourceOutcome) -> Result<(), WarehouseError> {
+        let mut s = self.wh.session()?;
+        for t in &outcome.tables {
+            ledger::record_table(s.as_mut(), self.run_id, t)?;
+        }
+        Ok(())
+    }
+
+    fn load_source_into(&self, system: System, outcome: &mut SourceOutcome) -> Result<(), SourceFailure> {
+        let source = self.config.source(system).expect("checked before the run");
+        let location = Location::parse(&source.location, self.config.s3_for(system))?;
+        let clock = Instant::now();
+        let object = self.runtime.block_on(location.newest(system))?;
+        outcome.phases.discover = clock.elapsed().as_secs_f64();
+        let described = location.describe(&object.key);
+        outcome.snapshot = Some(described.clone());
+        let temp_root = self.config.load.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
+        let temp = tempfile::Builder::new()
+            .prefix("marina-etl-run-")
+            .tempdir_in(&temp_root)
+            .map_err(|e| SourceFailure(format!("cannot create a temporary folder in {}: {e}", temp_root.display())))?;
+        let clock = Instant::now();
+        let local = self.runtime.block_on(location.fetch(&object, temp.path()))?;
+        outcome.phases.fetch = clock.elapsed().as_secs_f64();
+
+        let mut s = self.wh.session()?;
+        if !self.opts.force && ledger::already_loaded(s.as_mut(), system.name(), &object.key, object.size, &local.checksum)? {
+            outcome.status = SourceStatus::Skipped;
+            outcome.message = Some(format!("snapshot {described} was already loaded (use --force to load it again)"));
+            tracing::info!(source = system.name(), "{}", outcome.message.as_deref().unwrap_or_default());
+            return Ok(());
+        }
+        tracing::info!(source = system.name(), snapshot = %described, "loading");
+
+        let archive = Archive::open(&local.path, archive_kind(system), self.config.load.max_member_bytes)
+            .map_err(|e| SourceFailure(format!("snapshot {described}: {e}")))?;
+        let members = archive.members().map_err(|e| SourceFailure(format!("snapshot {described}: {e}")))?;
+        let tables: Vec<&Table> = Catalog::get().tables_of(system).collect();
+        let member_of = |table: &Table| -> Option<String> {
+            members
+                .iter()
+                .find(|m| m.name == table.file)
+                .or_else(|| members.iter().find(|m| m.name.eq_ignore_ascii_case(&table.file)))
+                .map(|m| m.name.clone())
+        };
+        let present: Vec<(&Table, String)> = tables.iter().filter_map(|t| Some((*t, member_of(t)?))).collect();
+        outcome.ignored_files = members
+            .iter()
+            .filter(|m| !present.iter().any(|(_, name)| *name == m.name))
+            .map(|m| m.name.clone())
+            .collect();
+        if !outcome.ignored_files.is_empty() {
+            tracing::info!(
+                source = system.name(),
+                "ignored {} file(s) not in the catalog: {}",
+                outcome.ignored_files.len(),
+                outcome.ignored_files.join(", ")
+            );
+        }
+
+        let clock = Instant::now();
+        let stage = |table: &Table, member: &str, reader: &mut dyn std::io::Read| {
+            self.stage_table(system, &archive, &object.key, table, member, reader)
+        };
+        let mut staged: Vec<StagedTable> = match archive.kind() {
+            ArchiveKind::Zip => present
+                .par_iter()
+                .map(|(table, member)| {
+                    match archive.with_member(member, |r| stage(table, member, r)) {
+                        Ok(Some(staged)) => staged,
+                        Ok(None) => failed_table(system, table, &object.key, format!("{member} vanished from the archive")),
+                        Err(e) => failed_table(system, table, &object.key, e.to_string()),
+                    }
+                })
+                .collect(),
+            ArchiveKind::TarGz => {
+                let mut out = Vec::new();
+                archive
+                    .for_each_member(|name, reader| {
+                        if let Some((table, member)) = present.iter().find(|(_, m)| m == name) {
+                            out.push(stage(table, member, reader));
+                        }
+                    })
+                    .map_err(|e| SourceFailure(format!("snapshot {described}: {e}")))?;
+                out
+            }
+        };
+        outcome.phases.stage = clock.elapsed().as_secs_f64();
+        let missing: Vec<TableRecord> = tables
+            .iter()
+            .filter(|t| !present.iter().any(|(p, _)| p.name == t.name))
+            .map(|t| TableRecord {
+                source: system.name().into(),
+                table: t.name.clone(),
+                archive_key: Some(object.key.clone()),
+                status: "missing".into(),
+                message: Some(format!("{} is not in the archive; nothing of this table changes", t.file)),
+                ..TableRecord::default()
+            })
+            .collect();
+        for m in &missing {
+            tracing::warn!(source = system.name(), table = %m.table, "{}", m.message.as_deref().unwrap_or_default());
+        }
+
+        let clock = Instant::now();
+        let result = self.publish(system, s.as_mut(), &mut staged, &object, &local.checksum);
+        outcome.phases.publish = clock.elapsed().as_secs_f64();
+        outcome.tables = staged.into_iter().map(|t| t.record).chain(missing).collect();
+        outcome.tables.sort_by_key(|t| tables.iter().position(|c| c.name == t.table));
+        match result {
+            Ok(()) => {
+                outcome.status = SourceStatus::Published;
+                Ok(())
+            }
+            Err(message) => Err(SourceFailure(message)),
+        }
+    }
+
+    /// Streams one member into its staging table and judges the result.
+    fn stage_table<'t>(
+        &self,
+        system: System,
+        archive: &Archive,
+        archive_key: &str,
+        table: &'t Table,
+        member: &str,
+        reader: &mut dyn std::io::Read,
+    ) -> StagedTable<'t> {
+        let started = Instant::now();
+        let mut staged = match self.stage_table_inner(system, archive, archive_key, table, member, reader) {
+            Ok(staged) => staged,
+            Err(message) => failed_table(system, table, archive_key, message),
+        };
+        staged.record.seconds = started.elapsed().as_secs_f64();
+        if let Some(failure) = &staged.failure {
+            tracing::warn!(source = system.name(), table = %table.name, "{failure}");
+        }
+        staged
+    }
+
+    fn stage_table_inner<'t>(
+        &self,
+        system: System,
+        archive: &Archive,
+        archive_key: &str,
+        table: &'t Table,
+        member: &str,
+        reader: &mut dyn std::io::Read,
+    ) -> Result<StagedTable<'t>, String> {
+        let d = self.wh.dialect();
+        let mut s = self.wh.session().map_err(|e| e.to_string())?;
+        for stmt in warehouse::replace_staging_statements(d, table) {
+            s.execute(&stmt).map_err(|e| e.to_string())?;
+        }
+        let staging = table.staging_name();
+        let mut decoded: Decoded = {
+            let session = &mut s;
+            let mut sink = |batch| session.append(&staging, batch).map_err(|e| e.to_string());
+            let mut progress = |rows| self.progress.rows(system, member, rows);
+            decode::decode_table(table, reader, &mut sink, &mut progress).map_err(|e| format!("{member}: {e}"))?
+        };
+        let superseded = supersede_duplicates(s.as_mut(), table).map_err(|e| e.to_string())?;
+        if !superseded.is_empty() {
+            let lines: BTreeSet<u64> = superseded.iter().map(|r| r.line).collect();
+            let raw = archive
+                .with_member(member, |r| decode::raw_records(r, &lines))
+                .map_err(|e| e.to_string())?
+                .transpose()
+                .map_err(|e| e.to_string())?
+                .unwrap_or_default();
+            for mut r in superseded {
+                r.raw_line = raw.get(&r.line).cloned();
+                decoded.rejects.push(r);
+                decoded.rows_rejected += 1;
+                decoded.rows_staged -= 1;
+            }
+        }
+        s.execute(&format!("DROP TABLE IF EXISTS {}", sql::held_keys_name(table))).map_err(|e| e.to_string())?;
+        let held_keys = decoded.held_keys.take();
+        if let Some(batch) = &held_keys {
+            s.execute(&sql::create_held_keys_table(d, table)).map_err(|e| e.to_string())?;
+            s.append(&sql::held_keys_name(table), batch.clone()).map_err(|e| e.to_string())?;
+        }
+        let origin = RejectOrigin { run_id: self.run_id, source: system.name(), table: &table.name, archive_key, file: member };
+        ledger::write_rejects(s.as_mut(), &origin, &decoded.rejects).map_err(|e| e.to_string())?;
+
+        let mut messages: Vec<String> = decoded.header.describe().into_iter().collect();
+        let ratio = self.config.load.max_reject_ratio;
+        let failure = if decoded.key_rejects > 0 {
+            Some(format!("{} row(s) rejected with an unreadable natural key", decoded.key_rejects))
+        } else if decoded.rows_rejected as f64 > ratio * decoded.rows_read as f64 {
+            Some(format!(
+                "{} of {} rows rejected, more than the {}% allowed",
+                decoded.rows_rejected,
+                decoded.rows_read,
+                ratio * 100.0
+            ))
+        } else {
+            None
+        };
+        if decoded.rows_rejected > 0 {
+            messages.push(format!("{} row(s) rejected, see ETL_REJECTS", decoded.rows_rejected));
+        }
+        if let Some(f) = &failure {
+            messages.insert(0, f.clone());
+        }
+        Ok(StagedTable {
+            table,
+            held_keys: held_keys.is_some(),
+            failure,
+            record: TableRecord {
+                source: system.name().into(),
+                table: table.name.clone(),
+                archive_key: Some(archive_key.to_string()),
+                rows_read: decoded.rows_read,
+                rows_staged: decoded.rows_staged,
+                rows_rejected: decoded.rows_rejected,
+                status: "staged".into(),
+                message: (!messages.is_empty()).then(|| messages.join("; ")),
+                ..TableRecord::default()
+            },
+        })
+    }
+
+    /// Publishes every staged table of a snapshot in one transaction, or none of them.
+    fn publish(
+        &self,
+        system: System,
+        s: &mut dyn Session,
+        staged: &mut [StagedTable],
+        object: &crate::source::SnapshotObject,
+        checksum: &str,
+    ) -> Result<(), String> {
+        let d = self.wh.dialect();
+        let failures: Vec<String> = staged
+            .iter()
+            .filter_map(|t| t.failure.as_ref().map(|f| format!("{}: {f}", t.table.name)))
+            .collect();
+        if !failures.is_empty() {
+            mark_unpublished(staged);
+            return Err(format!("not published: {}", failures.join("; ")));
+        }
+        let _one_at_a_time = self.publish.lock().expect("publish lock");
+
+        let mut guard_failures = Vec::new();
+        for t in staged.iter_mut() {
+            let preview = merge::preview_deletes(s, d, t.table, t.held_keys).map_err(|e| e.to_string())?;
+            if preview.exceeds(self.config.load.mass_delete_ratio) {
+                let message = format!(
+                    "would delete {} of {} live rows, more than the {}% guard",
+                    preview.would_delete,
+                    preview.live,
+                    self.config.load.mass_delete_ratio * 100.0
+                );
+                if self.opts.allow_mass_delete {
+                    tracing::warn!(source = system.name(), table = %t.table.name, "{message}; allowed by --allow-mass-delete");
+                } else {
+                    guard_failures.push(format!("{}: {message} (use --allow-mass-delete)", t.table.name));
+                    t.failure = Some(message);
+                }
+            }
+        }
+        if !guard_failures.is_empty() {
+            mark_unpublished(staged);
+            return Err(format!("not published: {}", guard_failures.join("; ")));
+        }
+
+        let published_at = now();
+        s.execute("BEGIN TRANSACTION").map_err(|e| e.to_string())?;
+        let result = self.publish_in_transaction(system, s, staged, object, checksum, published_at);
+        match result.and_then(|()| s.execute("COMMIT").map(|_| ()).map_err(|e| e.to_string())) {
+            Ok(()) => {
+                for t in staged.iter_mut() {
+                    t.record.status = "published".into();
+                }
+                tracing::info!(source = system.name(), tables = staged.len(), "published");
+                Ok(())
+            }
+            Err(message) => {
+                let _ = s.execute("ROLLBACK");
+                mark_unpublished(staged);
+                Err(format!("publish failed, nothing changed: {message}"))
+            }
+        }
+    }
+
+    fn publish_in_transaction(
+        &self,
+        system: System,
+        s: &mut dyn Session,
+        staged: &mut [StagedTable],
+        object: &crate::source::SnapshotObject,
+        checksum: &str,
+        published_at: NaiveDateTime,
+    ) -> Result<(), String> {
+        let d = self.wh.dialect();
+        for (i, t) in staged.iter_mut().enumerate() {
+            let started = Instant::now();
+            let counts = merge::merge_table(s, d, t.table, self.run_id, published_at, t.record.rows_staged, t.held_keys)
+                .map_err(|e| format!("{}: {e}", t.table.name))?;
+            t.record.rows_inserted = counts.inserted;
+            t.record.rows_updated = counts.updated;
+            t.record.rows_unchanged = counts.unchanged;
+            t.record.rows_deleted = counts.deleted;
+            t.record.rows_undeleted = counts.undeleted;
+            t.record.seconds += started.elapsed().as_secs_f64();
+            fault::after_merge(i + 1)?;
+        }
+        let snapshot = SnapshotRecord {
+            source: system.name().into(),
+            archive_key: object.key.clone(),
+            size: object.size,
+            last_modified: object.last_modified.naive_utc(),
+            checksum: checksum.to_string(),
+        };
+        s.execute(&ledger::record_snapshot_statement(d, self.run_id, &snapshot, published_at))
+            .map_err(|e| e.to_string())?;
+        refresh_views(s, d, self.config).map_err(|e| e.to_string())
+    }
+}
+
+/// Rebuilds the location mapping, the calendar and every view (inside the caller's
+/// publish transaction).
+pub fn refresh_views(s: &mut dyn Session, d: Dialect, config: &Config) -> Result<(), WarehouseError> {
+    for stmt in views::location_subsidiary_statements(d, &config.location_subsidiary()) {
+        s.execute(&stmt)?;
+    }
+    let bounds = s.query_rows(&views::calendar_bounds_query(d))?;
+    let parse = |i: usize| {
+        bounds.rows.first().and_then(|r| r.get(i).cloned().flatten()).and_then(|v| v.parse::<chrono::NaiveDate>().ok())
+    };
+    let range = match (config.calendar.start, config.calendar.end) {
+        (Some(start), Some(end)) => Some(views::CalendarRange { start, end }),
+        (start, end) => views::default_calendar_range(parse(0), parse(1)).map(|r| views::CalendarRange {
+            start: start.unwrap_or(r.start),
+            end: end.unwrap_or(r.end),
+        }),
+    };
+    if let Some(range) = range {
+        for stmt in views::calendar_statements(d, &range) {
+            s.execute(&stmt)?;
+        }
+    }
+    for stmt in views::create_view_statements(d) {
+        s.execute(&stmt)?;
+    }
+    Ok(())
+}
+
+fn failed_table<'t>(system: System, table: &'t Table, archive_key: &str, message: String) -> StagedTable<'t> {
+    StagedTable {
+        table,
+        held_keys: false,
+        failure: Some(message.clone()),
+        record: TableRecord {
+            source: system.name().into(),
+            table: table.name.clone(),
+            archive_key: Some(archive_key.to_string()),
+            status: "failed".into(),
+            message: Some(message),
+            ..TableRecord::default()
+        },
+    }
+}
+
+/// Statuses after a source was not published: the failing tables `failed`, the others
+/// `not_published`, and no merge counts.
+fn mark_unpublished(staged: &mut [StagedTable]) {
+    for t in staged.iter_mut() {
+        let r = &mut t.record;
+        r.status = if t.failure.is_some() { "failed" } else { "not_published" }.into();
+        if let Some(f) = &t.failure {
+            if !r.message.as_deref().is_some_and(|m| m.starts_with(f.as_str())) {
+                r.message = Some(f.clone());
+            }
+        }
+        (r.rows_inserted, r.rows_updated, r.rows_unchanged, r.rows_deleted, r.rows_undeleted) = (0, 0, 0, 0, 0);
+    }
+}
+
+/// Finds rows of the staging table whose natural key appears again later in the file,
+/// removes them from staging (the last occurrence wins) and returns them as rejects.
+fn supersede_duplicates(s: &mut dyn Session, table: &Table) -> Result<Vec<Reject>, WarehouseError> {
+    let stg = table.staging_name();
+    let keys: Vec<&str> = table.key_columns().map(|c| c.name.as_str()).collect();
+    let key_list = keys.join(", ");
+    let dup_groups = s.query_i64(&format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {stg} GROUP BY {key_list} HAVING COUNT(*) > 1) dups"
+    ))?;
+    if dup_groups == 0 {
+        return Ok(Vec::new());
+    }
+    let rows = s.query_rows(&format!(
+        "SELECT {line}, LAST_LINE, {key_list} FROM (\
+           SELECT {line}, {key_list}, MAX({line}) OVER (PARTITION BY {key_list}) AS LAST_LINE FROM {stg}) x \
+         WHERE {line} < LAST_LINE ORDER BY {line}",
+        line = sql::ETL_LINE
+    ))?;
+    let mut rejects = Vec::new();
+    for row in &rows.rows {
+        let line: u64 = row[0].as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
+        let last = row[1].as_deref().unwrap_or("?");
+        let values: Vec<&str> = row[2..].iter().map(|v| v.as_deref().unwrap_or("NULL")).collect();
+        rejects.push(Reject {
+            line,
+            column: Some(key_list.clone()),
+            raw_value: Some(values.join(", ")),
+            reason: format!("duplicate natural key, superseded by line {last} (the last occurrence wins)"),
+            raw_line: None,
+        });
+    }
+    let lines: Vec<String> = rejects.iter().map(|r| r.line.to_string()).collect();
+    for chunk in lines.chunks(1000) {
+        s.execute(&format!("DELETE FROM {stg} WHERE {} IN ({})", sql::ETL_LINE, chunk.join(", ")))?;
+    }
+    Ok(rejects)
+}

@@ -1,0 +1,199 @@
+//! Reading the members of a snapshot archive as streams: a member is decompressed while
+//! it is decoded and never held in memory whole or written to disk.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// How a snapshot is packed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArchiveKind {
+    /// ZIP: random access, so members can be decoded in parallel.
+    Zip,
+    /// gzip-compressed tar: one sequential stream.
+    TarGz,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ArchiveError {
+    #[error("corrupt or truncated archive: {0}")]
+    Corrupt(String),
+    #[error("member {member} is larger than the limit of {limit} bytes uncompressed")]
+    TooLarge { member: String, limit: u64 },
+    #[error("cannot read the archive: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// A snapshot archive on local disk.
+#[derive(Clone, Debug)]
+pub struct Archive {
+    path: PathBuf,
+    kind: ArchiveKind,
+    member_limit: u64,
+}
+
+/// A member file of an archive.
+#[derive(Clone, Debug)]
+pub struct Member {
+    pub name: String,
+    /// Uncompressed size as the archive declares it.
+    pub size: u64,
+}
+
+impl Archive {
+    /// Opens an archive and checks that its directory can be read.
+    pub fn open(path: &Path, kind: ArchiveKind, member_limit: u64) -> Result<Self, ArchiveError> {
+        let archive = Archive { path: path.to_path_buf(), kind, member_limit };
+        if kind == ArchiveKind::Zip {
+            archive.zip()?;
+        }
+        Ok(archive)
+    }
+
+    pub fn kind(&self) -> ArchiveKind {
+        self.kind
+    }
+
+    fn zip(&self) -> Result<zip::ZipArchive<BufReader<File>>, ArchiveError> {
+        let file = BufReader::new(File::open(&self.path)?);
+        zip::ZipArchive::new(file).map_err(|e| ArchiveError::Corrupt(e.to_string()))
+    }
+
+    fn tar(&self) -> Result<tar::Archive<flate2::read::GzDecoder<BufReader<File>>>, ArchiveError> {
+        let file = BufReader::with_capacity(1 << 16, File::open(&self.path)?);
+        Ok(tar::Archive::new(flate2::read::GzDecoder::new(file)))
+    }
+
+    /// The file members, in archive order. For a gzip tar this reads the whole stream,
+    /// which also proves it is complete.
+    pub fn members(&self) -> Result<Vec<Member>, ArchiveError> {
+        match self.kind {
+            ArchiveKind::Zip => {
+                let mut zip = self.zip()?;
+                let mut out = Vec::new();
+                for i in 0..zip.len() {
+                    let entry = zip.by_index_raw(i).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+                    if entry.is_file() {
+                        out.push(Member { name: entry.name().to_string(), size: entry.size() });
+                    }
+                }
+                Ok(out)
+            }
+            ArchiveKind::TarGz => {
+                let mut tar = self.tar()?;
+                let mut out = Vec::new();
+                for entry in tar.entries().map_err(corrupt)? {
+                    let entry = entry.map_err(corrupt)?;
+                    if entry.header().entry_type().is_file() {
+                        let name = entry.path().map_err(corrupt)?.to_string_lossy().into_owned();
+                        out.push(Member { name, size: entry.size() });
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// Streams one member to `read`. For a gzip tar the stream is scanned from the start.
+    pub fn with_member<T>(
+        &self,
+        name: &str,
+        read: impl FnOnce(&mut dyn Read) -> T,
+    ) -> Result<Option<T>, ArchiveError> {
+        match self.kind {
+            ArchiveKind::Zip => {
+                let mut zip = self.zip()?;
+                let mut entry = match zip.by_name(name) {
+                    Ok(entry) => entry,
+                    Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+                    Err(e) => return Err(ArchiveError::Corrupt(e.to_string())),
+                };
+                self.check_size(name, entry.size())?;
+                let mut limited = Limited::new(&mut entry, name, self.member_limit);
+                Ok(Some(read(&mut limited)))
+            }
+            ArchiveKind::TarGz => {
+                let mut found = None;
+                let mut read = Some(read);
+                self.for_each_member(|member, reader| {
+                    if member == name {
+                        if let Some(read) = read.take() {
+                            found = Some(read(reader));
+                        }
+                    }
+                })?;
+                Ok(found)
+            }
+        }
+    }
+
+    /// Streams every file member, in archive order, to `visit`.
+    pub fn for_each_member(&self, mut visit: impl FnMut(&str, &mut dyn Read)) -> Result<(), ArchiveError> {
+        match self.kind {
+            ArchiveKind::Zip => {
+                let mut zip = self.zip()?;
+                for i in 0..zip.len() {
+                    let mut entry = zip.by_index(i).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+                    if !entry.is_file() {
+                        continue;
+                    }
+                    let name = entry.name().to_string();
+                    self.check_size(&name, entry.size())?;
+                    visit(&name, &mut Limited::new(&mut entry, &name, self.member_limit));
+                }
+            }
+            ArchiveKind::TarGz => {
+                let mut tar = self.tar()?;
+                for entry in tar.entries().map_err(corrupt)? {
+                    let mut entry = entry.map_err(corrupt)?;
+                    if !entry.header().entry_type().is_file() {
+                        continue;
+                    }
+                    let name = entry.path().map_err(corrupt)?.to_string_lossy().into_owned();
+                    self.check_size(&name, entry.size())?;
+                    visit(&name, &mut Limited::new(&mut entry, &name, self.member_limit));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check_size(&self, name: &str, size: u64) -> Result<(), ArchiveError> {
+        if size > self.member_limit {
+            return Err(ArchiveError::TooLarge { member: name.to_string(), limit: self.member_limit });
+        }
+        Ok(())
+    }
+}
+
+fn corrupt(e: io::Error) -> ArchiveError {
+    ArchiveError::Corrupt(e.to_string())
+}
+
+/// Refuses to read past the member limit, whatever the archive header claimed.
+struct Limited<'a> {
+    inner: &'a mut dyn Read,
+    name: &'a str,
+    left: u64,
+    limit: u64,
+}
+
+impl<'a> Limited<'a> {
+    fn new(inner: &'a mut dyn Read, name: &'a str, limit: u64) -> Self {
+        Limited { inner, name, left: limit, limit }
+    }
+}
+
+impl Read for Limited<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(io::Error::other(format!(
+                "member {} is larger than the limit of {} bytes uncompressed",
+                self.name, self.limit
+            )));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}

@@ -1,0 +1,498 @@
+//! The analytical views of the warehouse (`spec/views.md`, `contract/netsuite.md` §3-§7) and
+//! the two tables they read besides the `DW_` tables: the calendar
+//! ([`CALENDAR_TABLE`]) and the marina-location-to-subsidiary mapping
+//! ([`LOCATION_SUBSIDIARY_TABLE`]).
+//!
+//! Each view's SELECT lives in one `.sql` file next to this module. The SQL is written once
+//! for every backend; where a backend needs different spelling the file uses a small macro,
+//! `{{name}}` or `{{name(arg, ...)}}`, that [`expand`] replaces for the dialect:
+//!
+//! | macro | DuckDB | PostgreSQL | Oracle |
+//! |---|---|---|---|
+//! | `{{bigint}}` | `BIGINT` | `BIGINT` | `NUMBER(19)` |
+//! | `{{text}}` | `VARCHAR` | `VARCHAR` | `VARCHAR2(4000)` |
+//! | `{{double}}` | `DOUBLE` | `DOUBLE PRECISION` | `BINARY_DOUBLE` |
+//! | `{{true}}`, `{{false}}` | `TRUE`, `FALSE` | `TRUE`, `FALSE` | `1`, `0` |
+//! | `{{date(x)}}` (calendar date of a timestamp) | `CAST(x AS DATE)` | `CAST(x AS DATE)` | `TRUNC(x)` |
+//! | `{{matches(x, 're')}}` (whole-string regex match) | `regexp_full_match(x, 're')` | `(x ~ '^(?:re)$')` | `REGEXP_LIKE(x, '^(re)$')` |
+//! | `{{split_part(x, 'c', n)}}` | `split_part(x, 'c', n)` | `split_part(x, 'c', n)` | `REGEXP_SUBSTR(x, '[^c]+', 1, n)` |
+//! | `{{hours_between(a, b)}}` | `EXTRACT(EPOCH FROM (b) - (a)) / 3600.0` | same | `(CAST(b AS DATE) - CAST(a AS DATE)) * 24` |
+//! | `{{loa_ft(x)}}` | [`LOA_FT`], written with the macros above | | |
+//!
+//! Everything else (joins, window functions, `CASE`, `NULLIF`, `COALESCE`, `GREATEST`/`LEAST`
+//! on non-NULL values, `DATE 'yyyy-mm-dd'` literals, `date - date`, `date + integer`,
+//! `CAST(x AS DECIMAL(p,s))` to round money to 2 decimals) is the same text everywhere.
+//! Table aliases are written without `AS` (Oracle). DuckDB is the tested backend; the
+//! PostgreSQL spelling has been exercised by hand; Oracle is best effort.
+
+use std::collections::BTreeMap;
+
+use chrono::{Months, NaiveDate};
+
+use crate::warehouse::sql::Dialect;
+
+/// The calendar table every daily view joins; rebuilt by [`calendar_statements`].
+pub const CALENDAR_TABLE: &str = "CUSTOM_CALENDAR_DIMENSION";
+/// The marina location to NetSuite subsidiary mapping (configuration
+/// `[molo.location_subsidiary]`); rebuilt by [`location_subsidiary_statements`].
+pub const LOCATION_SUBSIDIARY_TABLE: &str = "DW_MOLO_LOCATION_SUBSIDIARY";
+
+/// A view of the warehouse: its name and the SELECT that defines it.
+#[derive(Clone, Debug)]
+pub struct View {
+    pub name: &'static str,
+    pub select: String,
+}
+
+/// Inclusive calendar range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CalendarRange {
+    pub start: NaiveDate,
+    pub end: NaiveDate,
+}
+
+/// `loa_ft(x)` of `spec/views.md`: `F:I` is F + I/12 feet, plain `F` or `F.f` is feet, anything
+/// else (after trimming surrounding blanks) is NULL. The regex guards every cast, so bad text
+/// never raises an error.
+pub const LOA_FT: &str = "(CASE \
+WHEN {{matches(TRIM(%x), '[0-9]+([.][0-9]+)?')}} THEN CAST(TRIM(%x) AS {{double}}) \
+WHEN {{matches(TRIM(%x), '[0-9]+:[0-9]+([.][0-9]+)?')}} \
+THEN CAST({{split_part(TRIM(%x), ':', 1)}} AS {{double}}) + CAST({{split_part(TRIM(%x), ':', 2)}} AS {{double}}) / 12 \
+END)";
+
+const MOLO_DAILY_SLIP_COUNT: &str = include_str!("molo_daily_slip_count.sql");
+const MOLO_DAILY_SLIP_OCCUPANCY: &str = include_str!("molo_daily_slip_occupancy.sql");
+const MOLO_DAILY_OCCUPANCY_RATE: &str = include_str!("molo_daily_occupancy_rate.sql");
+const MOLO_DAILY_BOAT_LENGTHS: &str = include_str!("molo_daily_boat_lengths.sql");
+const MOLO_RATE_OVER_LINEAR_FOOT: &str = include_str!("molo_rate_over_linear_foot.sql");
+const MOLO_RATE_OVER_LINEAR_FOOT_VW: &str = include_str!("molo_rate_over_linear_foot_vw.sql");
+const STELLAR_DAILY_RENTALS: &str = include_str!("stellar_daily_rentals.sql");
+const NS_TYPED: &str = include_str!("ns_typed.sql");
+const NS_REPORT: &str = include_str!("ns_report.sql");
+const CALENDAR_INSERT: &str = include_str!("calendar.sql");
+
+/// One typed NetSuite view (netsuite.md §4): the parameters of the `ns_typed.sql` template.
+struct NsTypedView {
+    name: &'static str,
+    t_type: &'static str,
+    type_filter: &'static str,
+    entity: &'static str,
+    item: &'static str,
+    qty: &'static str,
+    tran_name: &'static str,
+}
+
+/// E = COALESCE(tl.entity, t.entity).
+const E: &str = "COALESCE(tl.ENTITY_ID, t.ENTITY_ID)";
+/// The reference's placeholder id (typed, matches no dimension row).
+const PLACEHOLDER: &str = "CAST(-99999 AS {{bigint}})";
+const ITEM: &str = "tl.ITEM_ID";
+/// Q = -1 x tl.quantity (NULL stays NULL).
+const Q: &str = "CAST(-1 * tl.QUANTITY AS DECIMAL(18,8))";
+const NO_QTY: &str = "CAST(NULL AS DECIMAL(18,8))";
+/// D = t.trandisplayname, or t.tranid when it is empty (NULL or blank).
+const D: &str = "CASE WHEN t.TRAN_DISPLAY_NAME IS NULL OR TRIM(t.TRAN_DISPLAY_NAME) = '' \
+THEN t.TRAN_ID ELSE t.TRAN_DISPLAY_NAME END";
+const TRANID: &str = "t.TRAN_ID";
+
+const fn typed(
+    name: &'static str,
+    t_type: &'static str,
+    type_filter: &'static str,
+    entity: &'static str,
+    item: &'static str,
+    qty: &'static str,
+    tran_name: &'static str,
+) -> NsTypedView {
+    NsTypedView { name, t_type, type_filter, entity, item, qty, tran_name }
+}
+
+/// netsuite.md §4, row by row (the order is the union order of the REPORT view).
+const NS_TYPED_VIEWS: [NsTypedView; 14] = [
+    typed("DW_NS_X_FIN_CASHSALE_V", "cashsale", "t.TYPE = 'CashSale'", E, ITEM, Q, D),
+    typed("DW_NS_X_FIN_CHECK_V", "check", "t.TYPE = 'Check'", E, PLACEHOLDER, NO_QTY, D),
+    typed("DW_NS_X_FIN_INVOICE_V", "Invoice", "t.TYPE = 'CustInvc'", E, ITEM, Q, D),
+    typed("DW_NS_X_FIN_CUST_PAYMENT_V", "customerpayment", "t.TYPE = 'CustPymt'", E, PLACEHOLDER, NO_QTY, D),
+    typed("DW_NS_X_FIN_JOURNAL_V", "journal", "t.TYPE = 'Journal'", E, PLACEHOLDER, NO_QTY, D),
+    typed("DW_NS_X_FIN_DEPOSIT_V", "deposit", "t.TYPE = 'Deposit'", PLACEHOLDER, PLACEHOLDER, NO_QTY, D),
+    typed("DW_NS_X_FIN_CREDIT_CARD_V", "creditcard", "t.TYPE = 'CardChrg'", E, PLACEHOLDER, NO_QTY, D),
+    typed("DW_NS_X_FIN_VENDBILL_V", "vendbill", "t.TYPE = 'VendBill'", E, ITEM, Q, D),
+    typed("DW_NS_X_FIN_VENDBILL_PAYMENT_V", "vendbillpayment", "t.TYPE = 'VendPymt'", E, PLACEHOLDER, NO_QTY, D),
+    typed("DW_NS_X_FIN_VENDCRED_V", "vendcred", "t.TYPE = 'VendCred'", E, ITEM, Q, D),
+    typed("DW_NS_X_FIN_CUST_CREDIT_V", "customercredit", "t.TYPE = 'CustCred'", E, PLACEHOLDER, NO_QTY, D),
+    typed("DW_NS_X_FIN_CUST_REFUND_V", "customerrefund", "t.TYPE = 'CustRfnd'", E, PLACEHOLDER, NO_QTY, D),
+    typed("DW_NS_X_FIN_CC_REFUND_V", "ccrefund", "t.TYPE = 'CardRfnd'", E, PLACEHOLDER, NO_QTY, D),
+    typed(
+        "DW_NS_X_FIN_DEPENTRY_V",
+        "DEPENTRY",
+        "t.RECORD_TYPE = 'customtransaction_fam_depr_jrn'",
+        E,
+        PLACEHOLDER,
+        NO_QTY,
+        TRANID,
+    ),
+];
+
+/// The columns of every typed view, in order (netsuite.md §5); the REPORT view unions them
+/// by this explicit list.
+pub const NS_TYPED_COLUMNS: [&str; 21] = [
+    "T_TYPE",
+    "TRAN_ID",
+    "INTERNALID",
+    "LINE_ID",
+    "TRAN_DATE",
+    "TRAN_NAME",
+    "SUBSIDIARY_ID",
+    "LOCATION_ID",
+    "DIVISION_ID",
+    "DEPARTMENT_ID",
+    "ENTITY_ID",
+    "ITEM_ID",
+    "POSTING_PERIOD_ID",
+    "ACCOUNT_ID",
+    "ACCOUNT_NUMBER",
+    "ACCOUNT_TYPE",
+    "ACCOUNT_DESC",
+    "QTY",
+    "EXT_COST",
+    "ACCTG_AMOUNT",
+    "MEMO",
+];
+
+/// Every analytical view in creation order (a view after the views it reads).
+pub fn views(dialect: Dialect) -> Vec<View> {
+    let plain = |name: &'static str, sql: &str| View { name, select: expand(sql, dialect, &[]) };
+    let mut out = vec![
+        plain("DW_MOLO_DAILY_SLIP_COUNT_VW", MOLO_DAILY_SLIP_COUNT),
+        plain("DW_MOLO_DAILY_SLIP_OCCUPANCY_VW", MOLO_DAILY_SLIP_OCCUPANCY),
+        plain("DW_MOLO_DAILY_OCCUPANCY_RATE_VW", MOLO_DAILY_OCCUPANCY_RATE),
+        plain("DW_MOLO_DAILY_BOAT_LENGTHS_VW", MOLO_DAILY_BOAT_LENGTHS),
+        plain("DW_MOLO_RATE_OVER_LINEAR_FOOT", MOLO_RATE_OVER_LINEAR_FOOT),
+        plain("DW_MOLO_RATE_OVER_LINEAR_FOOT_VW", MOLO_RATE_OVER_LINEAR_FOOT_VW),
+        plain("DW_STELLAR_DAILY_RENTALS_VW", STELLAR_DAILY_RENTALS),
+    ];
+    for v in &NS_TYPED_VIEWS {
+        let params = [
+            ("t_type", v.t_type),
+            ("type_filter", v.type_filter),
+            ("entity", v.entity),
+            ("item", v.item),
+            ("qty", v.qty),
+            ("tran_name", v.tran_name),
+        ];
+        out.push(View { name: v.name, select: expand(NS_TYPED, dialect, &params) });
+    }
+    let columns = NS_TYPED_COLUMNS.join(", ");
+    let union = NS_TYPED_VIEWS
+        .iter()
+        .map(|v| format!("    SELECT {columns} FROM {}", v.name))
+        .collect::<Vec<_>>()
+        .join("\n    UNION ALL\n");
+    out.push(View {
+        name: "DW_NS_X_FIN_REPORT_V",
+        select: expand(NS_REPORT, dialect, &[("typed_union", &union)]),
+    });
+    out
+}
+
+/// Statements that create or refresh every view (`CREATE OR REPLACE VIEW name AS select`),
+/// in creation order.
+///
+/// The list starts with two idempotent statements that create the calendar and the
+/// location-subsidiary tables if they do not exist yet (empty; no existing row is touched),
+/// because a view can only be created over existing tables. So the result has two more
+/// entries than [`views`].
+pub fn create_view_statements(dialect: Dialect) -> Vec<String> {
+    let mut out = vec![create_calendar_table(dialect), create_location_subsidiary_table(dialect)];
+    out.extend(
+        views(dialect)
+            .into_iter()
+            .map(|v| format!("CREATE OR REPLACE VIEW {} AS\n{}", v.name, v.select.trim_end())),
+    );
+    out
+}
+
+/// A query returning one row (min_date DATE, max_date DATE) over the loaded data: reservation
+/// arrival, slip start, booking-boat departure and NetSuite transaction date, non-deleted rows
+/// only; NULLs when there is none.
+pub fn calendar_bounds_query(dialect: Dialect) -> String {
+    let part = |table: &str, column: &str| {
+        format!(
+            "    SELECT MIN({{{{date({column})}}}}) AS LO, MAX({{{{date({column})}}}}) AS HI \
+             FROM {table} WHERE DW_DELETED_AT IS NULL"
+        )
+    };
+    let sql = format!(
+        "SELECT MIN(b.LO) AS min_date, MAX(b.HI) AS max_date\nFROM (\n{}\n) b",
+        [
+            part("DW_MOLO_RESERVATIONS", "SCHEDULED_ARRIVAL_TIME"),
+            part("DW_MOLO_SLIPS", "START_DATE"),
+            part("DW_STELLAR_BOOKING_BOATS", "BOAT_DEPARTURE"),
+            part("DW_NS_TRANSACTION", "TRAN_DATE"),
+        ]
+        .join("\n    UNION ALL\n")
+    );
+    expand(&sql, dialect, &[])
+}
+
+/// Longest calendar, in months (30 years).
+const MAX_CALENDAR_MONTHS: u32 = 30 * 12;
+
+/// The default range from the bounds: the earliest date to 365 days after the latest; `None`
+/// when there is no data (one missing bound is taken from the other).
+///
+/// The range never spans more than 30 years: when it would, the end is kept (the recent data
+/// and the year ahead) and the start moves up to end − 30 years, so that one ancient
+/// placeholder date (e.g. a `1900-01-01` slip start) cannot push the present out of the calendar.
+pub fn default_calendar_range(min: Option<NaiveDate>, max: Option<NaiveDate>) -> Option<CalendarRange> {
+    let (min, max) = match (min, max) {
+        (None, None) => return None,
+        (Some(a), None) | (None, Some(a)) => (a, a),
+        (Some(a), Some(b)) => (a.min(b), a.max(b)),
+    };
+    let end = max.checked_add_days(chrono::Days::new(365)).unwrap_or(NaiveDate::MAX);
+    let floor = end.checked_sub_months(Months::new(MAX_CALENDAR_MONTHS)).unwrap_or(NaiveDate::MIN);
+    Some(CalendarRange { start: min.max(floor), end })
+}
+
+/// `CREATE TABLE` (if missing) of the calendar.
+fn create_calendar_table(dialect: Dialect) -> String {
+    let ddl = "CREATE TABLE {{if_not_exists}}CUSTOM_CALENDAR_DIMENSION (\n  \
+               CALENDAR_DATE DATE NOT NULL PRIMARY KEY,\n  \
+               YEAR_NUMBER {{bigint}},\n  \
+               MONTH_NUMBER {{bigint}},\n  \
+               MONTH_YEAR_NAME {{text_8}},\n  \
+               DAY_OF_WEEK {{bigint}},\n  \
+               QUARTER_NUMBER {{bigint}},\n  \
+               IS_WEEKEND {{bigint}}\n)";
+    create_if_missing(dialect, ddl)
+}
+
+/// `CREATE TABLE` (if missing) of the location-subsidiary mapping.
+fn create_location_subsidiary_table(dialect: Dialect) -> String {
+    let ddl = "CREATE TABLE {{if_not_exists}}DW_MOLO_LOCATION_SUBSIDIARY (\n  \
+               MARINA_LOCATION_ID {{bigint}} NOT NULL PRIMARY KEY,\n  \
+               SUBSIDIARY_ID {{bigint}} NOT NULL\n)";
+    create_if_missing(dialect, ddl)
+}
+
+/// A `CREATE TABLE` that does nothing when the table exists. Oracle has no `IF NOT EXISTS`
+/// (before 23ai): the statement runs in a block that ignores ORA-00955 (name already used).
+fn create_if_missing(dialect: Dialect, ddl: &str) -> String {
+    let params: [(&str, &str); 2] = [
+        ("if_not_exists", if dialect == Dialect::Oracle { "" } else { "IF NOT EXISTS " }),
+        ("text_8", if dialect == Dialect::Oracle { "VARCHAR2(8)" } else { "VARCHAR(8)" }),
+    ];
+    let ddl = expand(ddl, dialect, &params);
+    match dialect {
+        Dialect::Oracle => format!(
+            "BEGIN\n  EXECUTE IMMEDIATE '{}';\nEXCEPTION WHEN OTHERS THEN\n  IF SQLCODE != -955 THEN RAISE; END IF;\nEND;",
+            ddl.replace('\'', "''")
+        ),
+        _ => ddl,
+    }
+}
+
+/// Statements that (re)build CUSTOM_CALENDAR_DIMENSION for the range: create the table if
+/// missing, delete its rows, insert one row per day (generated in SQL). A range whose start
+/// is after its end leaves the calendar empty. The table is emptied rather than dropped
+/// because the views depend on it (PostgreSQL refuses to drop it under them).
+pub fn calendar_statements(dialect: Dialect, range: &CalendarRange) -> Vec<String> {
+    let days = (range.end - range.start).num_days(); // last offset; < 0: no day
+    let start = range.start.format("%Y-%m-%d").to_string();
+    // The one dialect difference of the calendar: generating the days (column D).
+    let day_source = match dialect {
+        Dialect::DuckDb | Dialect::Postgres => format!(
+            "SELECT DATE '{start}' + CAST(g.i AS INTEGER) AS D FROM generate_series(0, {days}) g(i)"
+        ),
+        Dialect::Oracle => {
+            format!("SELECT DATE '{start}' + LEVEL - 1 AS D FROM dual CONNECT BY LEVEL <= {}", days + 1)
+        }
+    };
+    let iso_dow = match dialect {
+        Dialect::DuckDb | Dialect::Postgres => "EXTRACT(ISODOW FROM days.D)",
+        Dialect::Oracle => "(TRUNC(days.D) - TRUNC(days.D, 'IW') + 1)",
+    };
+    vec![
+        create_calendar_table(dialect),
+        format!("DELETE FROM {CALENDAR_TABLE}"),
+        expand(CALENDAR_INSERT, dialect, &[("day_source", &day_source), ("iso_dow", iso_dow)]),
+    ]
+}
+
+/// Statements that (re)create DW_MOLO_LOCATION_SUBSIDIARY with these (marina location id,
+/// subsidiary id) rows: create the table if missing, delete its rows, insert the mapping.
+/// A location listed twice keeps its last subsidiary (as a configuration map would).
+pub fn location_subsidiary_statements(dialect: Dialect, mapping: &[(i64, i64)]) -> Vec<String> {
+    let rows: BTreeMap<i64, i64> = mapping.iter().copied().collect();
+    let mut out = vec![
+        create_location_subsidiary_table(dialect),
+        format!("DELETE FROM {LOCATION_SUBSIDIARY_TABLE}"),
+    ];
+    let insert = format!("INSERT INTO {LOCATION_SUBSIDIARY_TABLE} (MARINA_LOCATION_ID, SUBSIDIARY_ID)");
+    match dialect {
+        Dialect::Oracle => {
+            out.extend(rows.iter().map(|(l, s)| format!("{insert} VALUES ({l}, {s})")));
+        }
+        _ if !rows.is_empty() => {
+            let values = rows.iter().map(|(l, s)| format!("({l}, {s})")).collect::<Vec<_>>();
+            out.push(format!("{insert} VALUES\n  {}", values.join(",\n  ")));
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Expands the `{{...}}` macros of a SQL text for a dialect. `params` are plain text
+/// substitutions (`{{name}}` without arguments) tried before the dialect macros; their
+/// values may contain macros themselves. Panics on an unknown or malformed macro (a bug in
+/// the embedded SQL, caught by the tests).
+fn expand(sql: &str, dialect: Dialect, params: &[(&str, &str)]) -> String {
+    let mut s = sql.to_string();
+    // The last `{{` never contains another macro, so expanding from the end handles nesting;
+    // an expansion may introduce macros, which are then the last ones.
+    while let Some(open) = s.rfind("{{") {
+        let (name, args, close) = parse_macro(&s, open);
+        let replacement = match params.iter().find(|(n, _)| *n == name) {
+            Some((_, value)) if args.is_none() => value.to_string(),
+            _ => dialect_macro(dialect, &name, args.as_deref().unwrap_or(&[])),
+        };
+        s.replace_range(open..close, &replacement);
+    }
+    s
+}
+
+/// Parses the macro starting at `open` (`{{`): its name, its arguments (top-level commas
+/// outside quotes and parentheses split them; each is trimmed) and the index after `}}`.
+fn parse_macro(s: &str, open: usize) -> (String, Option<Vec<String>>, usize) {
+    let bytes = s.as_bytes();
+    let mut i = open + 2;
+    let start = i;
+    while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+        i += 1;
+    }
+    let name = s[start..i].to_string();
+    let mut args = None;
+    if i < bytes.len() && bytes[i] == b'(' {
+        let mut list = Vec::new();
+        let (mut depth, mut quoted, mut arg_start) = (0usize, false, i + 1);
+        loop {
+            assert!(i < bytes.len(), "unterminated macro {{{{{name}(...");
+            match bytes[i] {
+                b'\'' => quoted = !quoted,
+                b'(' if !quoted => depth += 1,
+                b')' if !quoted => {
+                    depth -= 1;
+                    if depth == 0 {
+                        list.push(s[arg_start..i].trim().to_string());
+                        i += 1;
+                        break;
+                    }
+                }
+                b',' if !quoted && depth == 1 => {
+                    list.push(s[arg_start..i].trim().to_string());
+                    arg_start = i + 1;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        args = Some(list);
+    }
+    assert!(s[i..].starts_with("}}"), "malformed macro {{{{{name} at byte {open}");
+    (name, args, i + 2)
+}
+
+/// The dialect spelling of one macro (see the module documentation).
+fn dialect_macro(dialect: Dialect, name: &str, args: &[String]) -> String {
+    use Dialect::{DuckDb, Oracle, Postgres};
+    let arity = |n: usize| assert_eq!(args.len(), n, "macro {name} takes {n} argument(s)");
+    match name {
+        "bigint" => if dialect == Oracle { "NUMBER(19)" } else { "BIGINT" }.into(),
+        "text" => if dialect == Oracle { "VARCHAR2(4000)" } else { "VARCHAR" }.into(),
+        "double" => match dialect {
+            DuckDb => "DOUBLE",
+            Postgres => "DOUBLE PRECISION",
+            Oracle => "BINARY_DOUBLE",
+        }
+        .into(),
+        "true" => if dialect == Oracle { "1" } else { "TRUE" }.into(),
+        "false" => if dialect == Oracle { "0" } else { "FALSE" }.into(),
+        "date" => {
+            arity(1);
+            match dialect {
+                Oracle => format!("TRUNC({})", args[0]),
+                _ => format!("CAST({} AS DATE)", args[0]),
+            }
+        }
+        "matches" => {
+            arity(2);
+            let (x, re) = (&args[0], &args[1]);
+            let bare = re.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')).expect("regex literal");
+            match dialect {
+                DuckDb => format!("regexp_full_match({x}, {re})"),
+                Postgres => format!("({x} ~ '^(?:{bare})$')"),
+                Oracle => format!("REGEXP_LIKE({x}, '^({bare})$')"),
+            }
+        }
+        "split_part" => {
+            arity(3);
+            let (x, sep, n) = (&args[0], &args[1], &args[2]);
+            match dialect {
+                Oracle => {
+                    let bare = sep.trim_matches('\'');
+                    format!("REGEXP_SUBSTR({x}, '[^{bare}]+', 1, {n})")
+                }
+                _ => format!("split_part({x}, {sep}, {n})"),
+            }
+        }
+        "hours_between" => {
+            arity(2);
+            let (a, b) = (&args[0], &args[1]);
+            match dialect {
+                Oracle => format!("((CAST({b} AS DATE) - CAST({a} AS DATE)) * 24)"),
+                _ => format!("(EXTRACT(EPOCH FROM ({b}) - ({a})) / 3600.0)"),
+            }
+        }
+        "loa_ft" => {
+            arity(1);
+            LOA_FT.replace("%x", &args[0])
+        }
+        other => panic!("unknown SQL macro {{{{{other}}}}}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_macro_is_expanded_in_every_dialect() {
+        for dialect in [Dialect::DuckDb, Dialect::Postgres, Dialect::Oracle] {
+            let range = CalendarRange {
+                start: NaiveDate::from_ymd_opt(2025, 1, 1).unwrap(),
+                end: NaiveDate::from_ymd_opt(2025, 1, 31).unwrap(),
+            };
+            let mut all = create_view_statements(dialect);
+            all.push(calendar_bounds_query(dialect));
+            all.extend(calendar_statements(dialect, &range));
+            all.extend(location_subsidiary_statements(dialect, &[(1, 8)]));
+            for sql in all {
+                assert!(!sql.contains("{{") && !sql.contains("}}"), "{sql}");
+            }
+        }
+    }
+
+    #[test]
+    fn nested_macros_and_quoted_commas() {
+        let sql = expand("{{hours_between({{date(a)}}, f(b, 'x,)'))}}", Dialect::Postgres, &[]);
+        assert_eq!(sql, "(EXTRACT(EPOCH FROM (f(b, 'x,)')) - (CAST(a AS DATE))) / 3600.0)");
+        let sql = expand("{{matches(x, '[0-9]{1,2}')}}", Dialect::Postgres, &[]);
+        assert_eq!(sql, "(x ~ '^(?:[0-9]{1,2})$')");
+    }
+
+    #[test]
+    fn there_are_22_views() {
+        assert_eq!(views(Dialect::DuckDb).len(), 22);
+    }
+}

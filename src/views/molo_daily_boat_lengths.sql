@@ -1,0 +1,46 @@
+-- DW_MOLO_DAILY_BOAT_LENGTHS_VW: one row per (date, boat, marina location) for boats with at
+-- least one covering reservation that is not cancelled (status 5; a NULL status counts).
+-- The marina location is the reservation's. RESERVATION_ID and the times are those of the
+-- highest-ID covering reservation; OCCUPIES_SLIP = 1 if any covering one has status 4.
+WITH boat_days AS (
+    SELECT c.CALENDAR_DATE, c.MONTH_NUMBER, c.YEAR_NUMBER, c.MONTH_YEAR_NAME,
+           r.BOAT_ID, r.MARINA_LOCATION_ID, r.ID, r.SCHEDULED_ARRIVAL_TIME, r.SCHEDULED_DEPARTURE_TIME,
+           ROW_NUMBER() OVER (
+               PARTITION BY c.CALENDAR_DATE, r.BOAT_ID, r.MARINA_LOCATION_ID
+               ORDER BY r.ID DESC
+           ) AS PICK,
+           MAX(CASE WHEN r.RESERVATION_STATUS_ID = 4 THEN 1 ELSE 0 END) OVER (
+               PARTITION BY c.CALENDAR_DATE, r.BOAT_ID, r.MARINA_LOCATION_ID
+           ) AS OCCUPIES_SLIP
+    FROM DW_MOLO_RESERVATIONS r
+    JOIN CUSTOM_CALENDAR_DIMENSION c
+      ON c.CALENDAR_DATE >= {{date(r.SCHEDULED_ARRIVAL_TIME)}}
+     AND c.CALENDAR_DATE < {{date(r.SCHEDULED_DEPARTURE_TIME)}}
+    WHERE r.DW_DELETED_AT IS NULL
+      AND r.BOAT_ID IS NOT NULL
+      AND (r.RESERVATION_STATUS_ID IS NULL OR r.RESERVATION_STATUS_ID <> 5)
+)
+SELECT
+    bd.CALENDAR_DATE,
+    bd.MONTH_NUMBER,
+    bd.YEAR_NUMBER,
+    bd.MONTH_YEAR_NAME,
+    bd.BOAT_ID,
+    b.NAME AS BOAT_NAME,
+    {{loa_ft(b.LOA)}} AS BOAT_LOA_LENGTH,
+    b.MAKE AS BOAT_MAKE,
+    b.MODEL AS BOAT_MODEL,
+    bd.MARINA_LOCATION_ID,
+    ml.NAME AS MARINA_LOCATION_NAME,
+    bd.ID AS RESERVATION_ID,
+    bd.SCHEDULED_ARRIVAL_TIME,
+    bd.SCHEDULED_DEPARTURE_TIME,
+    bd.OCCUPIES_SLIP
+FROM boat_days bd
+LEFT JOIN DW_MOLO_BOATS b
+  ON b.ID = bd.BOAT_ID
+ AND b.DW_DELETED_AT IS NULL
+LEFT JOIN DW_MOLO_MARINA_LOCATIONS ml
+  ON ml.ID = bd.MARINA_LOCATION_ID
+ AND ml.DW_DELETED_AT IS NULL
+WHERE bd.PICK = 1

@@ -1,0 +1,29 @@
+-- DW_MOLO_DAILY_SLIP_COUNT_VW: slip inventory per marina and day (spec/views.md).
+-- A slip counts on date d when ACTIVE is true and date(START_DATE) <= d <= date(END_DATE)
+-- (a NULL bound is open). One row per (date, marina location) with at least one counting
+-- slip; SUBSIDIARY_ID from the configured mapping, 0 where the location is unmapped.
+SELECT
+    n.CALENDAR_DATE,
+    n.MONTH_YEAR_NAME,
+    n.MONTH_NUMBER,
+    n.YEAR_NUMBER,
+    ml.NAME AS MARINA_NAME,
+    n.MARINA_LOCATION_ID AS MARINA_ID,
+    COALESCE(m.SUBSIDIARY_ID, 0) AS SUBSIDIARY_ID,
+    n.DAILY_SLIP_COUNT
+FROM (
+    SELECT c.CALENDAR_DATE, c.MONTH_YEAR_NAME, c.MONTH_NUMBER, c.YEAR_NUMBER,
+           s.MARINA_LOCATION_ID, COUNT(*) AS DAILY_SLIP_COUNT
+    FROM DW_MOLO_SLIPS s
+    JOIN CUSTOM_CALENDAR_DIMENSION c
+      ON c.CALENDAR_DATE >= COALESCE({{date(s.START_DATE)}}, DATE '0001-01-01')
+     AND c.CALENDAR_DATE <= COALESCE({{date(s.END_DATE)}}, DATE '9999-12-31')
+    WHERE s.DW_DELETED_AT IS NULL
+      AND s.ACTIVE = {{true}}
+    GROUP BY c.CALENDAR_DATE, c.MONTH_YEAR_NAME, c.MONTH_NUMBER, c.YEAR_NUMBER, s.MARINA_LOCATION_ID
+) n
+LEFT JOIN DW_MOLO_MARINA_LOCATIONS ml
+  ON ml.ID = n.MARINA_LOCATION_ID
+ AND ml.DW_DELETED_AT IS NULL
+LEFT JOIN DW_MOLO_LOCATION_SUBSIDIARY m
+  ON m.MARINA_LOCATION_ID = n.MARINA_LOCATION_ID

@@ -1,0 +1,94 @@
+//! The embedded DuckDB warehouse: one database file, sessions as cloned connections,
+//! bulk loading through DuckDB's Arrow appender.
+//!
+//! DuckDB lets one process at a time open a file for writing, so a second run against
+//! the same file is refused by the file lock: never two merges at once.
+
+use std::sync::Mutex;
+
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
+use duckdb::Connection;
+
+use super::{Dialect, Result, Rows, Session, Warehouse, WarehouseError};
+
+pub struct DuckDbWarehouse {
+    root: Mutex<Connection>,
+}
+
+impl DuckDbWarehouse {
+    /// Opens (or creates) the database at `path` (`:memory:` for a throwaway one).
+    pub fn open(path: &str, url: &str) -> Result<Self> {
+        let open_err = |e: duckdb::Error| WarehouseError::Open { url: url.to_string(), reason: one_line(&e) };
+        let conn = if path == ":memory:" { Connection::open_in_memory() } else { Connection::open(path) }
+            .map_err(open_err)?;
+        Ok(DuckDbWarehouse { root: Mutex::new(conn) })
+    }
+}
+
+impl Warehouse for DuckDbWarehouse {
+    fn dialect(&self) -> Dialect {
+        Dialect::DuckDb
+    }
+
+    fn session(&self) -> Result<Box<dyn Session>> {
+        let conn = self.root.lock().expect("connection lock").try_clone().map_err(|e| sql_err("new session", e))?;
+        Ok(Box::new(DuckDbSession { conn }))
+    }
+}
+
+struct DuckDbSession {
+    conn: Connection,
+}
+
+fn one_line(e: &duckdb::Error) -> String {
+    e.to_string().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn sql_err(sql: &str, e: duckdb::Error) -> WarehouseError {
+    let first_line = sql.lines().next().unwrap_or("").trim();
+    WarehouseError::Sql { context: first_line.chars().take(120).collect(), reason: one_line(&e) }
+}
+
+impl Session for DuckDbSession {
+    fn execute(&mut self, sql: &str) -> Result<u64> {
+        self.conn.execute(sql, []).map(|n| n as u64).map_err(|e| sql_err(sql, e))
+    }
+
+    fn query_i64(&mut self, sql: &str) -> Result<i64> {
+        self.conn.query_row(sql, [], |row| row.get::<_, i64>(0)).map_err(|e| sql_err(sql, e))
+    }
+
+    fn query_rows(&mut self, sql: &str) -> Result<Rows> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| sql_err(sql, e))?;
+        let batches: Vec<RecordBatch> = stmt.query_arrow([]).map_err(|e| sql_err(sql, e))?.collect();
+        let columns = stmt.column_names();
+        let options = FormatOptions::default();
+        let mut rows = Vec::new();
+        for batch in &batches {
+            let formatters = batch
+                .columns()
+                .iter()
+                .map(|a| ArrayFormatter::try_new(a.as_ref(), &options))
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| WarehouseError::Sql { context: sql.into(), reason: e.to_string() })?;
+            for i in 0..batch.num_rows() {
+                rows.push(
+                    batch
+                        .columns()
+                        .iter()
+                        .zip(&formatters)
+                        .map(|(a, f)| (!a.is_null(i)).then(|| f.value(i).to_string()))
+                        .collect(),
+                );
+            }
+        }
+        Ok(Rows { columns, rows })
+    }
+
+    fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()> {
+        let mut appender = self.conn.appender(table).map_err(|e| sql_err(table, e))?;
+        appender.append_record_batch(batch).map_err(|e| sql_err(table, e))?;
+        appender.flush().map_err(|e| sql_err(table, e))
+    }
+}

@@ -1,0 +1,283 @@
+//! The run ledger: what each run did (`ETL_RUNS`, `ETL_RUN_TABLES`), which snapshots
+//! were published (`ETL_SNAPSHOTS`) and every row that could not be loaded
+//! (`ETL_REJECTS`). Written through the same sessions and SQL on every backend.
+
+use std::sync::Arc;
+
+use chrono::NaiveDateTime;
+use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder};
+use duckdb::arrow::datatypes::{DataType, Field, Schema};
+use duckdb::arrow::record_batch::RecordBatch;
+
+use super::sql::{timestamp_literal, Dialect};
+use super::{quote, quote_opt, Result, Session};
+use crate::catalog::ColumnType;
+use crate::decode::Reject;
+
+const TEXT: ColumnType = ColumnType::Text { max_chars: None };
+const INT: ColumnType = ColumnType::Int;
+const TS: ColumnType = ColumnType::Timestamp;
+
+/// The ledger tables and their columns.
+pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
+    (
+        "ETL_RUNS",
+        &[
+            ("RUN_ID", INT),
+            ("STARTED_AT", TS),
+            ("FINISHED_AT", TS),
+            ("STATUS", TEXT),
+            ("HOST", TEXT),
+            ("VERSION", TEXT),
+            ("ERROR_TEXT", TEXT),
+        ],
+    ),
+    (
+        "ETL_RUN_TABLES",
+        &[
+            ("RUN_ID", INT),
+            ("SOURCE", TEXT),
+            ("TABLE_NAME", TEXT),
+            ("ARCHIVE_KEY", TEXT),
+            ("ROWS_READ", INT),
+            ("ROWS_STAGED", INT),
+            ("ROWS_REJECTED", INT),
+            ("ROWS_INSERTED", INT),
+            ("ROWS_UPDATED", INT),
+            ("ROWS_UNCHANGED", INT),
+            ("ROWS_DELETED", INT),
+            ("ROWS_UNDELETED", INT),
+            ("STATUS", TEXT),
+            ("SECONDS", ColumnType::Float),
+            ("MESSAGE", TEXT),
+        ],
+    ),
+    (
+        "ETL_SNAPSHOTS",
+        &[
+            ("SOURCE", TEXT),
+            ("ARCHIVE_KEY", TEXT),
+            ("SIZE_BYTES", INT),
+            ("LAST_MODIFIED", TS),
+            ("CHECKSUM", TEXT),
+            ("RUN_ID", INT),
+            ("LOADED_AT", TS),
+        ],
+    ),
+    (
+        "ETL_REJECTS",
+        &[
+            ("RUN_ID", INT),
+            ("SOURCE", TEXT),
+            ("TABLE_NAME", TEXT),
+            ("ARCHIVE_KEY", TEXT),
+            ("FILE_NAME", TEXT),
+            ("LINE_NUMBER", INT),
+            ("COLUMN_NAME", TEXT),
+            ("RAW_VALUE", TEXT),
+            ("REASON", TEXT),
+            ("RAW_LINE", TEXT),
+        ],
+    ),
+];
+
+/// `CREATE TABLE` statements of the ledger.
+pub fn create_statements(dialect: Dialect) -> Vec<String> {
+    let if_not_exists = if dialect == Dialect::Oracle { "" } else { "IF NOT EXISTS " };
+    LEDGER_TABLES
+        .iter()
+        .map(|(name, cols)| {
+            let cols: Vec<String> =
+                cols.iter().map(|(c, ty)| format!("{c} {}", dialect.column_type(*ty))).collect();
+            format!("CREATE TABLE {if_not_exists}{name} (\n  {}\n)", cols.join(",\n  "))
+        })
+        .collect()
+}
+
+/// Run status in `ETL_RUNS`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Partial,
+    Failed,
+    Skipped,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Partial => "partial",
+            RunStatus::Failed => "failed",
+            RunStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// Starts a run: marks runs left `running` by a killed process as failed, then records
+/// this one. Only one run at a time reaches this point (the warehouse lock).
+pub fn begin_run(s: &mut dyn Session, d: Dialect, started: NaiveDateTime) -> Result<i64> {
+    s.execute(&format!(
+        "UPDATE ETL_RUNS SET STATUS = 'failed', ERROR_TEXT = 'interrupted: the process ended before the run finished' \
+         WHERE STATUS = 'running'"
+    ))?;
+    let run_id = s.query_i64("SELECT COALESCE(MAX(RUN_ID), 0) + 1 FROM ETL_RUNS")?;
+    let host = hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default();
+    s.execute(&format!(
+        "INSERT INTO ETL_RUNS (RUN_ID, STARTED_AT, STATUS, HOST, VERSION) VALUES ({run_id}, {}, 'running', {}, {})",
+        timestamp_literal(d, started),
+        quote(&host),
+        quote(env!("CARGO_PKG_VERSION")),
+    ))?;
+    Ok(run_id)
+}
+
+pub fn finish_run(
+    s: &mut dyn Session,
+    d: Dialect,
+    run_id: i64,
+    finished: NaiveDateTime,
+    status: RunStatus,
+    error: Option<&str>,
+) -> Result<()> {
+    s.execute(&format!(
+        "UPDATE ETL_RUNS SET FINISHED_AT = {}, STATUS = {}, ERROR_TEXT = {} WHERE RUN_ID = {run_id}",
+        timestamp_literal(d, finished),
+        quote(status.as_str()),
+        quote_opt(error),
+    ))?;
+    Ok(())
+}
+
+/// One row of `ETL_RUN_TABLES`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TableRecord {
+    pub source: String,
+    pub table: String,
+    pub archive_key: Option<String>,
+    pub rows_read: u64,
+    pub rows_staged: u64,
+    pub rows_rejected: u64,
+    pub rows_inserted: u64,
+    pub rows_updated: u64,
+    pub rows_unchanged: u64,
+    pub rows_deleted: u64,
+    pub rows_undeleted: u64,
+    pub status: String,
+    pub seconds: f64,
+    pub message: Option<String>,
+}
+
+pub fn record_table(s: &mut dyn Session, run_id: i64, t: &TableRecord) -> Result<()> {
+    s.execute(&format!(
+        "INSERT INTO ETL_RUN_TABLES VALUES ({run_id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {:.3}, {})",
+        quote(&t.source),
+        quote(&t.table),
+        quote_opt(t.archive_key.as_deref()),
+        t.rows_read,
+        t.rows_staged,
+        t.rows_rejected,
+        t.rows_inserted,
+        t.rows_updated,
+        t.rows_unchanged,
+        t.rows_deleted,
+        t.rows_undeleted,
+        quote(&t.status),
+        t.seconds,
+        quote_opt(t.message.as_deref()),
+    ))?;
+    Ok(())
+}
+
+/// A published snapshot, for `ETL_SNAPSHOTS`.
+#[derive(Clone, Debug)]
+pub struct SnapshotRecord {
+    pub source: String,
+    pub archive_key: String,
+    pub size: u64,
+    pub last_modified: NaiveDateTime,
+    pub checksum: String,
+}
+
+/// The statement that records a published snapshot; it runs inside the publish
+/// transaction so that the ledger says "loaded" exactly when the data is.
+pub fn record_snapshot_statement(d: Dialect, run_id: i64, snap: &SnapshotRecord, loaded_at: NaiveDateTime) -> String {
+    format!(
+        "INSERT INTO ETL_SNAPSHOTS VALUES ({}, {}, {}, {}, {}, {run_id}, {})",
+        quote(&snap.source),
+        quote(&snap.archive_key),
+        snap.size,
+        timestamp_literal(d, snap.last_modified),
+        quote(&snap.checksum),
+        timestamp_literal(d, loaded_at),
+    )
+}
+
+/// Whether this exact archive (key, size and checksum) was already published.
+pub fn already_loaded(s: &mut dyn Session, source: &str, key: &str, size: u64, checksum: &str) -> Result<bool> {
+    let n = s.query_i64(&format!(
+        "SELECT COUNT(*) FROM ETL_SNAPSHOTS WHERE SOURCE = {} AND ARCHIVE_KEY = {} AND SIZE_BYTES = {size} AND CHECKSUM = {}",
+        quote(source),
+        quote(key),
+        quote(checksum)
+    ))?;
+    Ok(n > 0)
+}
+
+/// Where the rejects of one table came from.
+pub struct RejectOrigin<'a> {
+    pub run_id: i64,
+    pub source: &'a str,
+    pub table: &'a str,
+    pub archive_key: &'a str,
+    pub file: &'a str,
+}
+
+/// Appends rejects to `ETL_REJECTS` in bulk.
+pub fn write_rejects(s: &mut dyn Session, origin: &RejectOrigin, rejects: &[Reject]) -> Result<()> {
+    if rejects.is_empty() {
+        return Ok(());
+    }
+    let (_, columns) = LEDGER_TABLES.iter().find(|(n, _)| *n == "ETL_REJECTS").expect("ledger table");
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(c, ty)| Field::new(*c, if *ty == INT { DataType::Int64 } else { DataType::Utf8 }, true))
+            .collect::<Vec<_>>(),
+    ));
+    for chunk in rejects.chunks(crate::decode::BATCH_ROWS) {
+        let constant = |v: &str| {
+            let mut b = StringBuilder::new();
+            chunk.iter().for_each(|_| b.append_value(v));
+            Arc::new(b.finish()) as ArrayRef
+        };
+        let text = |f: &dyn Fn(&Reject) -> Option<&str>| {
+            let mut b = StringBuilder::new();
+            chunk.iter().for_each(|r| b.append_option(f(r)));
+            Arc::new(b.finish()) as ArrayRef
+        };
+        let mut run = Int64Builder::new();
+        let mut line = Int64Builder::new();
+        for r in chunk {
+            run.append_value(origin.run_id);
+            line.append_value(r.line as i64);
+        }
+        let arrays: Vec<ArrayRef> = vec![
+            Arc::new(run.finish()),
+            constant(origin.source),
+            constant(origin.table),
+            constant(origin.archive_key),
+            constant(origin.file),
+            Arc::new(line.finish()),
+            text(&|r| r.column.as_deref()),
+            text(&|r| r.raw_value.as_deref()),
+            text(&|r| Some(r.reason.as_str())),
+            text(&|r| r.raw_line.as_deref()),
+        ];
+        let batch = RecordBatch::try_new(schema.clone(), arrays).expect("reject batch follows the ledger schema");
+        s.append("ETL_REJECTS", batch)?;
+    }
+    Ok(())
+}

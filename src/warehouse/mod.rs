@@ -1,0 +1,76 @@
+//! Where rows go: a warehouse backend (embedded DuckDB by default) reached through
+//! sessions, the staging tables that take each snapshot's typed rows, the merge that
+//! publishes them into `DW_` tables, and the run ledger.
+//!
+//! Backends differ only in how they connect, how they bulk-load a batch and the SQL
+//! dialect; the merge engine ([`merge`]) and the ledger ([`ledger`]) are written once.
+
+pub mod duckdb;
+pub mod ledger;
+pub mod merge;
+pub mod sql;
+
+use ::duckdb::arrow::record_batch::RecordBatch;
+
+use crate::catalog::Table;
+pub use sql::Dialect;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WarehouseError {
+    #[error("warehouse URL '{0}' is not supported (use duckdb://FILE or postgres://...)")]
+    UnsupportedUrl(String),
+    #[error("cannot open the warehouse {url}: {reason}")]
+    Open { url: String, reason: String },
+    #[error("{context}: {reason}")]
+    Sql { context: String, reason: String },
+}
+
+pub type Result<T> = std::result::Result<T, WarehouseError>;
+
+/// A result set as text, for the ledger, `status` and `query`.
+#[derive(Clone, Debug, Default)]
+pub struct Rows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+}
+
+/// A warehouse that hands out sessions; sessions may run on different threads at once.
+pub trait Warehouse: Send + Sync {
+    fn dialect(&self) -> Dialect;
+    fn session(&self) -> Result<Box<dyn Session>>;
+}
+
+/// One connection to the warehouse.
+pub trait Session: Send {
+    /// Runs a statement; returns the rows it changed.
+    fn execute(&mut self, sql: &str) -> Result<u64>;
+    /// Runs a query that returns one integer (`SELECT COUNT(*) ...`).
+    fn query_i64(&mut self, sql: &str) -> Result<i64>;
+    /// Runs a query and returns every value as text.
+    fn query_rows(&mut self, sql: &str) -> Result<Rows>;
+    /// Bulk-loads a batch into a table whose columns match the batch's schema.
+    fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()>;
+}
+
+/// Opens the warehouse a URL names.
+pub fn open(url: &str) -> Result<Box<dyn Warehouse>> {
+    if let Some(path) = url.strip_prefix("duckdb://") {
+        return Ok(Box::new(duckdb::DuckDbWarehouse::open(path, url)?));
+    }
+    Err(WarehouseError::UnsupportedUrl(url.to_string()))
+}
+
+/// Statements that replace a staging table with an empty one.
+pub fn replace_staging_statements(dialect: Dialect, table: &Table) -> Vec<String> {
+    vec![format!("DROP TABLE IF EXISTS {}", table.staging_name()), sql::create_staging_table(dialect, table)]
+}
+
+/// Quotes a text literal for SQL.
+pub fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A text literal or NULL.
+pub fn quote_opt(s: Option<&str>) -> String {
+    s.map_or_else(|| "NULL".to_string(), quote)
+}

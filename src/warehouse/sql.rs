@@ -1,0 +1,215 @@
+//! SQL text generated from the catalog: table DDL and the merge statements.
+//!
+//! One merge engine for every backend: the statements are the same set-based SQL, and a
+//! [`Dialect`] changes only spelling (types, upsert syntax) where a backend needs it.
+
+use crate::catalog::{Column, ColumnType, Table};
+
+/// The SQL dialect of a warehouse backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    DuckDb,
+    Postgres,
+    Oracle,
+}
+
+/// Bookkeeping columns every `DW_` table carries after its contract columns.
+pub const DW_LAST_INSERTED: &str = "DW_LAST_INSERTED";
+pub const DW_LAST_UPDATED: &str = "DW_LAST_UPDATED";
+pub const DW_DELETED_AT: &str = "DW_DELETED_AT";
+pub const DW_RUN_ID: &str = "DW_RUN_ID";
+/// Line of the CSV file a staged row came from; staging tables carry it after the
+/// contract columns so that every staged row can be traced to its source line.
+pub const ETL_LINE: &str = "ETL_LINE";
+
+impl Dialect {
+    /// The column type of a contract type.
+    pub fn column_type(self, ty: ColumnType) -> String {
+        match (self, ty) {
+            (Dialect::Oracle, ColumnType::Int) => "NUMBER(19)".into(),
+            (_, ColumnType::Int) => "BIGINT".into(),
+            (Dialect::Oracle, ColumnType::Decimal { precision, scale }) => format!("NUMBER({precision},{scale})"),
+            (_, ColumnType::Decimal { precision, scale }) => format!("DECIMAL({precision},{scale})"),
+            (Dialect::Oracle, ColumnType::Float) => "BINARY_DOUBLE".into(),
+            (Dialect::Postgres, ColumnType::Float) => "DOUBLE PRECISION".into(),
+            (Dialect::DuckDb, ColumnType::Float) => "DOUBLE".into(),
+            (Dialect::Oracle, ColumnType::Bool) => "NUMBER(1)".into(),
+            (_, ColumnType::Bool) => "BOOLEAN".into(),
+            (_, ColumnType::Date) => "DATE".into(),
+            (_, ColumnType::Timestamp) => "TIMESTAMP".into(),
+            (Dialect::Oracle, ColumnType::Text { max_chars: Some(n) }) => format!("NVARCHAR2({n})"),
+            (Dialect::Oracle, ColumnType::Text { max_chars: None }) => "NCLOB".into(),
+            (Dialect::Postgres, ColumnType::Text { max_chars: Some(n) }) => format!("VARCHAR({n})"),
+            (_, ColumnType::Text { .. }) => "VARCHAR".into(),
+        }
+    }
+
+    fn int_type(self) -> &'static str {
+        if self == Dialect::Oracle { "NUMBER(19)" } else { "BIGINT" }
+    }
+}
+
+fn column_defs(dialect: Dialect, columns: &[Column]) -> Vec<String> {
+    columns
+        .iter()
+        .map(|c| format!("{} {}", c.name, dialect.column_type(c.ty)))
+        .collect()
+}
+
+/// `CREATE TABLE` of the staging table (contract columns, then [`ETL_LINE`]).
+pub fn create_staging_table(dialect: Dialect, table: &Table) -> String {
+    let mut cols = column_defs(dialect, &table.columns);
+    cols.push(format!("{ETL_LINE} {}", dialect.int_type()));
+    format!("CREATE TABLE {} (\n  {}\n)", table.staging_name(), cols.join(",\n  "))
+}
+
+/// `CREATE TABLE IF NOT EXISTS` of the merged table (contract columns, then bookkeeping).
+pub fn create_dw_table(dialect: Dialect, table: &Table) -> String {
+    let mut cols = column_defs(dialect, &table.columns);
+    cols.push(format!("{DW_LAST_INSERTED} TIMESTAMP"));
+    cols.push(format!("{DW_LAST_UPDATED} TIMESTAMP"));
+    cols.push(format!("{DW_DELETED_AT} TIMESTAMP"));
+    cols.push(format!("{DW_RUN_ID} {}", dialect.int_type()));
+    let if_not_exists = if dialect == Dialect::Oracle { "" } else { "IF NOT EXISTS " };
+    format!("CREATE TABLE {if_not_exists}{} (\n  {}\n)", table.dw_name(), cols.join(",\n  "))
+}
+
+/// Name of the table that holds the keys of rejected rows while a snapshot is merged:
+/// a rejected row is not in staging, but its key must not be soft-deleted.
+pub fn held_keys_name(table: &Table) -> String {
+    format!("{}__HELD_KEYS", table.staging_name())
+}
+
+/// `CREATE TABLE` of the held-keys table (the key columns only).
+pub fn create_held_keys_table(dialect: Dialect, table: &Table) -> String {
+    let keys: Vec<Column> = table.key_columns().cloned().collect();
+    format!("CREATE TABLE {} (\n  {}\n)", held_keys_name(table), column_defs(dialect, &keys).join(",\n  "))
+}
+
+/// Key equality that treats NULL as a value (key columns may be NULL-able).
+fn key_match(dialect: Dialect, table: &Table, left: &str, right: &str) -> String {
+    table
+        .key_columns()
+        .map(|c| match dialect {
+            Dialect::Oracle => format!(
+                "({l}.{c} = {r}.{c} OR ({l}.{c} IS NULL AND {r}.{c} IS NULL))",
+                l = left,
+                r = right,
+                c = c.name
+            ),
+            _ => format!("{left}.{c} IS NOT DISTINCT FROM {right}.{c}", c = c.name),
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// Any contract value differs (NULL-safe).
+fn values_differ(dialect: Dialect, table: &Table, left: &str, right: &str) -> String {
+    let parts: Vec<String> = table
+        .value_columns()
+        .map(|c| match dialect {
+            Dialect::Oracle => format!(
+                "DECODE({left}.{c}, {right}.{c}, 0, 1) = 1",
+                c = c.name
+            ),
+            _ => format!("{left}.{c} IS DISTINCT FROM {right}.{c}", c = c.name),
+        })
+        .collect();
+    if parts.is_empty() { "FALSE".into() } else { parts.join("\n     OR ") }
+}
+
+/// The statements that merge one staged table into its `DW_` table. Each is parameterless:
+/// the run id and the publish time are written in as literals so that the same text can
+/// be reviewed or run by hand.
+#[derive(Clone, Debug)]
+pub struct MergeStatements {
+    /// Live rows that the delete step would soft-delete (for the mass-delete guard).
+    pub count_deletes: String,
+    /// Live rows before the merge (the guard's denominator).
+    pub count_live: String,
+    /// Soft-deleted rows whose key is back (counted before the update steps).
+    pub count_undeletes: String,
+    /// New keys: inserted with both audit timestamps set to the publish time.
+    pub insert_new: String,
+    /// Keys whose contract values changed: values, `DW_LAST_UPDATED`, run id; clears the delete mark.
+    pub update_changed: String,
+    /// Soft-deleted keys that came back unchanged: clears the delete mark only.
+    pub undelete_unchanged: String,
+    /// Live keys absent from the snapshot: soft-deleted.
+    pub soft_delete: String,
+}
+
+/// A timestamp literal in the dialect.
+pub fn timestamp_literal(dialect: Dialect, ts: chrono::NaiveDateTime) -> String {
+    let text = ts.format("%Y-%m-%d %H:%M:%S%.6f");
+    match dialect {
+        Dialect::Oracle => format!("TO_TIMESTAMP('{text}', 'YYYY-MM-DD HH24:MI:SS.FF6')"),
+        _ => format!("TIMESTAMP '{text}'"),
+    }
+}
+
+/// Builds the merge statements of a table. `with_held_keys` adds the guard that keeps
+/// the keys of rejected rows from being soft-deleted.
+pub fn merge_statements(
+    dialect: Dialect,
+    table: &Table,
+    run_id: i64,
+    published_at: chrono::NaiveDateTime,
+    with_held_keys: bool,
+) -> MergeStatements {
+    let dw = table.dw_name();
+    let stg = table.staging_name();
+    let now = timestamp_literal(dialect, published_at);
+    let cols: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    let col_list = cols.join(", ");
+    let s_cols = cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ");
+    let in_stg = format!("EXISTS (SELECT 1 FROM {stg} s WHERE {})", key_match(dialect, table, "s", "d"));
+    let held = if with_held_keys {
+        format!(
+            "\n   AND NOT EXISTS (SELECT 1 FROM {} h WHERE {})",
+            held_keys_name(table),
+            key_match(dialect, table, "h", "d")
+        )
+    } else {
+        String::new()
+    };
+    let absent = format!("d.{DW_DELETED_AT} IS NULL\n   AND NOT {in_stg}{held}");
+    let set_values = table
+        .value_columns()
+        .map(|c| format!("{c} = s.{c}", c = c.name))
+        .collect::<Vec<_>>();
+    let differ = values_differ(dialect, table, "d", "s");
+    let update_changed = match dialect {
+        Dialect::Oracle => format!(
+            "MERGE INTO {dw} d\nUSING {stg} s\n   ON ({on})\nWHEN MATCHED THEN UPDATE SET\n  {sets}{comma}\
+             d.{DW_LAST_UPDATED} = {now}, d.{DW_DELETED_AT} = NULL, d.{DW_RUN_ID} = {run_id}\n  WHERE {differ}",
+            on = key_match(dialect, table, "d", "s"),
+            sets = set_values.iter().map(|s| format!("d.{s}")).collect::<Vec<_>>().join(",\n  "),
+            comma = if set_values.is_empty() { "" } else { ",\n  " },
+        ),
+        _ => format!(
+            "UPDATE {dw} d SET\n  {sets}{comma}{DW_LAST_UPDATED} = {now}, {DW_DELETED_AT} = NULL, {DW_RUN_ID} = {run_id}\n\
+             FROM {stg} s\nWHERE {on}\n  AND ({differ})",
+            sets = set_values.join(",\n  "),
+            comma = if set_values.is_empty() { "" } else { ",\n  " },
+            on = key_match(dialect, table, "d", "s"),
+        ),
+    };
+    MergeStatements {
+        count_deletes: format!("SELECT COUNT(*) FROM {dw} d\n WHERE {absent}"),
+        count_live: format!("SELECT COUNT(*) FROM {dw} WHERE {DW_DELETED_AT} IS NULL"),
+        count_undeletes: format!("SELECT COUNT(*) FROM {dw} d\n WHERE d.{DW_DELETED_AT} IS NOT NULL\n   AND {in_stg}"),
+        insert_new: format!(
+            "INSERT INTO {dw} ({col_list}, {DW_LAST_INSERTED}, {DW_LAST_UPDATED}, {DW_DELETED_AT}, {DW_RUN_ID})\n\
+             SELECT {s_cols}, {now}, {now}, NULL, {run_id}\n  FROM {stg} s\n WHERE NOT EXISTS (SELECT 1 FROM {dw} d WHERE {})",
+            key_match(dialect, table, "d", "s")
+        ),
+        update_changed,
+        undelete_unchanged: format!(
+            "UPDATE {dw} d SET {DW_DELETED_AT} = NULL, {DW_RUN_ID} = {run_id}\n WHERE d.{DW_DELETED_AT} IS NOT NULL\n   AND {in_stg}"
+        ),
+        soft_delete: format!(
+            "UPDATE {dw} d SET {DW_DELETED_AT} = {now}, {DW_RUN_ID} = {run_id}\n WHERE {absent}"
+        ),
+    }
+}

@@ -1,0 +1,144 @@
+//! Test harness: a throwaway folder with the three source locations and a DuckDB
+//! warehouse, hand-made snapshot archives, runs, and queries of what loaded.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use marina_etl::config::{Config, SourceConfig, WarehouseConfig};
+use marina_etl::run::{self, RunOptions, RunOutcome};
+use marina_etl::warehouse;
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub config: Config,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = Config::default();
+        config.warehouse = WarehouseConfig { url: format!("duckdb://{}", dir.path().join("w.duckdb").display()) };
+        for system in ["molo", "stellar", "netsuite"] {
+            let folder = dir.path().join(system);
+            std::fs::create_dir_all(&folder).unwrap();
+            config.sources.insert(system.into(), SourceConfig { location: folder.display().to_string(), s3: None });
+        }
+        Env { dir, config }
+    }
+
+    pub fn folder(&self, system: &str) -> PathBuf {
+        self.dir.path().join(system)
+    }
+
+    /// Writes a ZIP snapshot whose last-modified time is `day` hours after a fixed epoch,
+    /// so that later days are newer.
+    pub fn zip(&self, system: &str, name: &str, day: u64, files: &[(&str, &str)]) -> PathBuf {
+        let path = self.folder(system).join(name);
+        write_zip(&path, files.iter().map(|(n, c)| (*n, c.as_bytes())));
+        set_day(&path, day);
+        path
+    }
+
+    /// Writes a Stellar gzip tar snapshot (`data/<table>.csv` members).
+    pub fn tar_gz(&self, name: &str, day: u64, files: &[(&str, &str)]) -> PathBuf {
+        let path = self.folder("stellar").join(name);
+        let gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
+        let mut tar = tar::Builder::new(gz);
+        for (name, content) in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(content.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            tar.append_data(&mut header, name, content.as_bytes()).unwrap();
+        }
+        tar.into_inner().unwrap().finish().unwrap();
+        set_day(&path, day);
+        path
+    }
+
+    pub fn run(&self, sources: &[&str]) -> RunOutcome {
+        self.run_with(sources, false, false)
+    }
+
+    pub fn run_with(&self, sources: &[&str], force: bool, allow_mass_delete: bool) -> RunOutcome {
+        let opts = RunOptions {
+            sources: sources.iter().map(|s| s.parse().unwrap()).collect(),
+            force,
+            allow_mass_delete,
+            progress: false,
+        };
+        run::run(&self.config, &opts).expect("run starts")
+    }
+
+    /// Every value as text (NULL as None).
+    pub fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        let wh = warehouse::open(&self.config.warehouse.url).unwrap();
+        let mut s = wh.session().unwrap();
+        s.query_rows(sql).unwrap_or_else(|e| panic!("{sql}: {e}")).rows
+    }
+
+    /// Rows as strings joined by '|', NULL as '∅'.
+    pub fn lines(&self, sql: &str) -> Vec<String> {
+        self.query(sql)
+            .into_iter()
+            .map(|r| r.into_iter().map(|v| v.unwrap_or_else(|| "∅".into())).collect::<Vec<_>>().join("|"))
+            .collect()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.query(sql)[0][0].as_deref().unwrap().parse().unwrap()
+    }
+
+    /// The ledger row of one table in one run: status and the counts
+    /// read|staged|rejected|inserted|updated|unchanged|deleted|undeleted.
+    pub fn table_counts(&self, run_id: i64, table: &str) -> String {
+        self.lines(&format!(
+            "SELECT STATUS, ROWS_READ, ROWS_STAGED, ROWS_REJECTED, ROWS_INSERTED, ROWS_UPDATED, ROWS_UNCHANGED, \
+                    ROWS_DELETED, ROWS_UNDELETED FROM ETL_RUN_TABLES WHERE RUN_ID = {run_id} AND TABLE_NAME = '{table}'"
+        ))
+        .join("\n")
+    }
+
+    /// Writes the configuration as TOML (for tests that run the binary).
+    pub fn config_file(&self) -> PathBuf {
+        let mut text = format!("[warehouse]\nurl = \"{}\"\n", self.config.warehouse.url);
+        for (name, s) in &self.config.sources {
+            text.push_str(&format!("[sources.{name}]\nlocation = \"{}\"\n", s.location));
+        }
+        let path = self.dir.path().join("marina-etl.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+}
+
+pub fn write_zip<'a>(path: &Path, files: impl Iterator<Item = (&'a str, &'a [u8])>) {
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    for (name, content) in files {
+        zip.start_file(name, options).unwrap();
+        zip.write_all(content).unwrap();
+    }
+    zip.finish().unwrap();
+}
+
+pub fn set_day(path: &Path, day: u64) {
+    let t = SystemTime::UNIX_EPOCH + Duration::from_secs(1_750_000_000 + day * 3600);
+    std::fs::File::options().write(true).open(path).unwrap().set_modified(t).unwrap();
+}
+
+/// The path of the built binary.
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_marina-etl"))
+}
+
+impl Env {
+    /// A ZIP snapshot with raw bytes (for invalid UTF-8).
+    pub fn zip_bytes(&self, system: &str, name: &str, day: u64, files: &[(&str, &[u8])]) -> PathBuf {
+        let path = self.folder(system).join(name);
+        write_zip(&path, files.iter().map(|(n, c)| (*n, *c)));
+        set_day(&path, day);
+        path
+    }
+}

@@ -1,0 +1,325 @@
+//! The loading contract on the embedded DuckDB warehouse: lifecycle over snapshots,
+//! bad input, header drift, missing files, the mass-delete guard and natural keys.
+
+mod common;
+
+use common::Env;
+use marina_etl::run::SourceStatus;
+
+const PIERS_V1: &str = "Id,Name,MarinaLocationId\n1,A,1\n2,B,1\n3,C,2\n";
+
+#[test]
+fn lifecycle_insert_update_delete_undelete_and_reload() {
+    let env = Env::new();
+    env.zip("molo", "20250101050000.zip", 1, &[("Piers.csv", PIERS_V1)]);
+    let r1 = env.run(&["molo"]);
+    assert_eq!(r1.exit_code(), 0);
+    assert_eq!(env.table_counts(r1.run_id, "piers"), "published|3|3|0|3|0|0|0|0");
+    assert_eq!(env.table_counts(r1.run_id, "marina_locations"), "missing|0|0|0|0|0|0|0|0");
+    let first = env.lines("SELECT ID, DW_LAST_INSERTED, DW_LAST_UPDATED FROM DW_MOLO_PIERS ORDER BY ID");
+    std::thread::sleep(std::time::Duration::from_millis(20));
+
+    // Row 2 changes, row 3 disappears, row 4 is new, row 1 stays as it was.
+    env.zip("molo", "20250102050000.zip", 2, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n2,B2,1\n4,D,2\n")]);
+    let r2 = env.run(&["molo"]);
+    assert_eq!(r2.exit_code(), 0);
+    assert_eq!(env.table_counts(r2.run_id, "piers"), "published|3|3|0|1|1|1|1|0");
+    let now = env.lines("SELECT ID, DW_LAST_INSERTED, DW_LAST_UPDATED FROM DW_MOLO_PIERS ORDER BY ID");
+    assert_eq!(now[0], first[0], "an unchanged row is not touched");
+    assert_eq!(now[2], first[2], "a deleted row keeps its audit timestamps");
+    assert_eq!(
+        env.lines(&format!(
+            "SELECT ID, NAME, DW_LAST_UPDATED > DW_LAST_INSERTED, DW_DELETED_AT IS NOT NULL, DW_RUN_ID \
+               FROM DW_MOLO_PIERS ORDER BY ID"
+        )),
+        vec![
+            format!("1|A|false|false|{}", r1.run_id),
+            format!("2|B2|true|false|{}", r2.run_id),
+            format!("3|C|false|true|{}", r2.run_id),
+            format!("4|D|false|false|{}", r2.run_id),
+        ]
+    );
+
+    // Row 3 comes back unchanged: undeleted, its values and DW_LAST_UPDATED untouched.
+    env.zip("molo", "20250103050000.zip", 3, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n2,B2,1\n3,C,2\n4,D,2\n")]);
+    let r3 = env.run(&["molo"]);
+    assert_eq!(env.table_counts(r3.run_id, "piers"), "published|4|4|0|0|0|3|0|1");
+    assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS WHERE DW_DELETED_AT IS NOT NULL"), 0);
+    assert_eq!(
+        env.lines("SELECT DW_LAST_UPDATED = DW_LAST_INSERTED FROM DW_MOLO_PIERS WHERE ID = 3"),
+        vec!["true"]
+    );
+
+    // The same snapshot again is skipped (exit 3); forced, it changes nothing.
+    let r4 = env.run(&["molo"]);
+    assert_eq!(r4.sources[0].status, SourceStatus::Skipped);
+    assert_eq!(r4.exit_code(), 3);
+    assert_eq!(env.lines(&format!("SELECT STATUS FROM ETL_RUNS WHERE RUN_ID = {}", r4.run_id)), vec!["skipped"]);
+    let r5 = env.run_with(&["molo"], true, false);
+    assert_eq!(r5.exit_code(), 0);
+    assert_eq!(env.table_counts(r5.run_id, "piers"), "published|4|4|0|0|0|4|0|0");
+    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS WHERE SOURCE = 'molo'"), 4);
+    assert_eq!(
+        env.lines("SELECT STATUS FROM ETL_RUNS ORDER BY RUN_ID"),
+        vec!["succeeded", "succeeded", "succeeded", "skipped", "succeeded"]
+    );
+}
+
+const SEASONAL_HEADER: &str = "Id,SeasonName,StartDate,PricePerFoot,Taxable,Tax\n";
+
+#[test]
+fn bad_rows_are_quarantined_with_line_and_reason_and_good_rows_load() {
+    let mut env = Env::new();
+    env.config.load.max_reject_ratio = 0.9;
+    let mut csv = Vec::new();
+    csv.extend_from_slice(SEASONAL_HEADER.as_bytes());
+    csv.extend_from_slice(
+        b"1,Summer,05/01/2025 05:00:00,12.50,True,0.0825\n\
+          2,\"Winter, long\",11/01/2025 06:00:00,9.00,0,0.07\r\n\
+          3,\"Note \"\"quoted\"\"\nline two\",2025-05-01,1,Y,0\n\
+          4,Bad date,13/45/2025,1,1,0\n\
+          5,Bad decimal,2025-05-01,1.005,1,0\n\
+          6,Bad bool,2025-05-01,1,maybe,0\n\
+          7,Too many,2025-05-01,1,1,0,extra\n\
+          8,Too few,2025-05-01\n\
+          9,Bad \xff byte,2025-05-01,1,1,0\n\
+          10,Dup first,2025-05-01,1,1,0\n\
+          10,Dup last,2025-05-01,2,1,0\n",
+    );
+    env.zip_bytes("molo", "s.zip", 1, &[("SeasonalPrices.csv", &csv)]);
+    let r = env.run(&["molo"]);
+    assert_eq!(r.exit_code(), 0, "{:?}", r.sources[0].message);
+    assert_eq!(env.table_counts(r.run_id, "seasonal_prices"), "published|11|4|7|4|0|0|0|0");
+    assert_eq!(
+        env.lines("SELECT ID, SEASON_NAME, START_DATE, PRICE_PER_FOOT, TAXABLE, TAX FROM DW_MOLO_SEASONAL_PRICES ORDER BY ID"),
+        vec![
+            "1|Summer|2025-05-01T05:00:00|12.50|true|0.082500",
+            "2|Winter, long|2025-11-01T06:00:00|9.00|false|0.070000",
+            "3|Note \"quoted\"\nline two|2025-05-01T00:00:00|1.00|true|0.000000",
+            "10|Dup last|2025-05-01T00:00:00|2.00|true|0.000000",
+        ]
+    );
+    let rejects = env.lines(
+        "SELECT LINE_NUMBER, COLUMN_NAME, RAW_VALUE, SOURCE, TABLE_NAME, FILE_NAME, ARCHIVE_KEY FROM ETL_REJECTS ORDER BY LINE_NUMBER",
+    );
+    assert_eq!(
+        rejects,
+        vec![
+            "6|START_DATE|13/45/2025|molo|seasonal_prices|SeasonalPrices.csv|s.zip",
+            "7|PRICE_PER_FOOT|1.005|molo|seasonal_prices|SeasonalPrices.csv|s.zip",
+            "8|TAXABLE|maybe|molo|seasonal_prices|SeasonalPrices.csv|s.zip",
+            "9|∅|∅|molo|seasonal_prices|SeasonalPrices.csv|s.zip",
+            "10|∅|∅|molo|seasonal_prices|SeasonalPrices.csv|s.zip",
+            "11|SEASON_NAME|Bad \u{fffd} byte|molo|seasonal_prices|SeasonalPrices.csv|s.zip",
+            "12|ID|10|molo|seasonal_prices|SeasonalPrices.csv|s.zip",
+        ]
+    );
+    let reasons = env.lines("SELECT REASON FROM ETL_REJECTS ORDER BY LINE_NUMBER");
+    for (reason, expected) in reasons.iter().zip([
+        "not a date",
+        "more than 2 decimal places",
+        "not a boolean",
+        "expected 6 fields, found 7",
+        "expected 6 fields, found 3",
+        "invalid UTF-8",
+        "duplicate natural key, superseded by line 13",
+    ]) {
+        assert!(reason.contains(expected), "{reason:?} should say {expected:?}");
+    }
+    assert_eq!(
+        env.lines("SELECT RAW_LINE FROM ETL_REJECTS WHERE LINE_NUMBER IN (7, 9, 12) ORDER BY LINE_NUMBER"),
+        vec!["5,Bad decimal,2025-05-01,1.005,1,0", "7,Too many,2025-05-01,1,1,0,extra", "10,Dup first,2025-05-01,1,1,0"]
+    );
+    assert_eq!(
+        env.lines(&format!("SELECT MESSAGE FROM ETL_RUN_TABLES WHERE RUN_ID = {} AND TABLE_NAME = 'seasonal_prices'", r.run_id))[0],
+        "missing column(s) loaded as NULL: SeasonalChargeMethodId, FlatRate, MarinaLocationId, Active, RateDetails, RateShortName, OnlinePaymentPlaceholder, XeroItemCode, XeroId, FirstTrackingCategory, SecondTrackingCategory, SeasonalInvoicingMethod_Id, CreationDateTime, AspNetUser_Id, CheckInTerms, CheckOutTerms, OnlinePaymentCompletion, DueDateDays, DueDateSettings_Id, ChargeCategory, IntroText, RevenueGLCode, ARGLCode, SalesTaxGLCode; 7 row(s) rejected, see ETL_REJECTS"
+    );
+}
+
+#[test]
+fn unterminated_quote_is_rejected_and_earlier_rows_load() {
+    let mut env = Env::new();
+    env.config.load.max_reject_ratio = 0.9;
+    env.zip("molo", "s.zip", 1, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n2,\"never closed,1\n3,C,1\n")]);
+    let r = env.run(&["molo"]);
+    assert_eq!(r.exit_code(), 0);
+    assert_eq!(env.lines("SELECT ID, NAME FROM DW_MOLO_PIERS ORDER BY ID"), vec!["1|A"]);
+    let rejects = env.lines("SELECT LINE_NUMBER, REASON, RAW_LINE FROM ETL_REJECTS");
+    assert_eq!(rejects.len(), 1);
+    assert!(rejects[0].starts_with("3|unterminated quoted field"), "{rejects:?}");
+    assert!(rejects[0].ends_with("|2,\"never closed,1\n3,C,1"), "{rejects:?}");
+}
+
+#[test]
+fn too_many_rejects_fail_the_table_and_nothing_of_the_source_is_published() {
+    let env = Env::new();
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1), ("MarinaLocations.csv", "Id,Name\n1,North\n")]);
+    assert_eq!(env.run(&["molo"]).exit_code(), 0);
+    env.zip(
+        "molo",
+        "b.zip",
+        2,
+        &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,x\n2,B,1\n3,C,2\n"), ("MarinaLocations.csv", "Id,Name\n1,South\n")],
+    );
+    let r = env.run(&["molo"]);
+    assert_eq!(r.exit_code(), 1);
+    assert_eq!(r.sources[0].status, SourceStatus::Failed);
+    assert!(r.sources[0].message.as_deref().unwrap().contains("piers: 1 of 3 rows rejected, more than the 1% allowed"));
+    assert_eq!(env.table_counts(r.run_id, "piers"), "failed|3|2|1|0|0|0|0|0");
+    assert_eq!(env.table_counts(r.run_id, "marina_locations"), "not_published|1|1|0|0|0|0|0|0");
+    assert_eq!(env.lines("SELECT NAME FROM DW_MOLO_MARINA_LOCATIONS"), vec!["North"]);
+    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_REJECTS WHERE RAW_VALUE = 'x'"), 1, "the reject is kept");
+    assert_eq!(env.lines(&format!("SELECT STATUS FROM ETL_RUNS WHERE RUN_ID = {}", r.run_id)), vec!["failed"]);
+    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS"), 1);
+}
+
+#[test]
+fn a_reject_in_a_key_column_fails_the_table_whatever_the_threshold() {
+    let mut env = Env::new();
+    env.config.load.max_reject_ratio = 0.9;
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", "Id,Name,MarinaLocationId\nabc,A,1\n2,B,1\n")]);
+    let r = env.run(&["molo"]);
+    assert_eq!(r.exit_code(), 1);
+    assert_eq!(env.table_counts(r.run_id, "piers"), "failed|2|1|1|0|0|0|0|0");
+    assert!(r.sources[0].message.as_deref().unwrap().contains("unreadable natural key"));
+    assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS"), 0);
+}
+
+#[test]
+fn a_rejected_row_is_not_taken_for_a_delete() {
+    let mut env = Env::new();
+    env.config.load.max_reject_ratio = 0.9;
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1)]);
+    env.run(&["molo"]);
+    env.zip("molo", "b.zip", 2, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n2,B,not-a-number\n3,C,2\n")]);
+    let r = env.run(&["molo"]);
+    assert_eq!(env.table_counts(r.run_id, "piers"), "published|3|2|1|0|0|2|0|0");
+    assert_eq!(
+        env.lines("SELECT ID, NAME, MARINA_LOCATION_ID, DW_DELETED_AT IS NULL FROM DW_MOLO_PIERS ORDER BY ID"),
+        vec!["1|A|1|true", "2|B|1|true", "3|C|2|true"]
+    );
+}
+
+#[test]
+fn header_drift_matches_by_name_and_reports_extra_and_missing_columns() {
+    let env = Env::new();
+    // BOM, reordered, case and space variants, an extra column, a missing non-key column, CRLF.
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", "\u{feff} name ,ID, Extra \r\nA,1,x\r\nB,2,y\r\n")]);
+    let r = env.run(&["molo"]);
+    assert_eq!(r.exit_code(), 0);
+    assert_eq!(env.lines("SELECT ID, NAME, MARINA_LOCATION_ID FROM DW_MOLO_PIERS ORDER BY ID"), vec!["1|A|∅", "2|B|∅"]);
+    assert_eq!(
+        env.lines(&format!("SELECT MESSAGE FROM ETL_RUN_TABLES WHERE RUN_ID = {} AND TABLE_NAME = 'piers'", r.run_id)),
+        vec!["missing column(s) loaded as NULL: MarinaLocationId; extra column(s) ignored: Extra"]
+    );
+}
+
+#[test]
+fn a_missing_key_column_fails_the_table() {
+    let env = Env::new();
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", "Name,MarinaLocationId\nA,1\n")]);
+    let r = env.run(&["molo"]);
+    assert_eq!(r.exit_code(), 1);
+    let message = r.sources[0].message.clone().unwrap();
+    assert!(message.contains("piers: Piers.csv: key column(s) missing from the header: Id"), "{message}");
+    assert_eq!(env.table_counts(r.run_id, "piers"), "failed|0|0|0|0|0|0|0|0");
+}
+
+#[test]
+fn a_missing_table_file_changes_nothing_and_unknown_files_are_listed() {
+    let env = Env::new();
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1), ("MarinaLocations.csv", "Id,Name\n1,North\n")]);
+    env.run(&["molo"]);
+    env.zip("molo", "b.zip", 2, &[("MarinaLocations.csv", "Id,Name\n1,North\n"), ("SV_JobSet.csv", "Id\n1\n")]);
+    let r = env.run(&["molo"]);
+    assert_eq!(r.exit_code(), 0);
+    assert_eq!(env.table_counts(r.run_id, "piers"), "missing|0|0|0|0|0|0|0|0");
+    assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS WHERE DW_DELETED_AT IS NULL"), 3);
+    assert_eq!(r.sources[0].ignored_files, vec!["SV_JobSet.csv"]);
+}
+
+#[test]
+fn the_mass_delete_guard_holds_back_a_table_until_overridden() {
+    let env = Env::new();
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n2,B,1\n3,C,2\n4,D,2\n")]);
+    env.run(&["molo"]);
+    env.zip("molo", "b.zip", 2, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n")]);
+    let r = env.run(&["molo"]);
+    assert_eq!(r.exit_code(), 1);
+    let message = r.sources[0].message.clone().unwrap();
+    assert!(message.contains("piers: would delete 3 of 4 live rows, more than the 50% guard (use --allow-mass-delete)"), "{message}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS WHERE DW_DELETED_AT IS NULL"), 4);
+    assert_eq!(env.table_counts(r.run_id, "piers"), "failed|1|1|0|0|0|0|0|0");
+
+    let r = env.run_with(&["molo"], false, true);
+    assert_eq!(r.exit_code(), 0);
+    assert_eq!(env.table_counts(r.run_id, "piers"), "published|1|1|0|0|0|1|3|0");
+    assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS WHERE DW_DELETED_AT IS NULL"), 1);
+}
+
+#[test]
+fn composite_and_null_able_keys_match_between_snapshots() {
+    let env = Env::new();
+    let v1 = "booking_id,accessory_id,accessory_option_id,qty\n1,1,,2\n1,2,5,1\n1,2,6,1\n";
+    env.tar_gz("a-DATA.sql.gz", 1, &[("data/booking_accessories.csv", v1), ("data/holidays.csv", "location_id,holiday_date,name\n1,2025-07-04,July 4\n2,2025-07-04,July 4\n")]);
+    let r1 = env.run(&["stellar"]);
+    assert_eq!(r1.exit_code(), 0, "{:?}", r1.sources[0].message);
+    assert_eq!(env.table_counts(r1.run_id, "booking_accessories"), "published|3|3|0|3|0|0|0|0");
+    assert_eq!(env.table_counts(r1.run_id, "holidays"), "published|2|2|0|2|0|0|0|0");
+
+    let v2 = "booking_id,accessory_id,accessory_option_id,qty\n1,1,,3\n1,2,5,1\n1,2,6,1\n";
+    env.tar_gz("b-DATA.sql.gz", 2, &[("data/booking_accessories.csv", v2), ("data/holidays.csv", "location_id,holiday_date,name\n1,2025-07-04,Independence Day\n2,2025-07-04,July 4\n")]);
+    let r2 = env.run(&["stellar"]);
+    assert_eq!(env.table_counts(r2.run_id, "booking_accessories"), "published|3|3|0|0|1|2|0|0");
+    assert_eq!(env.table_counts(r2.run_id, "holidays"), "published|2|2|0|0|1|1|0|0");
+    assert_eq!(
+        env.lines("SELECT BOOKING_ID, ACCESSORY_ID, ACCESSORY_OPTION_ID, QTY FROM DW_STELLAR_BOOKING_ACCESSORIES ORDER BY 1, 2, 3 NULLS FIRST"),
+        vec!["1|1|∅|3", "1|2|5|1", "1|2|6|1"]
+    );
+}
+
+#[test]
+fn text_longer_than_its_column_is_rejected_not_truncated() {
+    let mut env = Env::new();
+    env.config.load.max_reject_ratio = 0.9;
+    env.tar_gz("a-DATA.sql.gz", 1, &[("data/customers.csv", "user_id,billing_country\n1,USA\n2,United States\n")]);
+    let r = env.run(&["stellar"]);
+    assert_eq!(r.exit_code(), 0);
+    assert_eq!(env.lines("SELECT USER_ID, BILLING_COUNTRY FROM DW_STELLAR_CUSTOMERS"), vec!["1|USA"]);
+    assert_eq!(
+        env.lines("SELECT LINE_NUMBER, COLUMN_NAME, RAW_VALUE, REASON FROM ETL_REJECTS"),
+        vec!["3|BILLING_COUNTRY|United States|longer than 3 characters (13)"]
+    );
+}
+
+#[test]
+fn sources_fail_independently_with_a_clear_message() {
+    let env = Env::new();
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1)]);
+    std::fs::write(env.folder("netsuite").join("netsuite_20250101.zip"), b"this is not a zip").unwrap();
+    let r = env.run(&[]);
+    assert_eq!(r.exit_code(), 1);
+    let by = |name: &str| r.sources.iter().find(|s| s.system.name() == name).unwrap();
+    assert_eq!(by("molo").status, SourceStatus::Published);
+    assert_eq!(by("stellar").status, SourceStatus::Failed);
+    assert!(by("stellar").message.as_deref().unwrap().starts_with("no snapshot under "), "{:?}", by("stellar").message);
+    let ns = by("netsuite").message.clone().unwrap();
+    assert!(ns.contains("netsuite_20250101.zip") && ns.contains("corrupt or truncated archive"), "{ns}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS"), 3);
+    let status = env.lines(&format!("SELECT STATUS, ERROR_TEXT FROM ETL_RUNS WHERE RUN_ID = {}", r.run_id));
+    assert!(status[0].starts_with("partial|stellar: no snapshot under"), "{status:?}");
+}
+
+#[test]
+fn the_newest_snapshot_wins_with_ties_broken_by_name() {
+    let env = Env::new();
+    env.zip("molo", "b.zip", 5, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,from b,1\n")]);
+    env.zip("molo", "a.zip", 5, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,from a,1\n")]);
+    std::fs::create_dir_all(env.folder("molo").join("older")).unwrap();
+    env.zip("molo", "older/z.zip", 4, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,from z,1\n")]);
+    env.run(&["molo"]);
+    assert_eq!(env.lines("SELECT NAME FROM DW_MOLO_PIERS"), vec!["from b"]);
+    env.zip("molo", "older/newest.zip", 6, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,nested,1\n")]);
+    env.run(&["molo"]);
+    assert_eq!(env.lines("SELECT NAME FROM DW_MOLO_PIERS"), vec!["nested"]);
+}

@@ -1,0 +1,145 @@
+//! Publishing is all or nothing per source snapshot, even when the process dies.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+use common::{binary, Env};
+
+fn two_table_snapshot(env: &Env, name: &str, day: u64, pier: &str, marina: &str) {
+    env.zip(
+        "molo",
+        name,
+        day,
+        &[
+            ("MarinaLocations.csv", &format!("Id,Name\n1,{marina}\n")),
+            ("Piers.csv", &format!("Id,Name,MarinaLocationId\n1,{pier},1\n")),
+        ],
+    );
+}
+
+fn dw_values(env: &Env) -> Vec<String> {
+    env.lines("SELECT (SELECT NAME FROM DW_MOLO_MARINA_LOCATIONS), (SELECT NAME FROM DW_MOLO_PIERS)")
+}
+
+#[test]
+fn a_failure_after_some_merged_tables_leaves_every_table_as_before() {
+    let env = Env::new();
+    let config = env.config_file();
+    two_table_snapshot(&env, "a.zip", 1, "Pier v1", "Marina v1");
+    let ok = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run"]).output().unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+
+    two_table_snapshot(&env, "b.zip", 2, "Pier v2", "Marina v2");
+    let failed = Command::new(binary())
+        .args(["--config", config.to_str().unwrap(), "run", "--source", "molo"])
+        .env("MARINA_ETL_FAULT", "fail-after-merge:1")
+        .output()
+        .unwrap();
+    assert_eq!(failed.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&failed.stdout);
+    assert!(stdout.contains("publish failed, nothing changed: injected failure after 1 merged table(s)"), "{stdout}");
+    assert_eq!(dw_values(&env), vec!["Marina v1|Pier v1"]);
+    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS"), 1);
+
+    let retry = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run"]).output().unwrap();
+    assert_eq!(retry.status.code(), Some(0));
+    assert_eq!(dw_values(&env), vec!["Marina v2|Pier v2"]);
+}
+
+#[test]
+fn a_process_killed_mid_merge_leaves_the_previous_snapshot_and_the_next_run_succeeds() {
+    let env = Env::new();
+    let config = env.config_file();
+    two_table_snapshot(&env, "a.zip", 1, "Pier v1", "Marina v1");
+    let ok = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run"]).output().unwrap();
+    assert_eq!(ok.status.code(), Some(0));
+
+    two_table_snapshot(&env, "b.zip", 2, "Pier v2", "Marina v2");
+    let mut child = Command::new(binary())
+        .args(["--config", config.to_str().unwrap(), "run", "--source", "molo"])
+        .env("MARINA_ETL_FAULT", "pause-after-merge:1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut paused = false;
+    for line in stderr.lines() {
+        if line.unwrap().contains("pausing mid-merge") {
+            paused = true;
+            break;
+        }
+    }
+    assert!(paused, "the child never reached the merge");
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    assert_eq!(dw_values(&env), vec!["Marina v1|Pier v1"]);
+    let next = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run"]).output().unwrap();
+    assert_eq!(next.status.code(), Some(0), "{}", String::from_utf8_lossy(&next.stderr));
+    assert_eq!(dw_values(&env), vec!["Marina v2|Pier v2"]);
+    assert_eq!(
+        env.lines("SELECT STATUS, ERROR_TEXT FROM ETL_RUNS ORDER BY RUN_ID"),
+        vec![
+            "succeeded|∅",
+            "failed|interrupted: the process ended before the run finished",
+            "succeeded|∅",
+        ]
+    );
+}
+
+#[test]
+fn command_line_exit_codes_and_one_line_errors() {
+    let env = Env::new();
+    let config = env.config_file();
+    let run = |args: &[&str]| {
+        let out = Command::new(binary()).arg("--config").arg(&config).args(args).output().unwrap();
+        (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, stdout, _) = run(&["run", "--source", "molo"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("no snapshot under"), "{stdout}");
+
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n")]);
+    assert_eq!(run(&["run", "--source", "molo"]).0, 0);
+    let (code, stdout, _) = run(&["run", "--source", "molo"]);
+    assert_eq!(code, 3, "an already loaded snapshot is no new snapshot");
+    assert!(stdout.contains("already loaded"), "{stdout}");
+
+    let (code, _, stderr) = run(&["run", "--source", "nosuch"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown source 'nosuch'"), "{stderr}");
+
+    let missing = Command::new(binary()).args(["--config", "/nonexistent.toml", "run"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&missing.stderr).trim(), "marina-etl: configuration file /nonexistent.toml does not exist");
+
+    let (code, stdout, _) = run(&["status"]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("Recent runs") && stdout.contains("succeeded") && stdout.contains("skipped"), "{stdout}");
+
+    let (code, stdout, _) = run(&["query", "SELECT ID, NAME FROM DW_MOLO_PIERS", "--format", "csv"]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout, "ID,NAME\n1,A\n");
+    let (code, _, stderr) = run(&["query", "DELETE FROM DW_MOLO_PIERS"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("only read-only queries"), "{stderr}");
+}
+
+#[test]
+fn environment_overrides_the_configuration_file() {
+    let env = Env::new();
+    let config = env.config_file();
+    let elsewhere = env.dir.path().join("elsewhere");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    common::write_zip(&elsewhere.join("x.zip"), [("Piers.csv", &b"Id,Name,MarinaLocationId\n7,Env,1\n"[..])].into_iter());
+    let out = Command::new(binary())
+        .args(["--config", config.to_str().unwrap(), "run", "--source", "molo"])
+        .env("MARINA_ETL_SOURCES__MOLO__LOCATION", &elsewhere)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(env.lines("SELECT ID, NAME FROM DW_MOLO_PIERS"), vec!["7|Env"]);
+}
