@@ -118,7 +118,7 @@ pub fn main() -> i32 {
             generate_command(&GenerateOptions { out, scale, seed, date: date.unwrap_or(defaults.date), days })
         }
         Command::Demo { scale } => demo(scale, progress),
-        Command::Query { query, format, limit } => query(&config, &query, format, limit),
+        Command::Query { query, format, limit } => query_command(&config, &query, format, limit),
     };
     match result {
         Ok(code) => code,
@@ -331,7 +331,7 @@ pub fn read_only_statement(query: &str) -> Result<String, String> {
     Ok(q.to_string())
 }
 
-fn query(config: &Config, query: &str, format: Format, limit: Option<usize>) -> Result<i32, CliError> {
+fn query_command(config: &Config, query: &str, format: Format, limit: Option<usize>) -> Result<i32, CliError> {
     let sql = read_only_statement(query).map_err(|e| CliError::new(exit::USAGE, e))?;
     let sql = match limit {
         Some(n) => format!("SELECT * FROM ({sql}) q LIMIT {n}"),

@@ -144,7 +144,8 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let progress = Progress::new(opts.progress, &systems);
     let ctx = SourceContext { config, opts, wh: wh.as_ref(), run_id, runtime: &runtime, publish: Mutex::new(()), progress: &progress };
     let sources: Vec<SourceOutcome> = std::thread::scope(|scope| {
-        let handles: Vec<_> = systems.iter().map(|&system| scope.spawn(|| ctx.load_source(system))).collect();
+        let ctx = &ctx;
+        let handles: Vec<_> = systems.iter().map(|&system| scope.spawn(move || ctx.load_source(system))).collect();
         handles.into_iter().map(|h| h.join().expect("a source thread panicked")).collect()
     });
     progress.finish();
@@ -287,14 +288,11 @@ impl SourceContext<'_> {
         }
 
         let clock = Instant::now();
-        let stage = |table: &Table, member: &str, reader: &mut dyn std::io::Read| {
-            self.stage_table(system, &archive, &object.key, table, member, reader)
-        };
         let mut staged: Vec<StagedTable> = match archive.kind() {
             ArchiveKind::Zip => present
                 .par_iter()
                 .map(|(table, member)| {
-                    match archive.with_member(member, |r| stage(table, member, r)) {
+                    match archive.with_member(member, |r| self.stage_table(system, &archive, &object.key, table, member, r)) {
                         Ok(Some(staged)) => staged,
                         Ok(None) => failed_table(system, table, &object.key, format!("{member} vanished from the archive")),
                         Err(e) => failed_table(system, table, &object.key, e.to_string()),
@@ -306,7 +304,7 @@ impl SourceContext<'_> {
                 archive
                     .for_each_member(|name, reader| {
                         if let Some((table, member)) = present.iter().find(|(_, m)| m == name) {
-                            out.push(stage(table, member, reader));
+                            out.push(self.stage_table(system, &archive, &object.key, table, member, reader));
                         }
                     })
                     .map_err(|e| SourceFailure(format!("snapshot {described}: {e}")))?;

@@ -298,7 +298,6 @@ pub fn decode_table(
     let mut batch = Batch::new(staging_schema(table), table.columns.iter(), true);
     let mut held = Batch::new(key_schema(table), table.key_columns(), false);
     let key_slots: Vec<usize> = table.columns.iter().enumerate().filter(|(_, c)| c.key).map(|(i, _)| i).collect();
-    let mut cells: Vec<Cell> = Vec::with_capacity(table.columns.len());
     let mut row_rejects: Vec<Reject> = Vec::new();
 
     loop {
@@ -309,7 +308,7 @@ pub fn decode_table(
         let end = reader.position().byte();
         let line = record.position().map_or(0, |p| p.line());
         out.rows_read += 1;
-        cells.clear();
+        let mut cells: Vec<Cell> = Vec::with_capacity(table.columns.len());
         row_rejects.clear();
 
         let row_problem = if tape.count(start, end, b'"') % 2 == 1 {

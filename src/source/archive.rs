@@ -74,7 +74,8 @@ impl Archive {
                 for i in 0..zip.len() {
                     let entry = zip.by_index_raw(i).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
                     if entry.is_file() {
-                        out.push(Member { name: entry.name().to_string(), size: entry.size() });
+                        let name = entry.name().map_err(|e| ArchiveError::Corrupt(e.to_string()))?.into_owned();
+                        out.push(Member { name, size: entry.size() });
                     }
                 }
                 Ok(out)
@@ -137,7 +138,7 @@ impl Archive {
                     if !entry.is_file() {
                         continue;
                     }
-                    let name = entry.name().to_string();
+                    let name = entry.name().map_err(|e| ArchiveError::Corrupt(e.to_string()))?.into_owned();
                     self.check_size(&name, entry.size())?;
                     visit(&name, &mut Limited::new(&mut entry, &name, self.member_limit));
                 }

@@ -22,8 +22,9 @@
 //! Everything else (joins, window functions, `CASE`, `NULLIF`, `COALESCE`, `GREATEST`/`LEAST`
 //! on non-NULL values, `DATE 'yyyy-mm-dd'` literals, `date - date`, `date + integer`,
 //! `CAST(x AS DECIMAL(p,s))` to round money to 2 decimals) is the same text everywhere.
-//! Table aliases are written without `AS` (Oracle). DuckDB is the tested backend; the
-//! PostgreSQL spelling has been exercised by hand; Oracle is best effort.
+//! Table aliases are written without `AS` (Oracle). DuckDB is the tested backend
+//! (`tests/views.rs`); the PostgreSQL expansion was run against PostgreSQL 15 with the same
+//! fixtures during development; Oracle is best effort (not run).
 
 use std::collections::BTreeMap;
 
@@ -108,6 +109,7 @@ const fn typed(
 }
 
 /// netsuite.md §4, row by row (the order is the union order of the REPORT view).
+#[rustfmt::skip]
 const NS_TYPED_VIEWS: [NsTypedView; 14] = [
     typed("DW_NS_X_FIN_CASHSALE_V", "cashsale", "t.TYPE = 'CashSale'", E, ITEM, Q, D),
     typed("DW_NS_X_FIN_CHECK_V", "check", "t.TYPE = 'Check'", E, PLACEHOLDER, NO_QTY, D),
@@ -188,10 +190,7 @@ pub fn views(dialect: Dialect) -> Vec<View> {
         .map(|v| format!("    SELECT {columns} FROM {}", v.name))
         .collect::<Vec<_>>()
         .join("\n    UNION ALL\n");
-    out.push(View {
-        name: "DW_NS_X_FIN_REPORT_V",
-        select: expand(NS_REPORT, dialect, &[("typed_union", &union)]),
-    });
+    out.push(View { name: "DW_NS_X_FIN_REPORT_V", select: expand(NS_REPORT, dialect, &[("typed_union", &union)]) });
     out
 }
 
@@ -205,9 +204,7 @@ pub fn views(dialect: Dialect) -> Vec<View> {
 pub fn create_view_statements(dialect: Dialect) -> Vec<String> {
     let mut out = vec![create_calendar_table(dialect), create_location_subsidiary_table(dialect)];
     out.extend(
-        views(dialect)
-            .into_iter()
-            .map(|v| format!("CREATE OR REPLACE VIEW {} AS\n{}", v.name, v.select.trim_end())),
+        views(dialect).into_iter().map(|v| format!("CREATE OR REPLACE VIEW {} AS\n{}", v.name, v.select.trim_end())),
     );
     out
 }
@@ -302,9 +299,9 @@ pub fn calendar_statements(dialect: Dialect, range: &CalendarRange) -> Vec<Strin
     let start = range.start.format("%Y-%m-%d").to_string();
     // The one dialect difference of the calendar: generating the days (column D).
     let day_source = match dialect {
-        Dialect::DuckDb | Dialect::Postgres => format!(
-            "SELECT DATE '{start}' + CAST(g.i AS INTEGER) AS D FROM generate_series(0, {days}) g(i)"
-        ),
+        Dialect::DuckDb | Dialect::Postgres => {
+            format!("SELECT DATE '{start}' + CAST(g.i AS INTEGER) AS D FROM generate_series(0, {days}) g(i)")
+        }
         Dialect::Oracle => {
             format!("SELECT DATE '{start}' + LEVEL - 1 AS D FROM dual CONNECT BY LEVEL <= {}", days + 1)
         }
@@ -325,10 +322,7 @@ pub fn calendar_statements(dialect: Dialect, range: &CalendarRange) -> Vec<Strin
 /// A location listed twice keeps its last subsidiary (as a configuration map would).
 pub fn location_subsidiary_statements(dialect: Dialect, mapping: &[(i64, i64)]) -> Vec<String> {
     let rows: BTreeMap<i64, i64> = mapping.iter().copied().collect();
-    let mut out = vec![
-        create_location_subsidiary_table(dialect),
-        format!("DELETE FROM {LOCATION_SUBSIDIARY_TABLE}"),
-    ];
+    let mut out = vec![create_location_subsidiary_table(dialect), format!("DELETE FROM {LOCATION_SUBSIDIARY_TABLE}")];
     let insert = format!("INSERT INTO {LOCATION_SUBSIDIARY_TABLE} (MARINA_LOCATION_ID, SUBSIDIARY_ID)");
     match dialect {
         Dialect::Oracle => {

@@ -4,8 +4,9 @@
 -- DO_NOT_COUNT_IN_OCCUPANCY NULL or false).
 -- INVOICE_TOTAL: seasonal/transitive reservation charges of the reservation's invoices,
 -- not void (IS_VOID false) and not deleted (STATUS_FIELD NULL or not 'deleted'); 0 when none.
--- Rates are computed unrounded (monthly = per RESERVATION_DAYS / 30.4375 months) and rounded
--- to 2 decimals only here, in the projection. Division by zero gives NULL.
+-- Rates are computed unrounded and rounded to 2 decimals only here, in the projection; a monthly
+-- rate divides by the unrounded RESERVATION_DAYS / 30.4375 (written x * 30.4375 / days, which is
+-- exact in NUMERIC arithmetic). Division by zero gives NULL.
 WITH invoice_totals AS (
     SELECT i.RESERVATION_ID, SUM(it.TOTAL) AS INVOICE_TOTAL
     FROM DW_MOLO_INVOICES i
@@ -53,8 +54,7 @@ billed AS (
                 WHEN st.SLIP_LOA_FT IS NULL THEN st.BOAT_LOA_FT
                 WHEN st.BOAT_LOA_FT >= st.SLIP_LOA_FT THEN st.BOAT_LOA_FT
                 ELSE st.SLIP_LOA_FT
-           END AS BILLED_LOA_FT,
-           st.RESERVATION_DAYS / 30.4375 AS MONTHS
+           END AS BILLED_LOA_FT
     FROM stays st
 )
 SELECT
@@ -73,16 +73,17 @@ SELECT
     bl.SCHEDULED_ARRIVAL_TIME,
     bl.SCHEDULED_DEPARTURE_TIME,
     bl.RESERVATION_DAYS,
-    CAST(bl.MONTHS AS DECIMAL(18,2)) AS RESERVATION_MONTHS,
+    CAST(bl.RESERVATION_DAYS / 30.4375 AS DECIMAL(18,2)) AS RESERVATION_MONTHS,
     CAST(bl.INVOICE_TOTAL AS DECIMAL(18,2)) AS INVOICE_TOTAL,
     CAST(bl.RATE / NULLIF(bl.RESERVATION_DAYS, 0) AS DECIMAL(18,2)) AS RESERVATION_DAILY_RATE,
     CAST(bl.INVOICE_TOTAL / NULLIF(bl.RESERVATION_DAYS, 0) AS DECIMAL(18,2)) AS INVOICE_DAILY_RATE,
-    CAST(bl.RATE / NULLIF(bl.MONTHS, 0) AS DECIMAL(18,2)) AS RESERVATION_MONTHLY_RATE,
-    CAST(bl.INVOICE_TOTAL / NULLIF(bl.MONTHS, 0) AS DECIMAL(18,2)) AS INVOICE_MONTHLY_RATE,
+    CAST(bl.RATE * 30.4375 / NULLIF(bl.RESERVATION_DAYS, 0) AS DECIMAL(18,2)) AS RESERVATION_MONTHLY_RATE,
+    CAST(bl.INVOICE_TOTAL * 30.4375 / NULLIF(bl.RESERVATION_DAYS, 0) AS DECIMAL(18,2)) AS INVOICE_MONTHLY_RATE,
     bl.BILLED_LOA_FT,
     CAST(bl.INVOICE_TOTAL / NULLIF(bl.RESERVATION_DAYS, 0) / NULLIF(bl.BILLED_LOA_FT, 0) AS DECIMAL(18,2))
         AS DAILY_RATE_PER_FOOT,
-    CAST(bl.INVOICE_TOTAL / NULLIF(bl.MONTHS, 0) / NULLIF(bl.BILLED_LOA_FT, 0) AS DECIMAL(18,2))
+    CAST(bl.INVOICE_TOTAL * 30.4375 / NULLIF(bl.RESERVATION_DAYS, 0) / NULLIF(bl.BILLED_LOA_FT, 0)
+         AS DECIMAL(18,2))
         AS MONTHLY_RATE_PER_FOOT
 FROM billed bl
 JOIN CUSTOM_CALENDAR_DIMENSION c

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Load benchmark: builds the release binary, generates two daily snapshots at each scale,
+# and measures, REPEAT times each, into an empty DuckDB warehouse:
+#   cold      first load of day 1 (discover, decompress, decode, stage, merge)
+#   reload    the same snapshot again with --force
+#   skip      the same snapshot again without --force (nothing to do)
+#   next-day  the day-2 snapshot on top of day 1
+# It prints wall seconds, rows per second, peak resident memory and the seconds per phase
+# that the run reports for each source.
+#
+# usage: scripts/bench.sh            (SCALES="1 10" REPEAT=3 BENCH_DIR=bench-data by default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/marina-etl/target}"
+SCALES="${SCALES:-1 10}"
+REPEAT="${REPEAT:-3}"
+WORK="$(realpath -m "${BENCH_DIR:-bench-data}")"
+
+cargo build --release --quiet
+BIN="$CARGO_TARGET_DIR/release/marina-etl"
+
+config() { # $1 = data folder, $2 = warehouse file
+  printf '[warehouse]\nurl = "duckdb://%s"\n' "$2"
+  for s in molo stellar netsuite; do printf '[sources.%s]\nlocation = "%s/%s"\n' "$s" "$1" "$s"; done
+}
+
+# Runs the binary under /usr/bin/time; prints "seconds peak_mb rows phases".
+measure() { # $1 = config, rest = run arguments
+  local cfg=$1; shift
+  local out; out=$(mktemp)
+  /usr/bin/time -f "%e %M" -o "$out.time" "$BIN" --config "$cfg" run "$@" >"$out" 2>/dev/null || true
+  local secs kb rows phases
+  read -r secs kb <"$out.time"
+  rows=$("$BIN" --config "$cfg" query "SELECT COALESCE(SUM(ROWS_READ), 0) FROM ETL_RUN_TABLES WHERE RUN_ID = (SELECT MAX(RUN_ID) FROM ETL_RUNS)" --format csv | tail -1)
+  phases=$(grep -E '^ +[0-9.]+s: discover' "$out" | sed -E 's/^ +//' | paste -sd ';' -)
+  echo "$secs $((kb / 1024)) $rows ${phases:-}"
+  rm -f "$out" "$out.time"
+}
+
+report() { # $1 = label, $2 = scale, $3 = measurement line
+  local secs mb rows phases
+  read -r secs mb rows phases <<<"$3"
+  local rate=0
+  if [ "$rows" -gt 0 ]; then rate=$(awk -v r="$rows" -v s="$secs" 'BEGIN { printf "%d", r / s }'); fi
+  printf '%-6s %-9s %7.2f s %9s rows %10s rows/s %6s MB  %s\n' "$2" "$1" "$secs" "$rows" "$rate" "$mb" "$phases"
+}
+
+printf '%-6s %-9s %9s %14s %17s %9s  %s\n' scale phase wall read rate peak-RSS "per source: total: discover, fetch, decode+stage, publish"
+for scale in $SCALES; do
+  data="$WORK/scale-$scale"
+  if [ ! -d "$data/day2" ]; then
+    rm -rf "$data"
+    "$BIN" generate --out "$data/day2" --scale "$scale" --days 2 >/dev/null
+    # Day 1 alone: hard links to the older archive of each system (same mtime).
+    for s in molo stellar netsuite; do
+      mkdir -p "$data/day1/$s"
+      oldest=$(ls -tr "$data/day2/$s" | head -1)
+      ln -f "$data/day2/$s/$oldest" "$data/day1/$s/$oldest"
+    done
+  fi
+  wh="$data/warehouse.duckdb"
+  config "$data/day1" "$wh" >"$data/day1.toml"
+  config "$data/day2" "$wh" >"$data/day2.toml"
+  for i in $(seq "$REPEAT"); do
+    rm -f "$wh" "$wh.wal"
+    report cold "$scale" "$(measure "$data/day1.toml")"
+    report reload "$scale" "$(measure "$data/day1.toml" --force)"
+    report skip "$scale" "$(measure "$data/day1.toml")"
+    report next-day "$scale" "$(measure "$data/day2.toml")"
+  done
+done
