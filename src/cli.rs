@@ -166,7 +166,10 @@ fn init_logging(config: &Config, quiet_info: bool) {
     use tracing_subscriber::EnvFilter;
     let default = config.log.level.clone().unwrap_or_else(|| if quiet_info { "warn" } else { "info" }.into());
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("marina_etl={default}")));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .try_init();
 }
 
 fn run_command(config: &Config, opts: &RunOptions) -> Result<i32, CliError> {

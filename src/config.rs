@@ -142,7 +142,8 @@ impl Config {
             }
             None => {}
         }
-        figment = figment.merge(Env::prefixed("MARINA_ETL_").split("__"));
+        // MARINA_ETL_FAULT is the test fault switch (see `fault`), not configuration.
+        figment = figment.merge(Env::prefixed("MARINA_ETL_").ignore(&["fault"]).split("__"));
         let mut config: Config = figment.extract().map_err(|e| ConfigError::Invalid(e.to_string()))?;
         if config.sources.is_empty() {
             for system in System::ALL {

@@ -116,7 +116,7 @@ fn bad_rows_are_quarantined_with_line_and_reason_and_good_rows_load() {
     );
     let reasons = env.lines("SELECT REASON FROM ETL_REJECTS ORDER BY LINE_NUMBER");
     for (reason, expected) in reasons.iter().zip([
-        "not a date",
+        "not a timestamp",
         "more than 2 decimal places",
         "not a boolean",
         "expected 6 fields, found 7",
@@ -132,7 +132,7 @@ fn bad_rows_are_quarantined_with_line_and_reason_and_good_rows_load() {
     );
     assert_eq!(
         env.lines(&format!("SELECT MESSAGE FROM ETL_RUN_TABLES WHERE RUN_ID = {} AND TABLE_NAME = 'seasonal_prices'", r.run_id))[0],
-        "missing column(s) loaded as NULL: SeasonalChargeMethodId, FlatRate, MarinaLocationId, Active, RateDetails, RateShortName, OnlinePaymentPlaceholder, XeroItemCode, XeroId, FirstTrackingCategory, SecondTrackingCategory, SeasonalInvoicingMethod_Id, CreationDateTime, AspNetUser_Id, CheckInTerms, CheckOutTerms, OnlinePaymentCompletion, DueDateDays, DueDateSettings_Id, ChargeCategory, IntroText, RevenueGLCode, ARGLCode, SalesTaxGLCode; 7 row(s) rejected, see ETL_REJECTS"
+        "missing column(s) loaded as NULL: EndDate, SeasonalChargeMethodId, FlatRate, MarinaLocationId, Active, RateDetails, RateShortName, OnlinePaymentPlaceholder, XeroItemCode, XeroId, FirstTrackingCategory, SecondTrackingCategory, SeasonalInvoicingMethod_Id, CreationDateTime, AspNetUser_Id, CheckInTerms, CheckOutTerms, OnlinePaymentCompletion, DueDateDays, DueDateSettings_Id, ChargeCategory, IntroText, RevenueGLCode, ARGLCode, SalesTaxGLCode; 7 row(s) rejected, see ETL_REJECTS"
     );
 }
 
@@ -261,17 +261,21 @@ fn the_mass_delete_guard_holds_back_a_table_until_overridden() {
 fn composite_and_null_able_keys_match_between_snapshots() {
     let env = Env::new();
     let v1 = "booking_id,accessory_id,accessory_option_id,qty\n1,1,,2\n1,2,5,1\n1,2,6,1\n";
-    env.tar_gz("a-DATA.sql.gz", 1, &[("data/booking_accessories.csv", v1), ("data/holidays.csv", "location_id,holiday_date,name\n1,2025-07-04,July 4\n2,2025-07-04,July 4\n")]);
+    env.tar_gz("a-DATA.sql.gz", 1, &[("data/booking_accessories.csv", v1), ("data/holidays.csv", "location_id,holiday_date\n1,2025-07-04\n2,2025-07-04\n")]);
     let r1 = env.run(&["stellar"]);
     assert_eq!(r1.exit_code(), 0, "{:?}", r1.sources[0].message);
     assert_eq!(env.table_counts(r1.run_id, "booking_accessories"), "published|3|3|0|3|0|0|0|0");
     assert_eq!(env.table_counts(r1.run_id, "holidays"), "published|2|2|0|2|0|0|0|0");
 
     let v2 = "booking_id,accessory_id,accessory_option_id,qty\n1,1,,3\n1,2,5,1\n1,2,6,1\n";
-    env.tar_gz("b-DATA.sql.gz", 2, &[("data/booking_accessories.csv", v2), ("data/holidays.csv", "location_id,holiday_date,name\n1,2025-07-04,Independence Day\n2,2025-07-04,July 4\n")]);
+    env.tar_gz("b-DATA.sql.gz", 2, &[("data/booking_accessories.csv", v2), ("data/holidays.csv", "location_id,holiday_date\n1,2025-07-04\n1,2025-12-25\n")]);
     let r2 = env.run(&["stellar"]);
     assert_eq!(env.table_counts(r2.run_id, "booking_accessories"), "published|3|3|0|0|1|2|0|0");
-    assert_eq!(env.table_counts(r2.run_id, "holidays"), "published|2|2|0|0|1|1|0|0");
+    assert_eq!(env.table_counts(r2.run_id, "holidays"), "published|2|2|0|1|0|1|1|0");
+    assert_eq!(
+        env.lines("SELECT LOCATION_ID, HOLIDAY_DATE, DW_DELETED_AT IS NULL FROM DW_STELLAR_HOLIDAYS ORDER BY 1, 2"),
+        vec!["1|2025-07-04|true", "1|2025-12-25|true", "2|2025-07-04|false"]
+    );
     assert_eq!(
         env.lines("SELECT BOOKING_ID, ACCESSORY_ID, ACCESSORY_OPTION_ID, QTY FROM DW_STELLAR_BOOKING_ACCESSORIES ORDER BY 1, 2, 3 NULLS FIRST"),
         vec!["1|1|∅|3", "1|2|5|1", "1|2|6|1"]

@@ -28,7 +28,7 @@ fn a_failure_after_some_merged_tables_leaves_every_table_as_before() {
     let env = Env::new();
     let config = env.config_file();
     two_table_snapshot(&env, "a.zip", 1, "Pier v1", "Marina v1");
-    let ok = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run"]).output().unwrap();
+    let ok = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run", "--source", "molo"]).output().unwrap();
     assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
 
     two_table_snapshot(&env, "b.zip", 2, "Pier v2", "Marina v2");
@@ -43,7 +43,7 @@ fn a_failure_after_some_merged_tables_leaves_every_table_as_before() {
     assert_eq!(dw_values(&env), vec!["Marina v1|Pier v1"]);
     assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS"), 1);
 
-    let retry = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run"]).output().unwrap();
+    let retry = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run", "--source", "molo"]).output().unwrap();
     assert_eq!(retry.status.code(), Some(0));
     assert_eq!(dw_values(&env), vec!["Marina v2|Pier v2"]);
 }
@@ -53,7 +53,7 @@ fn a_process_killed_mid_merge_leaves_the_previous_snapshot_and_the_next_run_succ
     let env = Env::new();
     let config = env.config_file();
     two_table_snapshot(&env, "a.zip", 1, "Pier v1", "Marina v1");
-    let ok = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run"]).output().unwrap();
+    let ok = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run", "--source", "molo"]).output().unwrap();
     assert_eq!(ok.status.code(), Some(0));
 
     two_table_snapshot(&env, "b.zip", 2, "Pier v2", "Marina v2");
@@ -77,7 +77,7 @@ fn a_process_killed_mid_merge_leaves_the_previous_snapshot_and_the_next_run_succ
     child.wait().unwrap();
 
     assert_eq!(dw_values(&env), vec!["Marina v1|Pier v1"]);
-    let next = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run"]).output().unwrap();
+    let next = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run", "--source", "molo"]).output().unwrap();
     assert_eq!(next.status.code(), Some(0), "{}", String::from_utf8_lossy(&next.stderr));
     assert_eq!(dw_values(&env), vec!["Marina v2|Pier v2"]);
     assert_eq!(
