@@ -10,6 +10,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use chrono::{NaiveDateTime, Utc};
+use duckdb::arrow::record_batch::RecordBatch;
 use rayon::prelude::*;
 
 use crate::catalog::{Catalog, System, Table};
@@ -375,38 +376,41 @@ impl SourceContext<'_> {
     ) -> Result<StagedTable<'t>, String> {
         let d = self.wh.dialect();
         let mut s = self.wh.session().map_err(|e| e.to_string())?;
-        for stmt in warehouse::replace_staging_statements(d, table) {
-            s.execute(&stmt).map_err(|e| e.to_string())?;
-        }
         let staging = table.staging_name();
-        let mut decoded: Decoded = {
-            let session = &mut s;
-            let mut sink = |batch| session.append(&staging, batch).map_err(|e| e.to_string());
-            let mut progress = |rows| self.progress.rows(system, member, rows);
-            decode::decode_table(table, reader, &mut sink, &mut progress).map_err(|e| format!("{member}: {e}"))?
-        };
-        let superseded = supersede_duplicates(s.as_mut(), table).map_err(|e| e.to_string())?;
-        if !superseded.is_empty() {
-            let lines: BTreeSet<u64> = superseded.iter().map(|r| r.line).collect();
-            let raw = archive
-                .with_member(member, |r| decode::raw_records(r, &lines))
-                .map_err(|e| e.to_string())?
-                .transpose()
-                .map_err(|e| e.to_string())?
-                .unwrap_or_default();
-            for mut r in superseded {
-                r.raw_line = raw.get(&r.line).cloned();
-                decoded.rejects.push(r);
-                decoded.rows_rejected += 1;
-                decoded.rows_staged -= 1;
+        // One transaction per table: DuckDB then writes the bulk-loaded row groups
+        // straight to the database file instead of through its write-ahead log.
+        let mut decoded: Decoded = warehouse::in_transaction(s.as_mut(), |s| {
+            for stmt in warehouse::replace_staging_statements(d, table) {
+                s.execute(&stmt).map_err(|e| e.to_string())?;
             }
-        }
-        s.execute(&format!("DROP TABLE IF EXISTS {}", sql::held_keys_name(table))).map_err(|e| e.to_string())?;
+            let mut decoded = stream_into_staging(s, &staging, |sink| {
+                let mut progress = |rows| self.progress.rows(system, member, rows);
+                decode::decode_table(table, reader, sink, &mut progress).map_err(|e| format!("{member}: {e}"))
+            })?;
+            let superseded = supersede_duplicates(s, table).map_err(|e| e.to_string())?;
+            if !superseded.is_empty() {
+                let lines: BTreeSet<u64> = superseded.iter().map(|r| r.line).collect();
+                let raw = archive
+                    .with_member(member, |r| decode::raw_records(r, &lines))
+                    .map_err(|e| e.to_string())?
+                    .transpose()
+                    .map_err(|e| e.to_string())?
+                    .unwrap_or_default();
+                for mut r in superseded {
+                    r.raw_line = raw.get(&r.line).cloned();
+                    decoded.rejects.push(r);
+                    decoded.rows_rejected += 1;
+                    decoded.rows_staged -= 1;
+                }
+            }
+            s.execute(&format!("DROP TABLE IF EXISTS {}", sql::held_keys_name(table))).map_err(|e| e.to_string())?;
+            if let Some(batch) = &decoded.held_keys {
+                s.execute(&sql::create_held_keys_table(d, table)).map_err(|e| e.to_string())?;
+                s.append(&sql::held_keys_name(table), batch.clone()).map_err(|e| e.to_string())?;
+            }
+            Ok(decoded)
+        })?;
         let held_keys = decoded.held_keys.take();
-        if let Some(batch) = &held_keys {
-            s.execute(&sql::create_held_keys_table(d, table)).map_err(|e| e.to_string())?;
-            s.append(&sql::held_keys_name(table), batch.clone()).map_err(|e| e.to_string())?;
-        }
         let origin = RejectOrigin { run_id: self.run_id, source: system.name(), table: &table.name, archive_key, file: member };
         ledger::write_rejects(s.as_mut(), &origin, &decoded.rejects).map_err(|e| e.to_string())?;
 
@@ -492,9 +496,10 @@ impl SourceContext<'_> {
         }
 
         let published_at = now();
-        s.execute("BEGIN TRANSACTION").map_err(|e| e.to_string())?;
-        let result = self.publish_in_transaction(system, s, staged, object, checksum, published_at);
-        match result.and_then(|()| s.execute("COMMIT").map(|_| ()).map_err(|e| e.to_string())) {
+        let result = warehouse::in_transaction(s, |s| {
+            self.publish_in_transaction(system, s, staged, object, checksum, published_at)
+        });
+        match result {
             Ok(()) => {
                 for t in staged.iter_mut() {
                     t.record.status = "published".into();
@@ -503,7 +508,6 @@ impl SourceContext<'_> {
                 Ok(())
             }
             Err(message) => {
-                let _ = s.execute("ROLLBACK");
                 mark_unpublished(staged);
                 Err(format!("publish failed, nothing changed: {message}"))
             }
@@ -543,6 +547,31 @@ impl SourceContext<'_> {
             .map_err(|e| e.to_string())?;
         refresh_views(s, d, self.config).map_err(|e| e.to_string())
     }
+}
+
+/// Runs `decode` with a sink that hands its batches to a second thread, which appends
+/// them to `staging`: decoding the next batch overlaps loading the last one.
+fn stream_into_staging<T>(
+    s: &mut dyn Session,
+    staging: &str,
+    decode: impl FnOnce(&mut dyn FnMut(RecordBatch) -> Result<(), String>) -> Result<T, String>,
+) -> Result<T, String> {
+    let (batches, received) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
+    std::thread::scope(|scope| {
+        let loader = scope.spawn(move || -> Result<(), String> {
+            for batch in received {
+                s.append(staging, batch).map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        });
+        let mut sink = move |batch| batches.send(batch).map_err(|_| "staging stopped".to_string());
+        let decoded = decode(&mut sink);
+        // Closing the channel lets the loader finish.
+        drop(sink);
+        let loaded = loader.join().expect("the staging thread panicked");
+        // A failed append also stops decoding ("staging stopped"): report the cause.
+        loaded.and(decoded)
+    })
 }
 
 /// Rebuilds the location mapping, the calendar and every view (inside the caller's

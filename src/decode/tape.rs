@@ -73,6 +73,6 @@ impl TapeHandle {
         let r = self.recorded.borrow();
         let from = start.saturating_sub(r.base) as usize;
         let to = (end.saturating_sub(r.base) as usize).min(r.bytes.len());
-        r.bytes.get(from..to).map_or(0, |s| s.iter().filter(|&&b| b == byte).count())
+        r.bytes.get(from..to).map_or(0, |s| memchr::memchr_iter(byte, s).count())
     }
 }

@@ -26,6 +26,13 @@ pub fn parse_float(s: &str) -> Result<f64, String> {
 /// A decimal as its unscaled integer at the column's scale (Arrow's Decimal128 value).
 pub fn parse_decimal(s: &str, precision: u8, scale: u8) -> Result<i128, String> {
     let t = s.trim();
+    if let Some(v) = plain_decimal(t, scale) {
+        return if v.abs() < 10i128.pow(u32::from(precision)) {
+            Ok(v)
+        } else {
+            Err(format!("does not fit decimal({precision},{scale})"))
+        };
+    }
     let plain = t.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+'));
     let mut d = match Decimal::from_str(t) {
         Ok(d) if plain => d,
@@ -42,6 +49,32 @@ pub fn parse_decimal(s: &str, precision: u8, scale: u8) -> Result<i128, String> 
         return Err(format!("does not fit decimal({precision},{scale})"));
     }
     Ok(unscaled)
+}
+
+/// The common spelling `-?digits[.digits]` with at most `scale` significant decimals,
+/// read without the general parser; anything else returns None and takes the slow path.
+fn plain_decimal(t: &str, scale: u8) -> Option<i128> {
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    let frac = frac.trim_end_matches('0');
+    if int.is_empty() || int.len() > 30 || frac.len() > usize::from(scale) {
+        return None;
+    }
+    let mut v: i128 = 0;
+    for b in int.bytes().chain(frac.bytes()) {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i128::from(b - b'0');
+    }
+    if digits.contains('.') && !digits.split_once('.')?.1.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v *= 10i128.pow(u32::from(scale) - frac.len() as u32);
+    Some(if negative { -v } else { v })
 }
 
 pub fn parse_bool(s: &str) -> Result<bool, String> {

@@ -54,8 +54,9 @@ pub fn merge_table(
 ) -> Result<MergeCounts> {
     let stmts = merge_statements(d, table, run_id, published_at, held_keys);
     let undeleted = s.query_i64(&stmts.count_undeletes)? as u64;
-    let inserted = s.execute(&stmts.insert_new)?;
+    // Updating before inserting spares a first load from comparing every new row.
     let updated = s.execute(&stmts.update_changed)?;
+    let inserted = s.execute(&stmts.insert_new)?;
     let undeleted_unchanged = s.execute(&stmts.undelete_unchanged)?;
     let deleted = s.execute(&stmts.soft_delete)?;
     Ok(MergeCounts {

@@ -74,3 +74,20 @@ pub fn quote(s: &str) -> String {
 pub fn quote_opt(s: Option<&str>) -> String {
     s.map_or_else(|| "NULL".to_string(), quote)
 }
+
+/// Runs `body` in one transaction: committed when it returns Ok, rolled back otherwise.
+pub fn in_transaction<T>(
+    s: &mut dyn Session,
+    body: impl FnOnce(&mut dyn Session) -> std::result::Result<T, String>,
+) -> std::result::Result<T, String> {
+    s.execute("BEGIN TRANSACTION").map_err(|e| e.to_string())?;
+    match body(s).and_then(|v| s.execute("COMMIT").map(|_| v).map_err(|e| e.to_string())) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            // The transaction may already be gone (a failed COMMIT); the error that
+            // matters is the first one.
+            let _ = s.execute("ROLLBACK");
+            Err(e)
+        }
+    }
+}
