@@ -545,7 +545,10 @@ impl SourceContext<'_> {
         };
         s.execute(&ledger::record_snapshot_statement(d, self.run_id, &snapshot, published_at))
             .map_err(|e| e.to_string())?;
-        refresh_views(s, d, self.config).map_err(|e| e.to_string())
+        let clock = Instant::now();
+        refresh_views(s, d, self.config).map_err(|e| e.to_string())?;
+        tracing::info!(source = system.name(), seconds = clock.elapsed().as_secs_f64(), "calendar and views refreshed");
+        Ok(())
     }
 }
 
