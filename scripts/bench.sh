@@ -30,7 +30,8 @@ measure() { # $1 = config, rest = run arguments
   local out; out=$(mktemp)
   /usr/bin/time -f "%e %M" -o "$out.time" "$BIN" --config "$cfg" run "$@" >"$out" 2>/dev/null || true
   local secs kb rows phases
-  read -r secs kb <"$out.time"
+  # /usr/bin/time puts "Command exited with non-zero status N" first for exit codes != 0.
+  read -r secs kb < <(tail -1 "$out.time")
   rows=$("$BIN" --config "$cfg" query "SELECT COALESCE(SUM(ROWS_READ), 0) FROM ETL_RUN_TABLES WHERE RUN_ID = (SELECT MAX(RUN_ID) FROM ETL_RUNS)" --format csv | tail -1)
   phases=$(grep -E '^ +[0-9.]+s: discover' "$out" | sed -E 's/^ +//' | paste -sd ';' -)
   echo "$secs $((kb / 1024)) $rows ${phases:-}"
@@ -41,7 +42,7 @@ report() { # $1 = label, $2 = scale, $3 = measurement line
   local secs mb rows phases
   read -r secs mb rows phases <<<"$3"
   local rate=0
-  if [ "$rows" -gt 0 ]; then rate=$(awk -v r="$rows" -v s="$secs" 'BEGIN { printf "%d", r / s }'); fi
+  if [ "${rows:-0}" -gt 0 ]; then rate=$(awk -v r="$rows" -v s="$secs" 'BEGIN { printf "%d", r / s }'); fi
   printf '%-6s %-9s %7.2f s %9s rows %10s rows/s %6s MB  %s\n' "$2" "$1" "$secs" "$rows" "$rate" "$mb" "$phases"
 }
 

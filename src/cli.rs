@@ -179,7 +179,7 @@ fn run_command(config: &Config, opts: &RunOptions) -> Result<i32, CliError> {
 }
 
 fn status(config: &Config, runs: usize) -> Result<i32, CliError> {
-    let wh = warehouse::open(&config.warehouse.url)?;
+    let wh = warehouse::open(&config.warehouse)?;
     let mut s = wh.session()?;
     run::prepare_warehouse(s.as_mut(), wh.dialect())?;
     let recent = s.query_rows(&format!(
@@ -237,7 +237,7 @@ fn demo(scale: f64, progress: bool) -> Result<i32, CliError> {
     let outcome = run::run(&config, &RunOptions { progress, ..RunOptions::default() })?;
     print!("{}", report::run_summary(&outcome));
     println!();
-    let wh = warehouse::open(&config.warehouse.url)?;
+    let wh = warehouse::open(&config.warehouse)?;
     let mut s = wh.session()?;
     let per_system = s.query_rows(
         "SELECT SOURCE, COUNT(*) AS TABLES, SUM(ROWS_STAGED) AS ROWS_LOADED, SUM(ROWS_REJECTED) AS REJECTS \
@@ -340,7 +340,7 @@ fn query_command(config: &Config, query: &str, format: Format, limit: Option<usi
         Some(n) => format!("SELECT * FROM ({sql}) q LIMIT {n}"),
         None => sql,
     };
-    let wh = warehouse::open(&config.warehouse.url)?;
+    let wh = warehouse::open(&config.warehouse)?;
     let mut s = wh.session()?;
     let rows = s.query_rows(&sql)?;
     print!("{}", render(&rows, format));

@@ -37,6 +37,16 @@ pub struct Config {
 pub struct WarehouseConfig {
     /// `duckdb://file.duckdb`, `duckdb:///abs/path.duckdb` or `postgres://user@host:port/db`.
     pub url: String,
+    /// DuckDB's memory limit (its buffer pool spills to disk beyond it), e.g. `300MB`.
+    #[serde(default = "default_memory_limit")]
+    pub memory_limit: String,
+    /// DuckDB worker threads; default: one per core.
+    #[serde(default)]
+    pub threads: Option<u32>,
+}
+
+fn default_memory_limit() -> String {
+    "300MB".into()
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -118,7 +128,7 @@ impl Default for Config {
     /// under `./data/<source>`.
     fn default() -> Self {
         Config {
-            warehouse: WarehouseConfig { url: "duckdb://marina.duckdb".into() },
+            warehouse: WarehouseConfig { url: "duckdb://marina.duckdb".into(), memory_limit: default_memory_limit(), threads: None },
             sources: BTreeMap::new(),
             s3: S3Settings::default(),
             load: LoadConfig::default(),
@@ -165,6 +175,9 @@ impl Config {
             location.parse::<i64>().map_err(|_| {
                 ConfigError::Invalid(format!("[molo.location_subsidiary]: '{location}' is not a location id"))
             })?;
+        }
+        if !self.warehouse.memory_limit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
+            return Err(ConfigError::Invalid(format!("[warehouse] memory_limit '{}' is not a size", self.warehouse.memory_limit)));
         }
         if !(0.0..=1.0).contains(&self.load.max_reject_ratio) || !(0.0..=1.0).contains(&self.load.mass_delete_ratio) {
             return Err(ConfigError::Invalid("[load] ratios must be between 0 and 1".into()));

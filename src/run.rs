@@ -130,7 +130,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
             return Err(RunError::UnknownSource(system.name().to_string()));
         }
     }
-    let wh = warehouse::open(&config.warehouse.url)?;
+    let wh = warehouse::open(&config.warehouse)?;
     let d = wh.dialect();
     let mut s = wh.session()?;
     prepare_warehouse(s.as_mut(), d)?;

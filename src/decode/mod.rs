@@ -20,7 +20,7 @@ use crate::warehouse::sql::ETL_LINE;
 
 /// Rows per Arrow batch handed to staging: large enough to amortise the hand-off, small
 /// enough that memory stays flat whatever the file size.
-pub const BATCH_ROWS: usize = 32 * 1024;
+pub const BATCH_ROWS: usize = 8 * 1024;
 
 /// A row that could not be loaded, with everything needed to find and fix it.
 #[derive(Clone, Debug, PartialEq)]

@@ -11,6 +11,7 @@ use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 use duckdb::Connection;
 
 use super::{Dialect, Result, Rows, Session, Warehouse, WarehouseError};
+use crate::config::WarehouseConfig;
 
 pub struct DuckDbWarehouse {
     root: Mutex<Connection>,
@@ -18,10 +19,16 @@ pub struct DuckDbWarehouse {
 
 impl DuckDbWarehouse {
     /// Opens (or creates) the database at `path` (`:memory:` for a throwaway one).
-    pub fn open(path: &str, url: &str) -> Result<Self> {
-        let open_err = |e: duckdb::Error| WarehouseError::Open { url: url.to_string(), reason: one_line(&e) };
+    pub fn open(path: &str, config: &WarehouseConfig) -> Result<Self> {
+        let open_err = |e: duckdb::Error| WarehouseError::Open { url: config.url.clone(), reason: one_line(&e) };
         let conn = if path == ":memory:" { Connection::open_in_memory() } else { Connection::open(path) }
             .map_err(open_err)?;
+        // Without a limit DuckDB keeps up to 80% of the machine's memory in its buffer pool.
+        let mut settings = format!("SET memory_limit = '{}';", config.memory_limit);
+        if let Some(threads) = config.threads {
+            settings.push_str(&format!(" SET threads = {threads};"));
+        }
+        conn.execute_batch(&settings).map_err(open_err)?;
         Ok(DuckDbWarehouse { root: Mutex::new(conn) })
     }
 }

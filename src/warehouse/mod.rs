@@ -52,10 +52,11 @@ pub trait Session: Send {
     fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()>;
 }
 
-/// Opens the warehouse a URL names.
-pub fn open(url: &str) -> Result<Box<dyn Warehouse>> {
+/// Opens the configured warehouse.
+pub fn open(config: &crate::config::WarehouseConfig) -> Result<Box<dyn Warehouse>> {
+    let url = &config.url;
     if let Some(path) = url.strip_prefix("duckdb://") {
-        return Ok(Box::new(duckdb::DuckDbWarehouse::open(path, url)?));
+        return Ok(Box::new(duckdb::DuckDbWarehouse::open(path, config)?));
     }
     Err(WarehouseError::UnsupportedUrl(url.to_string()))
 }

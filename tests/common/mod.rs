@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use marina_etl::config::{Config, SourceConfig, WarehouseConfig};
+use marina_etl::config::{Config, SourceConfig};
 use marina_etl::run::{self, RunOptions, RunOutcome};
 use marina_etl::warehouse;
 
@@ -19,7 +19,7 @@ impl Env {
     pub fn new() -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::default();
-        config.warehouse = WarehouseConfig { url: format!("duckdb://{}", dir.path().join("w.duckdb").display()) };
+        config.warehouse.url = format!("duckdb://{}", dir.path().join("w.duckdb").display());
         for system in ["molo", "stellar", "netsuite"] {
             let folder = dir.path().join(system);
             std::fs::create_dir_all(&folder).unwrap();
@@ -74,7 +74,7 @@ impl Env {
 
     /// Every value as text (NULL as None).
     pub fn query(&self, sql: &str) -> Vec<Vec<Option<String>>> {
-        let wh = warehouse::open(&self.config.warehouse.url).unwrap();
+        let wh = warehouse::open(&self.config.warehouse).unwrap();
         let mut s = wh.session().unwrap();
         s.query_rows(sql).unwrap_or_else(|e| panic!("{sql}: {e}")).rows
     }
