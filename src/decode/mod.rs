@@ -277,6 +277,49 @@ fn layout(table: &Table, header: &csv::ByteRecord) -> Result<Layout, DecodeError
     Ok(Layout { fields, width: names.len(), header: report })
 }
 
+/// Where a record stood in the file.
+struct Span {
+    /// Line the record starts on (the header is line 1).
+    line: u64,
+    start: u64,
+    end: u64,
+}
+
+/// A CSV reader (RFC 4180, any field count) that records the bytes it reads, so a
+/// record's raw text can be taken back out.
+struct Records<R: Read> {
+    reader: csv::Reader<tape::Tape<R>>,
+    tape: tape::TapeHandle,
+}
+
+impl<R: Read> Records<R> {
+    fn new(input: R) -> Self {
+        let (input, tape) = tape::tape(input);
+        Records { reader: csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input), tape }
+    }
+
+    /// Reads the next record into `record`; None at the end of the file.
+    fn next(&mut self, record: &mut csv::ByteRecord) -> Result<Option<Span>, csv::Error> {
+        let start = self.reader.position().byte();
+        if !self.reader.read_byte_record(record)? {
+            return Ok(None);
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        Ok(Some(Span { line, start, end: self.reader.position().byte() }))
+    }
+
+    /// The raw text of a record, without its line ending.
+    fn raw(&self, span: &Span) -> String {
+        let raw = self.tape.take(span.start, span.end);
+        String::from_utf8_lossy(&raw).trim_end_matches(['\r', '\n']).to_string()
+    }
+
+    /// Forgets the bytes of a record that is not needed.
+    fn release(&self, span: &Span) {
+        self.tape.release(span.end);
+    }
+}
+
 /// Decodes one CSV file of `table`, handing each full batch to `stage` and reporting the
 /// running row count to `progress`.
 pub fn decode_table(
@@ -285,14 +328,11 @@ pub fn decode_table(
     stage: &mut dyn FnMut(RecordBatch) -> Result<(), String>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<Decoded, DecodeError> {
-    let (input, tape) = tape::tape(input);
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+    let mut records = Records::new(input);
     let mut record = csv::ByteRecord::new();
-    if !reader.read_byte_record(&mut record)? {
-        return Err(DecodeError::NoHeader);
-    }
+    let header = records.next(&mut record)?.ok_or(DecodeError::NoHeader)?;
     let layout = layout(table, &record)?;
-    tape.release(reader.position().byte());
+    records.release(&header);
 
     let mut out = Decoded { header: layout.header.clone(), ..Decoded::default() };
     let mut batch = Batch::new(staging_schema(table), table.columns.iter(), true);
@@ -300,18 +340,13 @@ pub fn decode_table(
     let key_slots: Vec<usize> = table.columns.iter().enumerate().filter(|(_, c)| c.key).map(|(i, _)| i).collect();
     let mut row_rejects: Vec<Reject> = Vec::new();
 
-    loop {
-        let start = reader.position().byte();
-        if !reader.read_byte_record(&mut record)? {
-            break;
-        }
-        let end = reader.position().byte();
-        let line = record.position().map_or(0, |p| p.line());
+    while let Some(span) = records.next(&mut record)? {
+        let line = span.line;
         out.rows_read += 1;
         let mut cells: Vec<Cell> = Vec::with_capacity(table.columns.len());
         row_rejects.clear();
 
-        let row_problem = if tape.count(start, end, b'"') % 2 == 1 {
+        let row_problem = if records.tape.count(span.start, span.end, b'"') % 2 == 1 {
             // An opening quote that never closes swallows the rest of the file into one
             // record, which may even have the right number of fields.
             Some("unterminated quoted field (the record runs to the end of the file)".to_string())
@@ -355,10 +390,10 @@ pub fn decode_table(
                 }
             }
         }
-        let raw_line = if row_problem.is_some() || !row_rejects.is_empty() {
-            Some(tape.take(start, end))
+        let raw_text = if row_problem.is_some() || !row_rejects.is_empty() {
+            Some(records.raw(&span))
         } else {
-            tape.release(end);
+            records.release(&span);
             None
         };
 
@@ -379,7 +414,6 @@ pub fn decode_table(
         // A rejected row: quarantine it, and hold its key so the merge does not take
         // its absence from staging for a delete.
         out.rows_rejected += 1;
-        let raw_text = raw_line.map(|r| String::from_utf8_lossy(&r).trim_end_matches(['\r', '\n']).to_string());
         if let Some(problem) = row_problem {
             let key_in_range = key_slots.iter().all(|&s| layout.fields[s].is_none_or(|i| i < record.len()));
             key_ok &= key_in_range;
@@ -414,25 +448,17 @@ pub fn raw_records(
     input: impl Read,
     lines: &std::collections::BTreeSet<u64>,
 ) -> Result<std::collections::HashMap<u64, String>, csv::Error> {
-    let (input, tape) = tape::tape(input);
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+    let mut records = Records::new(input);
     let mut record = csv::ByteRecord::new();
     let mut found = std::collections::HashMap::new();
     let last = lines.iter().next_back().copied().unwrap_or(0);
-    loop {
-        let start = reader.position().byte();
-        if !reader.read_byte_record(&mut record)? {
-            break;
-        }
-        let end = reader.position().byte();
-        let line = record.position().map_or(0, |p| p.line());
-        if lines.contains(&line) {
-            let raw = tape.take(start, end);
-            found.insert(line, String::from_utf8_lossy(&raw).trim_end_matches(['\r', '\n']).to_string());
+    while let Some(span) = records.next(&mut record)? {
+        if lines.contains(&span.line) {
+            found.insert(span.line, records.raw(&span));
         } else {
-            tape.release(end);
+            records.release(&span);
         }
-        if line >= last {
+        if span.line >= last {
             break;
         }
     }
