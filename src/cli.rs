@@ -43,6 +43,9 @@ pub enum Command {
         /// Publish tables whose soft deletes exceed the mass-delete guard.
         #[arg(long)]
         allow_mass_delete: bool,
+        /// Read every table again, also those whose archive member is unchanged since it was last published.
+        #[arg(long)]
+        full: bool,
     },
     /// Show recent runs and the per-table counts of the latest run.
     Status {
@@ -109,8 +112,8 @@ pub fn main() -> i32 {
     let progress = std::io::stderr().is_terminal();
     init_logging(&config, progress && matches!(cli.command, Command::Run { .. } | Command::Demo { .. }));
     let result = match cli.command {
-        Command::Run { sources, force, allow_mass_delete } => {
-            run_command(&config, &RunOptions { sources, force, allow_mass_delete, progress })
+        Command::Run { sources, force, allow_mass_delete, full } => {
+            run_command(&config, &RunOptions { sources, force, allow_mass_delete, full, progress })
         }
         Command::Status { runs } => status(&config, runs),
         Command::Generate { out, scale, seed, date, days } => {

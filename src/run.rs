@@ -33,6 +33,8 @@ pub struct RunOptions {
     pub force: bool,
     /// Publish tables whose deletes exceed the mass-delete guard.
     pub allow_mass_delete: bool,
+    /// Read every member again, also those unchanged since they were last published.
+    pub full: bool,
     /// Draw progress on the terminal.
     pub progress: bool,
 }
@@ -274,6 +276,41 @@ impl SourceContext<'_> {
                 .map(|m| m.name.clone())
         };
         let present: Vec<(&Table, String)> = tables.iter().filter_map(|t| Some((*t, member_of(t)?))).collect();
+        // A ZIP member whose CRC and size equal those of the member last published for
+        // its table (under the same catalog entry) would merge to no change: skip it.
+        let published = ledger::last_published_members(s.as_mut(), system.name())?;
+        let mut unchanged = Vec::new();
+        let mut to_stage: Vec<(&Table, String)> = Vec::new();
+        let mut fingerprints = std::collections::HashMap::new();
+        for (table, member) in &present {
+            let fingerprint = members
+                .iter()
+                .find(|m| m.name == *member)
+                .and_then(|m| Some(format!("{:08x}:{}:{}", m.crc32?, m.size, table_fingerprint(table))));
+            match (&fingerprint, published.get(&table.name)) {
+                (Some(now), Some((last, run))) if !self.opts.full && now == last => {
+                    let live = s.query_i64(&format!(
+                        "SELECT COUNT(*) FROM {} WHERE {} IS NULL",
+                        table.dw_name(),
+                        sql::DW_DELETED_AT
+                    ))?;
+                    unchanged.push(TableRecord {
+                        source: system.name().into(),
+                        table: table.name.clone(),
+                        archive_key: Some(object.key.clone()),
+                        rows_unchanged: live as u64,
+                        status: "unchanged".into(),
+                        message: Some(format!("{member} is the same as when run {run} published it; not read again")),
+                        member_fingerprint: fingerprint.clone(),
+                        ..TableRecord::default()
+                    });
+                }
+                _ => to_stage.push((table, member.clone())),
+            }
+            if let Some(f) = fingerprint {
+                fingerprints.insert(table.name.clone(), f);
+            }
+        }
         outcome.ignored_files = members
             .iter()
             .filter(|m| !present.iter().any(|(_, name)| *name == m.name))
@@ -290,7 +327,7 @@ impl SourceContext<'_> {
 
         let clock = Instant::now();
         let mut staged: Vec<StagedTable> = match archive.kind() {
-            ArchiveKind::Zip => present
+            ArchiveKind::Zip => to_stage
                 .par_iter()
                 .map(|(table, member)| {
                     match archive.with_member(member, |r| self.stage_table(system, &archive, &object.key, table, member, r)) {
@@ -304,7 +341,7 @@ impl SourceContext<'_> {
                 let mut out = Vec::new();
                 archive
                     .for_each_member(|name, reader| {
-                        if let Some((table, member)) = present.iter().find(|(_, m)| m == name) {
+                        if let Some((table, member)) = to_stage.iter().find(|(_, m)| m == name) {
                             out.push(self.stage_table(system, &archive, &object.key, table, member, reader));
                         }
                     })
@@ -313,6 +350,9 @@ impl SourceContext<'_> {
             }
         };
         outcome.phases.stage = clock.elapsed().as_secs_f64();
+        for t in &mut staged {
+            t.record.member_fingerprint = fingerprints.get(&t.table.name).cloned();
+        }
         let missing: Vec<TableRecord> = tables
             .iter()
             .filter(|t| !present.iter().any(|(p, _)| p.name == t.name))
@@ -332,7 +372,7 @@ impl SourceContext<'_> {
         let clock = Instant::now();
         let result = self.publish(system, s.as_mut(), &mut staged, &object, &local.checksum);
         outcome.phases.publish = clock.elapsed().as_secs_f64();
-        outcome.tables = staged.into_iter().map(|t| t.record).chain(missing).collect();
+        outcome.tables = staged.into_iter().map(|t| t.record).chain(unchanged).chain(missing).collect();
         outcome.tables.sort_by_key(|t| tables.iter().position(|c| c.name == t.table));
         match result {
             Ok(()) => {
@@ -575,6 +615,14 @@ fn stream_into_staging<T>(
         // A failed append also stops decoding ("staging stopped"): report the cause.
         loaded.and(decoded)
     })
+}
+
+/// Identifies a table's catalog entry, so that a changed entry (a new column, say) makes
+/// an unchanged member worth reading again.
+fn table_fingerprint(table: &Table) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{}|{:?}", table.file, table.columns).as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 /// Rebuilds the location mapping, the calendar and every view (inside the caller's

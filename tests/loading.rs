@@ -4,7 +4,8 @@
 mod common;
 
 use common::Env;
-use marina_etl::run::SourceStatus;
+use marina_etl::catalog::System;
+use marina_etl::run::{RunOptions, SourceStatus};
 
 const PIERS_V1: &str = "Id,Name,MarinaLocationId\n1,A,1\n2,B,1\n3,C,2\n";
 
@@ -50,19 +51,24 @@ fn lifecycle_insert_update_delete_undelete_and_reload() {
         vec!["true"]
     );
 
-    // The same snapshot again is skipped (exit 3); forced, it changes nothing.
+    // The same snapshot again is skipped (exit 3). Forced, its members are the ones last
+    // published, so they are not read again; with --full they are, and nothing changes.
     let r4 = env.run(&["molo"]);
     assert_eq!(r4.sources[0].status, SourceStatus::Skipped);
     assert_eq!(r4.exit_code(), 3);
     assert_eq!(env.lines(&format!("SELECT STATUS FROM ETL_RUNS WHERE RUN_ID = {}", r4.run_id)), vec!["skipped"]);
     let r5 = env.run_with(&["molo"], true, false);
     assert_eq!(r5.exit_code(), 0);
-    assert_eq!(env.table_counts(r5.run_id, "piers"), "published|4|4|0|0|0|4|0|0");
-    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS WHERE SOURCE = 'molo'"), 4);
+    assert_eq!(env.table_counts(r5.run_id, "piers"), "unchanged|0|0|0|0|0|4|0|0");
+    let r6 = env.run_opts(RunOptions { sources: vec![System::Molo], force: true, full: true, ..RunOptions::default() });
+    assert_eq!(r6.exit_code(), 0);
+    assert_eq!(env.table_counts(r6.run_id, "piers"), "published|4|4|0|0|0|4|0|0");
+    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS WHERE SOURCE = 'molo'"), 5);
     assert_eq!(
         env.lines("SELECT STATUS FROM ETL_RUNS ORDER BY RUN_ID"),
-        vec!["succeeded", "succeeded", "succeeded", "skipped", "succeeded"]
+        vec!["succeeded", "succeeded", "succeeded", "skipped", "succeeded", "succeeded"]
     );
+    assert_eq!(env.lines("SELECT COUNT(*), MAX(DW_RUN_ID) FROM DW_MOLO_PIERS"), vec![format!("4|{}", r3.run_id)]);
 }
 
 const SEASONAL_HEADER: &str = "Id,SeasonName,StartDate,PricePerFoot,Taxable,Tax\n";
@@ -312,6 +318,30 @@ fn sources_fail_independently_with_a_clear_message() {
     assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS"), 3);
     let status = env.lines(&format!("SELECT STATUS, ERROR_TEXT FROM ETL_RUNS WHERE RUN_ID = {}", r.run_id));
     assert!(status[0].starts_with("partial|stellar: no snapshot under"), "{status:?}");
+}
+
+#[test]
+fn a_member_unchanged_since_its_last_publish_is_not_read_again() {
+    let env = Env::new();
+    let marinas = "Id,Name\n1,North\n";
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1), ("MarinaLocations.csv", marinas)]);
+    let r1 = env.run(&["molo"]);
+    env.zip("molo", "b.zip", 2, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A2,1\n2,B,1\n3,C,2\n"), ("MarinaLocations.csv", marinas)]);
+    let r2 = env.run(&["molo"]);
+    assert_eq!(env.table_counts(r2.run_id, "piers"), "published|3|3|0|0|1|2|0|0");
+    assert_eq!(env.table_counts(r2.run_id, "marina_locations"), "unchanged|0|0|0|0|0|1|0|0");
+    assert_eq!(
+        env.lines(&format!("SELECT MESSAGE FROM ETL_RUN_TABLES WHERE RUN_ID = {} AND TABLE_NAME = 'marina_locations'", r2.run_id)),
+        vec![format!("MarinaLocations.csv is the same as when run {} published it; not read again", r1.run_id)]
+    );
+    // A snapshot that fails does not count as the last publish of its members.
+    env.zip("molo", "c.zip", 3, &[("Piers.csv", "Id,Name,MarinaLocationId\nx,A,1\n"), ("MarinaLocations.csv", "Id,Name\n1,South\n")]);
+    assert_eq!(env.run(&["molo"]).exit_code(), 1);
+    env.zip("molo", "d.zip", 4, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A2,1\n2,B,1\n3,C,2\n"), ("MarinaLocations.csv", "Id,Name\n1,South\n")]);
+    let r4 = env.run(&["molo"]);
+    assert_eq!(env.table_counts(r4.run_id, "piers"), "unchanged|0|0|0|0|0|3|0|0");
+    assert_eq!(env.table_counts(r4.run_id, "marina_locations"), "published|1|1|0|0|1|0|0|0");
+    assert_eq!(env.lines("SELECT NAME FROM DW_MOLO_MARINA_LOCATIONS"), vec!["South"]);
 }
 
 #[test]

@@ -38,6 +38,8 @@ pub struct Member {
     pub name: String,
     /// Uncompressed size as the archive declares it.
     pub size: u64,
+    /// CRC-32 of the content, where the archive records one (ZIP does, tar does not).
+    pub crc32: Option<u32>,
 }
 
 impl Archive {
@@ -75,7 +77,7 @@ impl Archive {
                     let entry = zip.by_index_raw(i).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
                     if entry.is_file() {
                         let name = entry.name().map_err(|e| ArchiveError::Corrupt(e.to_string()))?.into_owned();
-                        out.push(Member { name, size: entry.size() });
+                        out.push(Member { name, size: entry.size(), crc32: Some(entry.crc32()) });
                     }
                 }
                 Ok(out)
@@ -87,7 +89,7 @@ impl Archive {
                     let entry = entry.map_err(corrupt)?;
                     if entry.header().entry_type().is_file() {
                         let name = entry.path().map_err(corrupt)?.to_string_lossy().into_owned();
-                        out.push(Member { name, size: entry.size() });
+                        out.push(Member { name, size: entry.size(), crc32: None });
                     }
                 }
                 Ok(out)

@@ -50,6 +50,7 @@ pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
             ("STATUS", TEXT),
             ("SECONDS", ColumnType::Float),
             ("MESSAGE", TEXT),
+            ("MEMBER_FINGERPRINT", TEXT),
         ],
     ),
     (
@@ -168,11 +169,13 @@ pub struct TableRecord {
     pub status: String,
     pub seconds: f64,
     pub message: Option<String>,
+    /// Identifies the archive member's content and the table's catalog entry.
+    pub member_fingerprint: Option<String>,
 }
 
 pub fn record_table(s: &mut dyn Session, run_id: i64, t: &TableRecord) -> Result<()> {
     s.execute(&format!(
-        "INSERT INTO ETL_RUN_TABLES VALUES ({run_id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {:.3}, {})",
+        "INSERT INTO ETL_RUN_TABLES VALUES ({run_id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {:.3}, {}, {})",
         quote(&t.source),
         quote(&t.table),
         quote_opt(t.archive_key.as_deref()),
@@ -187,8 +190,29 @@ pub fn record_table(s: &mut dyn Session, run_id: i64, t: &TableRecord) -> Result
         quote(&t.status),
         t.seconds,
         quote_opt(t.message.as_deref()),
+        quote_opt(t.member_fingerprint.as_deref()),
     ))?;
     Ok(())
+}
+
+/// Per table of a source, the member fingerprint and the run of its latest publish.
+pub fn last_published_members(
+    s: &mut dyn Session,
+    source: &str,
+) -> Result<std::collections::HashMap<String, (String, i64)>> {
+    let rows = s.query_rows(&format!(
+        "SELECT TABLE_NAME, MEMBER_FINGERPRINT, RUN_ID FROM (\
+           SELECT TABLE_NAME, MEMBER_FINGERPRINT, RUN_ID, \
+                  ROW_NUMBER() OVER (PARTITION BY TABLE_NAME ORDER BY RUN_ID DESC) AS NEWEST \
+             FROM ETL_RUN_TABLES WHERE SOURCE = {} AND STATUS IN ('published', 'unchanged')) x \
+         WHERE NEWEST = 1 AND MEMBER_FINGERPRINT IS NOT NULL",
+        quote(source)
+    ))?;
+    Ok(rows
+        .rows
+        .into_iter()
+        .filter_map(|r| Some((r[0].clone()?, (r[1].clone()?, r[2].as_deref()?.parse().ok()?))))
+        .collect())
 }
 
 /// A published snapshot, for `ETL_SNAPSHOTS`.

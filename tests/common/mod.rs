@@ -63,12 +63,15 @@ impl Env {
     }
 
     pub fn run_with(&self, sources: &[&str], force: bool, allow_mass_delete: bool) -> RunOutcome {
-        let opts = RunOptions {
+        self.run_opts(RunOptions {
             sources: sources.iter().map(|s| s.parse().unwrap()).collect(),
             force,
             allow_mass_delete,
-            progress: false,
-        };
+            ..RunOptions::default()
+        })
+    }
+
+    pub fn run_opts(&self, opts: RunOptions) -> RunOutcome {
         run::run(&self.config, &opts).expect("run starts")
     }
 
