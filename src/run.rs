@@ -11,7 +11,6 @@ use std::time::Instant;
 
 use chrono::{NaiveDateTime, Utc};
 use duckdb::arrow::record_batch::RecordBatch;
-use rayon::prelude::*;
 
 use crate::catalog::{Catalog, System, Table};
 use crate::config::Config;
@@ -327,16 +326,19 @@ impl SourceContext<'_> {
 
         let clock = Instant::now();
         let mut staged: Vec<StagedTable> = match archive.kind() {
-            ArchiveKind::Zip => to_stage
-                .par_iter()
-                .map(|(table, member)| {
+            ArchiveKind::Zip => {
+                // Largest members first, so the longest table is not the one left to run
+                // alone at the end.
+                let size = |member: &str| members.iter().find(|m| m.name == member).map_or(0, |m| m.size);
+                to_stage.sort_by_key(|(_, member)| std::cmp::Reverse(size(member)));
+                in_parallel(&to_stage, |(table, member)| {
                     match archive.with_member(member, |r| self.stage_table(system, &archive, &object.key, table, member, r)) {
                         Ok(Some(staged)) => staged,
                         Ok(None) => failed_table(system, table, &object.key, format!("{member} vanished from the archive")),
                         Err(e) => failed_table(system, table, &object.key, e.to_string()),
                     }
                 })
-                .collect(),
+            }
             ArchiveKind::TarGz => {
                 let mut out = Vec::new();
                 archive
@@ -615,6 +617,30 @@ fn stream_into_staging<T>(
         // A failed append also stops decoding ("staging stopped"): report the cause.
         loaded.and(decoded)
     })
+}
+
+/// Maps `items` on one worker per core, taking items in order; results keep their order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(items.len().max(1));
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(item) = items.get(i) else { break };
+                        done.push((i, work(item)));
+                    }
+                    done
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a staging worker panicked")).collect()
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Identifies a table's catalog entry, so that a changed entry (a new column, say) makes
