@@ -1452,6 +1452,39 @@ fn molo_date(d: NaiveDate, key: u64) -> Val {
     if unit(hash(&[key, 0x3D17])) < 0.2 { Val::DateMidnight(d) } else { Val::Date(d) }
 }
 
+/// Lookup tables whose rows are just an id and a name.
+const PLAIN_LOOKUPS: &[(&str, &[&str])] = &[
+    ("slip_types", SLIP_TYPES),
+    ("record_status", RECORD_STATUS),
+    ("power_needs", POWER_NEEDS),
+    ("reservation_types", RESERVATION_TYPES),
+    ("contact_types", CONTACT_TYPES),
+    ("invoice_status", INVOICE_STATUS),
+    ("transaction_types", TRANSACTION_TYPES),
+    ("account_status", ACCOUNT_STATUS),
+    ("payment_methods", PAYMENT_METHODS),
+    ("due_date_settings", DUE_DATE_SETTINGS),
+    ("insurance_status", INSURANCE_STATUS),
+    ("equipment_types", EQUIPMENT_TYPES),
+    ("phone_types", PHONE_TYPES),
+    ("address_types", ADDRESS_TYPES),
+    ("payments_provider", PAYMENTS_PROVIDER),
+    ("reservation_status", RESERVATION_STATUS),
+    ("transaction_methods", TRANSACTION_METHODS),
+    ("contact_auto_charge", CONTACT_AUTO_CHARGE),
+    ("statements_preference", STATEMENTS_PREFERENCE),
+    ("invoice_item_types", INVOICE_ITEM_TYPES),
+    ("seasonal_charge_methods", SEASONAL_CHARGE_METHODS),
+    ("seasonal_invoicing_methods", SEASONAL_INVOICING_METHODS),
+    ("transient_charge_methods", TRANSIENT_CHARGE_METHODS),
+    ("transient_invoicing_methods", TRANSIENT_INVOICING_METHODS),
+    ("recurring_invoice_options", RECURRING_INVOICE_OPTIONS),
+    ("item_charge_methods", ITEM_CHARGE_METHODS),
+    ("equipment_fuel_types", EQUIPMENT_FUEL_TYPES),
+    ("vessel_engine_class", VESSEL_ENGINE_CLASS),
+    ("installments_payment_methods", INSTALLMENTS_PAYMENT_METHODS),
+];
+
 fn lookup<W: Write>(tw: &mut TableWriter<W>, seed: u64, names: &[&'static str], created: NaiveDateTime) -> Result<()> {
     for (i, n) in names.iter().enumerate() {
         tw.begin(hash(&[seed, tag(n), i as u64]), created).set("Id", i as i64 + 1).set("Name", *n);
@@ -1478,6 +1511,10 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
             continue;
         };
         let seed = w.seed;
+        if let Some((_, names)) = PLAIN_LOOKUPS.iter().find(|(t, _)| *t == name) {
+            table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, names, old))?;
+            continue;
+        }
         match name.as_str() {
             "marina_locations" => table(sink, &mut tally, SYS, &name, |tw| {
                 for (i, mk) in MARINAS.iter().enumerate() {
@@ -1515,7 +1552,6 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                 }
                 Ok(())
             })?,
-            "slip_types" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, SLIP_TYPES, old))?,
             "slips" => table(sink, &mut tally, SYS, &name, |tw| write_slips(&m, tw, now))?,
             "reservations" => table(sink, &mut tally, SYS, &name, |tw| write_reservations(&m, tw, now))?,
             "companies" => table(sink, &mut tally, SYS, &name, |tw| {
@@ -1617,7 +1653,6 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                 }
                 Ok(())
             })?,
-            "record_status" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, RECORD_STATUS, old))?,
             "boat_types" => table(sink, &mut tally, SYS, &name, |tw| {
                 let names: Vec<&'static str> = BOAT_TYPE_BASE.to_vec();
                 lookup(tw, seed, &names, old)?;
@@ -1630,13 +1665,6 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                 }
                 Ok(())
             })?,
-            "power_needs" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, POWER_NEEDS, old))?,
-            "reservation_status" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, RESERVATION_STATUS, old))?
-            }
-            "reservation_types" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, RESERVATION_TYPES, old))?,
-            "contact_types" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, CONTACT_TYPES, old))?,
-            "invoice_status" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, INVOICE_STATUS, old))?,
             "invoice_types" => table(sink, &mut tally, SYS, &name, |tw| {
                 for id in 1..=m.n_invoice_types {
                     let base = INVOICE_TYPE_BASE[(id as usize - 1) % INVOICE_TYPE_BASE.len()];
@@ -1650,54 +1678,6 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                 }
                 Ok(())
             })?,
-            "transaction_types" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, TRANSACTION_TYPES, old))?,
-            "transaction_methods" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, TRANSACTION_METHODS, old))?
-            }
-            "account_status" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, ACCOUNT_STATUS, old))?,
-            "contact_auto_charge" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, CONTACT_AUTO_CHARGE, old))?
-            }
-            "statements_preference" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, STATEMENTS_PREFERENCE, old))?
-            }
-            "invoice_item_types" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, INVOICE_ITEM_TYPES, old))?
-            }
-            "payment_methods" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, PAYMENT_METHODS, old))?,
-            "seasonal_charge_methods" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, SEASONAL_CHARGE_METHODS, old))?
-            }
-            "seasonal_invoicing_methods" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, SEASONAL_INVOICING_METHODS, old))?
-            }
-            "transient_charge_methods" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, TRANSIENT_CHARGE_METHODS, old))?
-            }
-            "transient_invoicing_methods" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, TRANSIENT_INVOICING_METHODS, old))?
-            }
-            "recurring_invoice_options" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, RECURRING_INVOICE_OPTIONS, old))?
-            }
-            "due_date_settings" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, DUE_DATE_SETTINGS, old))?,
-            "item_charge_methods" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, ITEM_CHARGE_METHODS, old))?
-            }
-            "insurance_status" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, INSURANCE_STATUS, old))?,
-            "equipment_types" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, EQUIPMENT_TYPES, old))?,
-            "equipment_fuel_types" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, EQUIPMENT_FUEL_TYPES, old))?
-            }
-            "vessel_engine_class" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, VESSEL_ENGINE_CLASS, old))?
-            }
-            "phone_types" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, PHONE_TYPES, old))?,
-            "address_types" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, ADDRESS_TYPES, old))?,
-            "installments_payment_methods" => {
-                table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, INSTALLMENTS_PAYMENT_METHODS, old))?
-            }
-            "payments_provider" => table(sink, &mut tally, SYS, &name, |tw| lookup(tw, seed, PAYMENTS_PROVIDER, old))?,
             "cities" => table(sink, &mut tally, SYS, &name, |tw| {
                 let mut names: Vec<String> = CITIES.iter().map(|c| c.0.to_string()).collect();
                 'outer: for form in CITY_FORMS {
