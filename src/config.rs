@@ -40,7 +40,9 @@ pub struct WarehouseConfig {
     /// DuckDB's memory limit (its buffer pool spills to disk beyond it), e.g. `300MB`.
     #[serde(default = "default_memory_limit")]
     pub memory_limit: String,
-    /// DuckDB worker threads; default: one per core.
+    /// DuckDB worker threads. Default: one while loading (a run already works on several
+    /// tables and sources at once, and DuckDB's idle workers spin-wait for tasks, taking
+    /// the cores our decoders need), one per core for queries.
     #[serde(default)]
     pub threads: Option<u32>,
 }

@@ -131,7 +131,9 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
             return Err(RunError::UnknownSource(system.name().to_string()));
         }
     }
-    let wh = warehouse::open(&config.warehouse)?;
+    let mut warehouse_config = config.warehouse.clone();
+    warehouse_config.threads.get_or_insert(1);
+    let wh = warehouse::open(&warehouse_config)?;
     let d = wh.dialect();
     let mut s = wh.session()?;
     prepare_warehouse(s.as_mut(), d)?;
