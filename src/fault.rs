@@ -1,6 +1,7 @@
 //! Fault injection for tests of the publish step: `MARINA_ETL_FAULT=fail-after-merge:N`
 //! makes the publish transaction fail after merging N tables, `pause-after-merge:N`
-//! holds it open for a minute there so a test can kill the process mid-merge.
+//! holds it open for a minute there so a test can kill the process mid-merge, and
+//! `fail-views` makes the rebuild of the calendar and views fail.
 
 use std::time::Duration;
 
@@ -18,6 +19,14 @@ pub fn after_merge(tables_merged: usize) -> Result<(), String> {
             std::thread::sleep(Duration::from_secs(60));
             Ok(())
         }
+        _ => Ok(()),
+    }
+}
+
+/// Called before the calendar and views are rebuilt at the end of a run.
+pub fn before_views() -> Result<(), String> {
+    match std::env::var("MARINA_ETL_FAULT") {
+        Ok(spec) if spec == "fail-views" => Err("injected failure before the views".into()),
         _ => Ok(()),
     }
 }

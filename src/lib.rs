@@ -5,7 +5,8 @@
 //! - [`source`]: where snapshots come from (locations, discovery, archives);
 //! - [`decode`]: how bytes become typed rows (CSV, value conversion, rejects);
 //! - [`warehouse`]: where rows go (staging, merge, views, run ledger tables);
-//! - [`run`]: one run of the pipeline, watched by the ledger and reported at the end.
+//! - [`run`]: one run of the pipeline, watched by the ledger and reported at the end;
+//!   [`schedule`] shares the cores between its sources.
 
 pub mod catalog;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod fault;
 pub mod generate;
 pub mod report;
 pub mod run;
+pub mod schedule;
 pub mod source;
 pub mod views;
 pub mod warehouse;

@@ -2,11 +2,11 @@
 //! stream every table into staging, and publish the snapshot (merge, ledger, calendar,
 //! views) in one transaction; record everything in the run ledger.
 //!
-//! Sources are fetched and decoded concurrently; publishing is one source at a time, so
-//! the calendar and views are always rebuilt over complete snapshots.
+//! Sources are fetched, staged and published concurrently: staging shares the cores
+//! through [`StagingSlots`], the largest snapshot first, and each source publishes in its
+//! own transaction. The calendar and views are rebuilt once the sources are done.
 
 use std::collections::BTreeSet;
-use std::sync::Mutex;
 use std::time::Instant;
 
 use chrono::{NaiveDateTime, Utc};
@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::decode::{self, Decoded, Reject};
 use crate::fault;
 use crate::report::Progress;
+use crate::schedule::{StagingSlots, Urgency};
 use crate::source::archive::{Archive, ArchiveKind};
 use crate::source::{archive_kind, Location};
 use crate::views;
@@ -146,7 +147,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
         .build()
         .map_err(|e| RunError::Setup(e.to_string()))?;
     let progress = Progress::new(opts.progress, &systems);
-    let ctx = SourceContext { config, opts, wh: wh.as_ref(), run_id, runtime: &runtime, publish: Mutex::new(()), progress: &progress };
+    let ctx = SourceContext { config, opts, wh: wh.as_ref(), run_id, runtime: &runtime, slots: StagingSlots::per_core(), progress: &progress };
     let sources: Vec<SourceOutcome> = std::thread::scope(|scope| {
         let ctx = &ctx;
         let handles: Vec<_> = systems.iter().map(|&system| scope.spawn(move || ctx.load_source(system))).collect();
@@ -154,22 +155,40 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
     });
     progress.finish();
 
+    // The calendar follows the data and every view reads it: rebuilt once, over what the
+    // sources published. Until it commits, readers see the new snapshots with the previous
+    // calendar, which already runs a year past the latest date. It is cheap and also
+    // repairs a rebuild that failed in an earlier run, so every run does it.
+    let mut errors: Vec<String> = Vec::new();
+    {
+        let clock = Instant::now();
+        let refreshed = warehouse::in_transaction(s.as_mut(), |s| {
+            fault::before_views()?;
+            refresh_views(s, d, config).map_err(|e| e.to_string())
+        });
+        match refreshed {
+            Ok(()) => tracing::info!(seconds = clock.elapsed().as_secs_f64(), "calendar and views refreshed"),
+            Err(e) => errors.push(format!("calendar and views: {e}")),
+        }
+    }
     let failed = sources.iter().filter(|o| o.status == SourceStatus::Failed).count();
     let skipped = sources.iter().filter(|o| o.status == SourceStatus::Skipped).count();
     let status = if failed == 0 && skipped == sources.len() {
         RunStatus::Skipped
-    } else if failed == 0 {
+    } else if failed == 0 && errors.is_empty() {
         RunStatus::Succeeded
     } else if failed == sources.len() {
         RunStatus::Failed
     } else {
         RunStatus::Partial
     };
-    let errors: Vec<String> = sources
-        .iter()
-        .filter(|o| o.status == SourceStatus::Failed)
-        .map(|o| format!("{}: {}", o.system, o.message.as_deref().unwrap_or("failed")))
-        .collect();
+    errors.splice(
+        0..0,
+        sources
+            .iter()
+            .filter(|o| o.status == SourceStatus::Failed)
+            .map(|o| format!("{}: {}", o.system, o.message.as_deref().unwrap_or("failed"))),
+    );
     let error_text = (!errors.is_empty()).then(|| errors.join("; "));
     ledger::finish_run(s.as_mut(), d, run_id, now(), status, error_text.as_deref())?;
     tracing::info!(run_id, status = status.as_str(), "run finished");
@@ -182,7 +201,7 @@ struct SourceContext<'a> {
     wh: &'a dyn Warehouse,
     run_id: i64,
     runtime: &'a tokio::runtime::Runtime,
-    publish: Mutex<()>,
+    slots: StagingSlots,
     progress: &'a Progress,
 }
 
@@ -334,6 +353,7 @@ impl SourceContext<'_> {
                 let size = |member: &str| members.iter().find(|m| m.name == member).map_or(0, |m| m.size);
                 to_stage.sort_by_key(|(_, member)| std::cmp::Reverse(size(member)));
                 in_parallel(&to_stage, |(table, member)| {
+                    let _slot = self.slots.acquire(Urgency { snapshot_bytes: object.size, member_bytes: size(member) });
                     match archive.with_member(member, |r| self.stage_table(system, &archive, &object.key, table, member, r)) {
                         Ok(Some(staged)) => staged,
                         Ok(None) => failed_table(system, table, &object.key, format!("{member} vanished from the archive")),
@@ -346,6 +366,8 @@ impl SourceContext<'_> {
                 archive
                     .for_each_member(|name, reader| {
                         if let Some((table, member)) = to_stage.iter().find(|(_, m)| m == name) {
+                            let member_bytes = members.iter().find(|m| m.name == *name).map_or(0, |m| m.size);
+                            let _slot = self.slots.acquire(Urgency { snapshot_bytes: object.size, member_bytes });
                             out.push(self.stage_table(system, &archive, &object.key, table, member, reader));
                         }
                     })
@@ -514,8 +536,6 @@ impl SourceContext<'_> {
             mark_unpublished(staged);
             return Err(format!("not published: {}", failures.join("; ")));
         }
-        let _one_at_a_time = self.publish.lock().expect("publish lock");
-
         let mut guard_failures = Vec::new();
         for t in staged.iter_mut() {
             let preview = merge::preview_deletes(s, d, t.table, t.held_keys).map_err(|e| e.to_string())?;
@@ -589,9 +609,6 @@ impl SourceContext<'_> {
         };
         s.execute(&ledger::record_snapshot_statement(d, self.run_id, &snapshot, published_at))
             .map_err(|e| e.to_string())?;
-        let clock = Instant::now();
-        refresh_views(s, d, self.config).map_err(|e| e.to_string())?;
-        tracing::info!(source = system.name(), seconds = clock.elapsed().as_secs_f64(), "calendar and views refreshed");
         Ok(())
     }
 }
@@ -653,8 +670,7 @@ fn table_fingerprint(table: &Table) -> String {
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// Rebuilds the location mapping, the calendar and every view (inside the caller's
-/// publish transaction).
+/// Rebuilds the location mapping, the calendar and every view.
 pub fn refresh_views(s: &mut dyn Session, d: Dialect, config: &Config) -> Result<(), WarehouseError> {
     for stmt in views::location_subsidiary_statements(d, &config.location_subsidiary()) {
         s.execute(&stmt)?;

@@ -49,6 +49,32 @@ fn a_failure_after_some_merged_tables_leaves_every_table_as_before() {
 }
 
 #[test]
+fn a_run_whose_views_cannot_be_rebuilt_is_not_a_success_but_keeps_what_it_published() {
+    let env = Env::new();
+    let config = env.config_file();
+    two_table_snapshot(&env, "a.zip", 1, "Pier v1", "Marina v1");
+    let run = Command::new(binary())
+        .args(["--config", config.to_str().unwrap(), "run", "--source", "molo"])
+        .env("MARINA_ETL_FAULT", "fail-views")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{}", String::from_utf8_lossy(&run.stderr));
+    assert_eq!(dw_values(&env), vec!["Marina v1|Pier v1"]);
+    assert_eq!(
+        env.lines("SELECT STATUS, ERROR_TEXT FROM ETL_RUNS"),
+        vec!["partial|calendar and views: injected failure before the views"]
+    );
+    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS"), 1);
+    let views = "SELECT COUNT(*) FROM information_schema.tables WHERE UPPER(table_name) LIKE 'DW_MOLO_DAILY_%'";
+    assert_eq!(env.count(views), 0);
+
+    // The next run rebuilds them although its snapshot is already loaded.
+    let next = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run", "--source", "molo"]).output().unwrap();
+    assert_eq!(next.status.code(), Some(3));
+    assert_eq!(env.count(views), 4);
+}
+
+#[test]
 fn a_process_killed_mid_merge_leaves_the_previous_snapshot_and_the_next_run_succeeds() {
     let env = Env::new();
     let config = env.config_file();
