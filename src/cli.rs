@@ -1,4 +1,4 @@
-//! The command line: `run`, `status`, `generate`, `demo`, `query`.
+//! The command line: `run`, `status`, `generate`, `demo`, `query`, `sql`.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -86,6 +86,28 @@ pub enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Print the SQL a DBA reviews or deploys by hand: DDL, merge (Oracle: procedures), views.
+    Sql {
+        #[arg(long, value_enum)]
+        dialect: SqlDialect,
+        #[arg(long, value_enum, default_value_t = SqlPart::All)]
+        what: SqlPart,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SqlDialect {
+    Duckdb,
+    Postgres,
+    Oracle,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SqlPart {
+    Ddl,
+    Merge,
+    Views,
+    All,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -122,6 +144,7 @@ pub fn main() -> i32 {
         }
         Command::Demo { scale } => demo(scale, progress),
         Command::Query { query, format, limit } => query_command(&config, &query, format, limit),
+        Command::Sql { dialect, what } => sql_command(dialect, what),
     };
     match result {
         Ok(code) => code,
@@ -378,6 +401,24 @@ pub fn render(rows: &Rows, format: Format) -> String {
             out
         }
     }
+}
+
+fn sql_command(dialect: SqlDialect, what: SqlPart) -> Result<i32, CliError> {
+    use crate::sql_script::{script, Part};
+    use warehouse::Dialect;
+    let dialect = match dialect {
+        SqlDialect::Duckdb => Dialect::DuckDb,
+        SqlDialect::Postgres => Dialect::Postgres,
+        SqlDialect::Oracle => Dialect::Oracle,
+    };
+    let part = match what {
+        SqlPart::Ddl => Part::Ddl,
+        SqlPart::Merge => Part::Merge,
+        SqlPart::Views => Part::Views,
+        SqlPart::All => Part::All,
+    };
+    print!("{}", script(dialect, part));
+    Ok(exit::OK)
 }
 
 fn json_string(s: &str) -> String {

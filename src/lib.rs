@@ -16,5 +16,6 @@ pub mod generate;
 pub mod report;
 pub mod run;
 pub mod source;
+pub mod sql_script;
 pub mod views;
 pub mod warehouse;
