@@ -115,7 +115,7 @@ struct Script {
 impl Script {
     fn comment(&mut self, text: &str) {
         for line in text.lines() {
-            let _ = writeln!(self.out, "-- {line}").map(|_| ());
+            let _ = writeln!(self.out, "-- {line}");
         }
         self.out.push('\n');
     }
@@ -204,9 +204,11 @@ fn merge(w: &mut Script) {
              the soft-deleted keys that come back."
         ),
     );
+    // Now in UTC as a plain TIMESTAMP, whatever the session's time zone (the pipeline stores
+    // UTC). DuckDB: through epoch microseconds, which needs no ICU extension.
     let now_utc = match d {
         Dialect::Postgres => "CAST(now() AT TIME ZONE 'UTC' AS TIMESTAMP)",
-        _ => "CAST(get_current_timestamp() AS TIMESTAMP)",
+        _ => "make_timestamp(epoch_us(get_current_timestamp()))",
     };
     w.stmt(&format!("DROP TABLE IF EXISTS {PARAMS_TABLE}"));
     w.stmt(&format!(

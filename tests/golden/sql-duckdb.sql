@@ -5054,7 +5054,7 @@ CREATE TABLE IF NOT EXISTS DW_NS_ACCOUNT_REPORT_MAPPING (
 DROP TABLE IF EXISTS ETL_MERGE_PARAMS;
 
 CREATE TEMPORARY TABLE ETL_MERGE_PARAMS AS
-SELECT CAST(COALESCE(MAX(RUN_ID), 0) + 1 AS BIGINT) AS RUN_ID, CAST(get_current_timestamp() AS TIMESTAMP) AS PUBLISHED_AT
+SELECT CAST(COALESCE(MAX(RUN_ID), 0) + 1 AS BIGINT) AS RUN_ID, make_timestamp(epoch_us(get_current_timestamp())) AS PUBLISHED_AT
   FROM ETL_RUNS;
 
 INSERT INTO ETL_RUNS (RUN_ID, STARTED_AT, STATUS, HOST, VERSION)
@@ -10880,7 +10880,7 @@ COMMIT;
 
 -- The manual run is over: record it as the pipeline would.
 
-UPDATE ETL_RUNS SET STATUS = 'succeeded', FINISHED_AT = CAST(get_current_timestamp() AS TIMESTAMP)
+UPDATE ETL_RUNS SET STATUS = 'succeeded', FINISHED_AT = make_timestamp(epoch_us(get_current_timestamp()))
  WHERE RUN_ID = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
 
 -- ============================================================================
