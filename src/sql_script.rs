@@ -188,20 +188,47 @@ fn ddl(w: &mut Script) {
     }
 }
 
+/// The pipeline's default mass-delete guard (`[load] mass_delete_ratio`), the script's default.
+fn default_max_delete_ratio() -> f64 {
+    crate::config::LoadConfig::default().mass_delete_ratio
+}
+
+/// The statement that stops the script when a table's soft delete would exceed the
+/// mass-delete guard: a value that cannot be cast makes the statement fail (DuckDB and
+/// PostgreSQL have no common way to raise an error), with the reason as the value, so
+/// the source's transaction is rolled back and `psql -v ON_ERROR_STOP=1` stops there.
+fn guard_statement(table: &Table, count_live: &str, count_deletes: &str) -> String {
+    let text = [
+        "SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE".to_string(),
+        format!(
+            "            THEN CAST('mass-delete guard: {} would lose ' || g.WOULD_DELETE || ' of ' || g.LIVE || ' live rows' AS INTEGER)",
+            table.dw_name()
+        ),
+        "            ELSE g.WOULD_DELETE END AS ROWS_TO_SOFT_DELETE".to_string(),
+        format!("  FROM (SELECT ({count_live}) AS LIVE,"),
+        format!("               ({}) AS WOULD_DELETE) g, {PARAMS_TABLE} p", count_deletes.replace('\n', "\n                ")),
+    ];
+    text.join("\n")
+}
+
 /// DuckDB and PostgreSQL: the parameters, then one transaction per source.
 fn merge(w: &mut Script) {
     let d = w.dialect;
+    let ratio = default_max_delete_ratio();
     w.section(
         "Merge",
         &format!(
             "Publishes the staged rows into the DW_ tables: changed rows updated (NULL-safe comparison),\n\
              new keys inserted, returning keys undeleted, live keys absent from staging soft-deleted\n\
              (unless held by a rejected row). One transaction per source, as the pipeline publishes.\n\
-             The run id and publish time come from the one-row temporary table {PARAMS_TABLE}: by default\n\
-             the next run id of ETL_RUNS and now (UTC). To choose them, UPDATE {PARAMS_TABLE} before the merges.\n\
-             Before each table's changes, three counts: live rows and the rows the soft delete would remove\n\
-             (the pipeline refuses to publish when they exceed the mass-delete guard, 50% by default), and\n\
-             the soft-deleted keys that come back."
+             Parameters come from the one-row temporary table {PARAMS_TABLE} (RUN_ID, PUBLISHED_AT,\n\
+             MAX_DELETE_RATIO): unless it exists in the session, it is created with the next run id of\n\
+             ETL_RUNS, now (UTC) and the pipeline's guard, {ratio}. To choose them, create it first, e.g.\n\
+             CREATE TEMPORARY TABLE {PARAMS_TABLE} AS SELECT 42 AS RUN_ID, TIMESTAMP '2025-06-01 05:00:00' AS PUBLISHED_AT, 1.0 AS MAX_DELETE_RATIO\n\
+             Mass-delete guard: before a table changes, its rows to soft-delete are counted, and the\n\
+             statement fails (its source rolls back) when they exceed MAX_DELETE_RATIO of the live rows.\n\
+             Run with psql -v ON_ERROR_STOP=1 (or duckdb, which stops at the first error). The run is\n\
+             recorded in ETL_RUNS: left 'running' by a failure, which the next pipeline run marks failed."
         ),
     );
     // Now in UTC as a plain TIMESTAMP, whatever the session's time zone (the pipeline stores
@@ -210,10 +237,10 @@ fn merge(w: &mut Script) {
         Dialect::Postgres => "CAST(now() AT TIME ZONE 'UTC' AS TIMESTAMP)",
         _ => "make_timestamp(epoch_us(get_current_timestamp()))",
     };
-    w.stmt(&format!("DROP TABLE IF EXISTS {PARAMS_TABLE}"));
     w.stmt(&format!(
-        "CREATE TEMPORARY TABLE {PARAMS_TABLE} AS\nSELECT CAST(COALESCE(MAX(RUN_ID), 0) + 1 AS BIGINT) AS RUN_ID, \
-         {now_utc} AS PUBLISHED_AT\n  FROM ETL_RUNS"
+        "CREATE TEMPORARY TABLE IF NOT EXISTS {PARAMS_TABLE} AS\n\
+         SELECT CAST(COALESCE(MAX(RUN_ID), 0) + 1 AS BIGINT) AS RUN_ID, {now_utc} AS PUBLISHED_AT,\n       \
+         CAST({ratio} AS DOUBLE PRECISION) AS MAX_DELETE_RATIO\n  FROM ETL_RUNS"
     ));
     w.stmt(&format!(
         "INSERT INTO ETL_RUNS (RUN_ID, STARTED_AT, STATUS, HOST, VERSION)\n\
@@ -227,19 +254,20 @@ fn merge(w: &mut Script) {
         for table in Catalog::get().tables_of(system) {
             w.table_header(table, "");
             let m = merge_statements_with(d, table, &params, true);
-            for stmt in
-                [&m.count_live, &m.count_deletes, &m.count_undeletes, &m.update_changed, &m.insert_new, &m.undelete_unchanged, &m.soft_delete]
-            {
+            w.stmt(&guard_statement(table, &m.count_live, &m.count_deletes));
+            // In the pipeline's order: updating before inserting spares new rows the comparison.
+            for stmt in [&m.update_changed, &m.insert_new, &m.undelete_unchanged, &m.soft_delete] {
                 w.stmt(stmt);
             }
         }
         w.stmt("COMMIT");
     }
     w.out.push('\n');
-    w.comment("The manual run is over: record it as the pipeline would.");
+    w.comment("The manual run is over: record it as the pipeline would; the next run of this script gets new parameters.");
     w.stmt(&format!(
         "UPDATE ETL_RUNS SET STATUS = 'succeeded', FINISHED_AT = {now_utc}\n WHERE RUN_ID = (SELECT RUN_ID FROM {PARAMS_TABLE})"
     ));
+    w.stmt(&format!("DROP TABLE {PARAMS_TABLE}"));
 }
 
 /// Oracle: the counts table, one procedure per table, and `MERGE_ALL`.
@@ -249,10 +277,11 @@ fn oracle_merge(w: &mut Script) {
         &format!(
             "MERGE_<SYS>_<TABLE>(p_run_id, p_inserted OUT, p_updated OUT, p_deleted OUT, p_undeleted OUT,\n\
              p_published_at DEFAULT now UTC, p_max_delete_ratio DEFAULT NULL) publishes one staged table without\n\
-             committing. MERGE_ALL(p_run_id, p_counts OUT SYS_REFCURSOR, p_max_delete_ratio DEFAULT 0.5) runs\n\
+             committing. MERGE_ALL(p_run_id, p_counts OUT SYS_REFCURSOR, p_max_delete_ratio DEFAULT {}) runs\n\
              them all in catalog order in one transaction (COMMIT at the end, ROLLBACK and RAISE on any error)\n\
              and returns the per-table counts, kept in the global temporary table {}.\n\
              Example (SQL*Plus): VARIABLE c REFCURSOR\n  EXEC MERGE_ALL(42, :c)\n  PRINT c",
+            default_max_delete_ratio(),
             oracle::COUNTS_TABLE
         ),
     );
@@ -265,7 +294,7 @@ fn oracle_merge(w: &mut Script) {
     }
     w.out.push('\n');
     w.comment("All tables, one transaction.");
-    w.stmt(&oracle::merge_all_procedure(&tables));
+    w.stmt(&oracle::merge_all_procedure(&tables, default_max_delete_ratio()));
 }
 
 #[cfg(test)]

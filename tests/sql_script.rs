@@ -234,8 +234,12 @@ trait ScriptBackend {
     fn dialect(&self) -> Dialect;
     /// Points the test environment's warehouse at a fresh, empty database of this backend.
     fn fresh_warehouse(&self, env: &mut Env);
-    /// Runs a script (several statements) against the environment's warehouse.
-    fn apply(&self, env: &Env, script: &str);
+    /// Runs a script (several statements) against the environment's warehouse; stops at
+    /// the first error and returns it.
+    fn try_apply(&self, env: &Env, script: &str) -> Result<(), String>;
+    fn apply(&self, env: &Env, script: &str) {
+        self.try_apply(env, script).unwrap_or_else(|e| panic!("the script fails: {e}"));
+    }
     /// Rows of a query, values joined by '|'.
     fn lines(&self, env: &Env, sql: &str) -> Vec<String>;
     /// Whether the pipeline can load into this backend (`marina-etl run`).
@@ -254,11 +258,12 @@ impl ScriptBackend for DuckDbBackend {
         env.config.warehouse.url = format!("duckdb://{}", path.display());
     }
 
-    fn apply(&self, env: &Env, script: &str) {
+    fn try_apply(&self, env: &Env, script: &str) -> Result<(), String> {
         let path = env.config.warehouse.url.strip_prefix("duckdb://").unwrap();
-        // Its own connection, closed at the end: the pipeline opens the file next.
+        // Its own connection, closed at the end (rolling back an open transaction): the
+        // pipeline opens the file next.
         let conn = duckdb::Connection::open(path).unwrap();
-        conn.execute_batch(script).unwrap_or_else(|e| panic!("the script fails: {e}"));
+        conn.execute_batch(script).map_err(|e| e.to_string())
     }
 
     fn lines(&self, env: &Env, sql: &str) -> Vec<String> {
@@ -303,7 +308,7 @@ impl PostgresBackend {
         PostgresBackend { dir, port }
     }
 
-    fn psql(&self, args: &[&str], input: &str) -> String {
+    fn psql(&self, args: &[&str], input: &str) -> Result<String, String> {
         use std::io::Write;
         let mut child = Command::new("psql")
             .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-d", "postgres"])
@@ -318,9 +323,13 @@ impl PostgresBackend {
         let input = input.to_string();
         let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
         let out = child.wait_with_output().unwrap();
-        writer.join().unwrap().unwrap();
-        assert!(out.status.success(), "psql fails: {}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
+        // psql stops reading at the first error (ON_ERROR_STOP): a broken pipe then is expected.
+        let written = writer.join().unwrap();
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        written.unwrap();
+        Ok(String::from_utf8(out.stdout).unwrap())
     }
 }
 
@@ -342,13 +351,14 @@ impl ScriptBackend for PostgresBackend {
         env.config.warehouse.url = format!("postgres://postgres@127.0.0.1:{}/postgres", self.port);
     }
 
-    fn apply(&self, _: &Env, script: &str) {
-        self.psql(&["-f", "-"], script);
+    fn try_apply(&self, _: &Env, script: &str) -> Result<(), String> {
+        self.psql(&["-f", "-"], script).map(|_| ())
     }
 
     fn lines(&self, _: &Env, sql: &str) -> Vec<String> {
         // Unaligned, tuples only, '|' between values, NULL as DuckDB's harness shows it.
-        self.psql(&["-A", "-t", "-F", "|", "-P", "null=∅", "-c", sql], "").lines().map(String::from).collect()
+        let out = self.psql(&["-A", "-t", "-F", "|", "-P", "null=∅", "-c", sql], "");
+        out.unwrap_or_else(|e| panic!("{sql}: {e}")).lines().map(String::from).collect()
     }
 
     fn runs_pipeline(&self, env: &Env) -> bool {
@@ -402,11 +412,34 @@ fn script_deploys_merges_and_loads(backend: &dyn ScriptBackend) {
         assert_eq!(lines(&format!("SELECT COUNT(*) FROM {}", v.name)).len(), 1, "{}", v.name);
     }
 
+    // An empty staging table would soft-delete every live pier: the guard stops the script
+    // and the source's transaction leaves the table as it was.
+    backend.apply(&env, "DELETE FROM STG_MOLO_PIERS;");
+    let before = lines("SELECT * FROM DW_MOLO_PIERS ORDER BY ID");
+    let err = backend.try_apply(&env, &merge).expect_err("the mass-delete guard stops the merge");
+    assert!(err.contains("mass-delete guard: DW_MOLO_PIERS would lose 3 of 3 live rows"), "{err}");
+    assert_eq!(lines("SELECT * FROM DW_MOLO_PIERS ORDER BY ID"), before);
+    assert_eq!(lines("SELECT RUN_ID, STATUS FROM ETL_RUNS WHERE RUN_ID = 4"), vec!["4|running"]);
+    // With parameters of the DBA's choosing (a ratio of 1 allows it), the deletes go through.
+    backend.apply(
+        &env,
+        &format!(
+            "CREATE TEMPORARY TABLE ETL_MERGE_PARAMS AS SELECT CAST(7 AS BIGINT) AS RUN_ID, \
+             TIMESTAMP '2025-06-01 05:00:00' AS PUBLISHED_AT, 1.0 AS MAX_DELETE_RATIO;\n{merge}"
+        ),
+    );
+    assert_eq!(
+        lines("SELECT ID, DW_RUN_ID, CAST(DW_DELETED_AT AS VARCHAR) FROM DW_MOLO_PIERS WHERE ID <> 3 ORDER BY ID"),
+        vec!["1|7|2025-06-01 05:00:00", "2|7|2025-06-01 05:00:00", "4|7|2025-06-01 05:00:00"]
+    );
+    assert_eq!(lines("SELECT * FROM DW_MOLO_PIERS WHERE ID = 3"), [before[2].clone()], "already deleted: untouched");
+    assert_eq!(lines("SELECT RUN_ID, STATUS, HOST FROM ETL_RUNS WHERE RUN_ID = 7"), vec!["7|succeeded|sql-script"]);
+
     if !backend.runs_pipeline(&env) {
         eprintln!("{}: the pipeline cannot load this backend yet; script and hand merge checked", dialect_name(d));
         return;
     }
-    // The pipeline on the deployed warehouse: pier 3 comes back, the rest is as merged.
+    // The pipeline on the deployed warehouse: every pier comes back unchanged.
     env.zip(
         "molo",
         "20250601050000.zip",
@@ -419,7 +452,12 @@ fn script_deploys_merges_and_loads(backend: &dyn ScriptBackend) {
     );
     let r = env.run(&["molo"]);
     assert_eq!(r.exit_code(), 0, "{:?}", r.sources[0].message);
-    assert_eq!(r.run_id, 4);
+    assert_eq!(r.run_id, 8);
+    assert_eq!(
+        lines("SELECT RUN_ID, STATUS FROM ETL_RUNS WHERE RUN_ID >= 4 ORDER BY RUN_ID"),
+        vec!["4|failed", "7|succeeded", "8|succeeded"],
+        "the run the guard stopped is marked failed by the next pipeline run"
+    );
     let counts = |table: &str| {
         lines(&format!(
             "SELECT STATUS, ROWS_READ, ROWS_STAGED, ROWS_REJECTED, ROWS_INSERTED, ROWS_UPDATED, ROWS_UNCHANGED, \
@@ -427,7 +465,7 @@ fn script_deploys_merges_and_loads(backend: &dyn ScriptBackend) {
             r.run_id
         ))
     };
-    assert_eq!(counts("piers"), vec!["published|4|4|0|0|0|3|0|1"]);
+    assert_eq!(counts("piers"), vec!["published|4|4|0|0|0|0|0|4"]);
     assert_eq!(counts("slips"), vec!["published|1|1|0|1|0|0|0|0"]);
     assert_eq!(lines("SELECT COUNT(*) FROM DW_MOLO_PIERS WHERE DW_DELETED_AT IS NULL"), vec!["4"]);
     // The slip count view has the slip's three days.

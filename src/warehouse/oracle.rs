@@ -83,7 +83,7 @@ pub fn merge_procedure(table: &Table) -> String {
 /// table's procedure in the order of `tables`, in one transaction (COMMIT at the end;
 /// ROLLBACK and re-raise on any error, so nothing is half published), then a cursor over the
 /// per-table counts (source, table, DW table, inserted, updated, deleted, undeleted).
-pub fn merge_all_procedure(tables: &[&Table]) -> String {
+pub fn merge_all_procedure(tables: &[&Table], default_max_delete_ratio: f64) -> String {
     let mut calls = String::new();
     for (i, t) in tables.iter().enumerate() {
         calls.push_str(&format!(
@@ -98,7 +98,7 @@ pub fn merge_all_procedure(tables: &[&Table]) -> String {
     }
     format!(
         "CREATE OR REPLACE PROCEDURE MERGE_ALL(\n  p_run_id IN NUMBER,\n  p_counts OUT SYS_REFCURSOR,\n  \
-         p_max_delete_ratio IN NUMBER DEFAULT 0.5\n) AS\n  \
+         p_max_delete_ratio IN NUMBER DEFAULT {default_max_delete_ratio}\n) AS\n  \
          v_now TIMESTAMP := SYS_EXTRACT_UTC(SYSTIMESTAMP);\n  \
          v_inserted NUMBER;\n  v_updated NUMBER;\n  v_deleted NUMBER;\n  v_undeleted NUMBER;\n  \
          PROCEDURE counted(p_seq NUMBER, p_source VARCHAR2, p_table VARCHAR2, p_dw_table VARCHAR2) IS\n  \
