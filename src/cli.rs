@@ -88,8 +88,10 @@ pub enum Command {
     },
     /// Print the SQL a DBA reviews or deploys by hand: DDL, merge (Oracle: procedures), views.
     Sql {
+        /// The warehouse's SQL dialect.
         #[arg(long, value_enum)]
         dialect: SqlDialect,
+        /// Tables (ledger, staging, DW), the merge, the views, or all three in that order.
         #[arg(long, value_enum, default_value_t = SqlPart::All)]
         what: SqlPart,
     },
@@ -417,8 +419,14 @@ fn sql_command(dialect: SqlDialect, what: SqlPart) -> Result<i32, CliError> {
         SqlPart::Views => Part::Views,
         SqlPart::All => Part::All,
     };
-    print!("{}", script(dialect, part));
-    Ok(exit::OK)
+    // A reader that stops early (`| head`) is not an error; the script is long.
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(script(dialect, part).as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::new(exit::SOURCE_FAILED, format!("cannot write the script: {e}")))
+        }
+        _ => Ok(exit::OK),
+    }
 }
 
 fn json_string(s: &str) -> String {
