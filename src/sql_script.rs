@@ -9,10 +9,12 @@
 //! - Statements end with `;`. On Oracle, PL/SQL blocks (`BEGIN ... END;`, procedures) are
 //!   followed by a `/` line, as SQL*Plus and SQLcl expect.
 //! - Sections and tables are introduced by `--` comment headers; tables come in catalog order.
-//! - DuckDB and PostgreSQL: the merge reads its run id and publish time from a one-row
-//!   temporary table, [`PARAMS_TABLE`], created at the top of the merge section (the next
-//!   run id after `ETL_RUNS`, and now in UTC); the manual run is recorded in `ETL_RUNS`.
-//!   Each source's tables are merged in one transaction, as the pipeline publishes them.
+//! - DuckDB and PostgreSQL: the merge reads its run id, publish time and mass-delete ratio
+//!   from a one-row temporary table, [`PARAMS_TABLE`], which the merge section creates unless
+//!   the session already has one (the next run id after `ETL_RUNS`, now in UTC, the
+//!   pipeline's default guard) and drops at its end; the manual run is recorded in `ETL_RUNS`.
+//!   Each source's tables are merged in one transaction, as the pipeline publishes them, and
+//!   a table whose soft deletes exceed the guard makes the script fail there.
 //! - Oracle: one procedure per table and `MERGE_ALL` ([`crate::warehouse::oracle`]).
 
 use std::fmt::Write;
@@ -23,7 +25,7 @@ use crate::warehouse::sql::{self, merge_statements_with, Dialect, MergeParams};
 use crate::warehouse::{ledger, oracle, replace_staging_statements};
 
 /// The one-row temporary table that carries the merge parameters in DuckDB and PostgreSQL
-/// scripts (`RUN_ID`, `PUBLISHED_AT`).
+/// scripts (`RUN_ID`, `PUBLISHED_AT`, `MAX_DELETE_RATIO`).
 pub const PARAMS_TABLE: &str = "ETL_MERGE_PARAMS";
 
 /// Which part of the SQL to print.
