@@ -1,4 +1,4 @@
-//! The command line: `run`, `status`, `generate`, `demo`, `query`.
+//! The command line: `run`, `status`, `generate`, `demo`, `query`, `sql`.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -86,6 +86,30 @@ pub enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Print the SQL a DBA reviews or deploys by hand: DDL, merge (Oracle: procedures), views.
+    Sql {
+        /// The warehouse's SQL dialect.
+        #[arg(long, value_enum)]
+        dialect: SqlDialect,
+        /// Tables (ledger, staging, DW), the merge, the views, or all three in that order.
+        #[arg(long, value_enum, default_value_t = SqlPart::All)]
+        what: SqlPart,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SqlDialect {
+    Duckdb,
+    Postgres,
+    Oracle,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SqlPart {
+    Ddl,
+    Merge,
+    Views,
+    All,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -122,6 +146,7 @@ pub fn main() -> i32 {
         }
         Command::Demo { scale } => demo(scale, progress),
         Command::Query { query, format, limit } => query_command(&config, &query, format, limit),
+        Command::Sql { dialect, what } => sql_command(dialect, what),
     };
     match result {
         Ok(code) => code,
@@ -377,6 +402,30 @@ pub fn render(rows: &Rows, format: Format) -> String {
             }
             out
         }
+    }
+}
+
+fn sql_command(dialect: SqlDialect, what: SqlPart) -> Result<i32, CliError> {
+    use crate::sql_script::{script, Part};
+    use warehouse::Dialect;
+    let dialect = match dialect {
+        SqlDialect::Duckdb => Dialect::DuckDb,
+        SqlDialect::Postgres => Dialect::Postgres,
+        SqlDialect::Oracle => Dialect::Oracle,
+    };
+    let part = match what {
+        SqlPart::Ddl => Part::Ddl,
+        SqlPart::Merge => Part::Merge,
+        SqlPart::Views => Part::Views,
+        SqlPart::All => Part::All,
+    };
+    // A reader that stops early (`| head`) is not an error; the script is long.
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(script(dialect, part).as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(CliError::new(exit::SOURCE_FAILED, format!("cannot write the script: {e}")))
+        }
+        _ => Ok(exit::OK),
     }
 }
 

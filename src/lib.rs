@@ -18,5 +18,6 @@ pub mod report;
 pub mod run;
 pub mod schedule;
 pub mod source;
+pub mod sql_script;
 pub mod views;
 pub mod warehouse;

@@ -469,7 +469,7 @@ impl SourceContext<'_> {
                     decoded.rows_staged -= 1;
                 }
             }
-            s.execute(&format!("DROP TABLE IF EXISTS {}", sql::held_keys_name(table))).map_err(|e| e.to_string())?;
+            s.execute(&sql::drop_table_if_exists(d, &sql::held_keys_name(table))).map_err(|e| e.to_string())?;
             if let Some(batch) = &decoded.held_keys {
                 s.execute(&sql::create_held_keys_table(d, table)).map_err(|e| e.to_string())?;
                 s.append(&sql::held_keys_name(table), batch.clone()).map_err(|e| e.to_string())?;

@@ -1,7 +1,8 @@
 -- DW_MOLO_RATE_OVER_LINEAR_FOOT_VW: normalized rate per foot per (year, month, marina location,
 -- reservation type) over DW_MOLO_RATE_OVER_LINEAR_FOOT.
--- REVENUE is the sum of the unrounded invoice daily rate (INVOICE_TOTAL / RESERVATION_DAYS;
--- INVOICE_TOTAL is exact), so that rounding happens once, in this projection.
+-- REVENUE is the sum of the unrounded invoice daily rate (INVOICE_TOTAL / RESERVATION_DAYS,
+-- INVOICE_TOTAL being exact), so that rounding happens once, in this projection.
+-- (No comment line ends with a semicolon: SQL*Plus would end the statement there.)
 SELECT
     f.YEAR_NUMBER,
     f.MONTH_NUMBER,

@@ -9,7 +9,7 @@ use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder};
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 
-use super::sql::{timestamp_literal, Dialect};
+use super::sql::{create_table_if_missing, timestamp_literal, Dialect};
 use super::{quote, quote_opt, Result, Session};
 use crate::catalog::ColumnType;
 use crate::decode::Reject;
@@ -84,13 +84,12 @@ pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
 
 /// `CREATE TABLE` statements of the ledger.
 pub fn create_statements(dialect: Dialect) -> Vec<String> {
-    let if_not_exists = if dialect == Dialect::Oracle { "" } else { "IF NOT EXISTS " };
     LEDGER_TABLES
         .iter()
         .map(|(name, cols)| {
             let cols: Vec<String> =
                 cols.iter().map(|(c, ty)| format!("{c} {}", dialect.column_type(*ty))).collect();
-            format!("CREATE TABLE {if_not_exists}{name} (\n  {}\n)", cols.join(",\n  "))
+            create_table_if_missing(dialect, &format!("CREATE TABLE {name} (\n  {}\n)", cols.join(",\n  ")))
         })
         .collect()
 }

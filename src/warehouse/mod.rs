@@ -8,6 +8,7 @@
 pub mod duckdb;
 pub mod ledger;
 pub mod merge;
+pub mod oracle;
 pub mod sql;
 
 use ::duckdb::arrow::record_batch::RecordBatch;
@@ -63,7 +64,7 @@ pub fn open(config: &crate::config::WarehouseConfig) -> Result<Box<dyn Warehouse
 
 /// Statements that replace a staging table with an empty one.
 pub fn replace_staging_statements(dialect: Dialect, table: &Table) -> Vec<String> {
-    vec![format!("DROP TABLE IF EXISTS {}", table.staging_name()), sql::create_staging_table(dialect, table)]
+    vec![sql::drop_table_if_exists(dialect, &table.staging_name()), sql::create_staging_table(dialect, table)]
 }
 
 /// Quotes a text literal for SQL.

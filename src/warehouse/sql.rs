@@ -49,11 +49,46 @@ impl Dialect {
     }
 }
 
+/// The type of a catalog column in the dialect. Oracle cannot compare an `NCLOB` with `=`,
+/// so an unbounded text column that is part of the natural key is an `NVARCHAR2(2000)` there
+/// (the longest `NVARCHAR2` without extended string sizes).
+pub fn column_sql_type(dialect: Dialect, column: &Column) -> String {
+    match (dialect, column.ty, column.key) {
+        (Dialect::Oracle, ColumnType::Text { max_chars: None }, true) => "NVARCHAR2(2000)".into(),
+        (_, ty, _) => dialect.column_type(ty),
+    }
+}
+
 fn column_defs(dialect: Dialect, columns: &[Column]) -> Vec<String> {
     columns
         .iter()
-        .map(|c| format!("{} {}", c.name, dialect.column_type(c.ty)))
+        .map(|c| format!("{} {}", c.name, column_sql_type(dialect, c)))
         .collect()
+}
+
+/// Oracle (before 23ai) has no `IF [NOT] EXISTS`: the statement runs in a PL/SQL block that
+/// ignores the one error meaning "already so" (`-955` name already used, `-942` no such table).
+pub fn oracle_ignoring(sqlcode: i32, statement: &str) -> String {
+    format!(
+        "BEGIN\n  EXECUTE IMMEDIATE '{}';\nEXCEPTION WHEN OTHERS THEN\n  IF SQLCODE != {sqlcode} THEN RAISE; END IF;\nEND;",
+        statement.replace('\'', "''")
+    )
+}
+
+/// `DROP TABLE IF EXISTS name`, also on Oracle.
+pub fn drop_table_if_exists(dialect: Dialect, name: &str) -> String {
+    match dialect {
+        Dialect::Oracle => oracle_ignoring(-942, &format!("DROP TABLE {name}")),
+        _ => format!("DROP TABLE IF EXISTS {name}"),
+    }
+}
+
+/// `CREATE TABLE IF NOT EXISTS` from a plain `CREATE TABLE name (...)`, also on Oracle.
+pub fn create_table_if_missing(dialect: Dialect, create_table: &str) -> String {
+    match dialect {
+        Dialect::Oracle => oracle_ignoring(-955, create_table),
+        _ => create_table.replacen("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1),
+    }
 }
 
 /// `CREATE TABLE` of the staging table (contract columns, then [`ETL_LINE`]).
@@ -70,8 +105,7 @@ pub fn create_dw_table(dialect: Dialect, table: &Table) -> String {
     cols.push(format!("{DW_LAST_UPDATED} TIMESTAMP"));
     cols.push(format!("{DW_DELETED_AT} TIMESTAMP"));
     cols.push(format!("{DW_RUN_ID} {}", dialect.int_type()));
-    let if_not_exists = if dialect == Dialect::Oracle { "" } else { "IF NOT EXISTS " };
-    format!("CREATE TABLE {if_not_exists}{} (\n  {}\n)", table.dw_name(), cols.join(",\n  "))
+    create_table_if_missing(dialect, &format!("CREATE TABLE {} (\n  {}\n)", table.dw_name(), cols.join(",\n  ")))
 }
 
 /// Name of the table that holds the keys of rejected rows while a snapshot is merged:
@@ -107,20 +141,31 @@ fn key_match(dialect: Dialect, table: &Table, left: &str, right: &str) -> String
 fn values_differ(dialect: Dialect, table: &Table, left: &str, right: &str) -> String {
     let parts: Vec<String> = table
         .value_columns()
-        .map(|c| match dialect {
-            Dialect::Oracle => format!(
+        .map(|c| match (dialect, column_sql_type(dialect, c).as_str()) {
+            // DECODE (and `<>`) refuse LOBs; DBMS_LOB.COMPARE is NULL when either side is.
+            (Dialect::Oracle, "NCLOB") => format!(
+                "(DBMS_LOB.COMPARE({l}, {r}) <> 0 OR ({l} IS NULL AND {r} IS NOT NULL) OR ({l} IS NOT NULL AND {r} IS NULL))",
+                l = format!("{left}.{}", c.name),
+                r = format!("{right}.{}", c.name),
+            ),
+            (Dialect::Oracle, _) => format!(
                 "DECODE({left}.{c}, {right}.{c}, 0, 1) = 1",
                 c = c.name
             ),
             _ => format!("{left}.{c} IS DISTINCT FROM {right}.{c}", c = c.name),
         })
         .collect();
-    if parts.is_empty() { "FALSE".into() } else { parts.join("\n     OR ") }
+    match (parts.is_empty(), dialect) {
+        // Oracle SQL has no boolean literal (before 23ai).
+        (true, Dialect::Oracle) => "1 = 0".into(),
+        (true, _) => "FALSE".into(),
+        (false, _) => parts.join("\n     OR "),
+    }
 }
 
-/// The statements that merge one staged table into its `DW_` table. Each is parameterless:
-/// the run id and the publish time are written in as literals so that the same text can
-/// be reviewed or run by hand.
+/// The statements that merge one staged table into its `DW_` table. The run id and the
+/// publish time are SQL expressions ([`MergeParams`]): literals when the pipeline runs them,
+/// named parameters in the script of `marina-etl sql` (same text otherwise).
 #[derive(Clone, Debug)]
 pub struct MergeStatements {
     /// Live rows that the delete step would soft-delete (for the mass-delete guard).
@@ -148,8 +193,24 @@ pub fn timestamp_literal(dialect: Dialect, ts: chrono::NaiveDateTime) -> String 
     }
 }
 
-/// Builds the merge statements of a table. `with_held_keys` adds the guard that keeps
-/// the keys of rejected rows from being soft-deleted.
+/// The run id and publish time of a merge, as SQL expressions of the dialect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MergeParams {
+    /// An integer expression: the run that makes the change (`DW_RUN_ID`).
+    pub run_id: String,
+    /// A timestamp expression: the publish time (audit timestamps), one per snapshot.
+    pub published_at: String,
+}
+
+impl MergeParams {
+    /// Literal values, as the pipeline runs the merge.
+    pub fn literal(dialect: Dialect, run_id: i64, published_at: chrono::NaiveDateTime) -> Self {
+        MergeParams { run_id: run_id.to_string(), published_at: timestamp_literal(dialect, published_at) }
+    }
+}
+
+/// Builds the merge statements of a table with literal values (the pipeline's form); see
+/// [`merge_statements_with`].
 pub fn merge_statements(
     dialect: Dialect,
     table: &Table,
@@ -157,9 +218,22 @@ pub fn merge_statements(
     published_at: chrono::NaiveDateTime,
     with_held_keys: bool,
 ) -> MergeStatements {
+    merge_statements_with(dialect, table, &MergeParams::literal(dialect, run_id, published_at), with_held_keys)
+}
+
+/// Builds the merge statements of a table. `with_held_keys` adds the guard that keeps
+/// the keys of rejected rows from being soft-deleted. The pipeline and the script of
+/// `marina-etl sql` both come through here, so they cannot drift apart.
+pub fn merge_statements_with(
+    dialect: Dialect,
+    table: &Table,
+    params: &MergeParams,
+    with_held_keys: bool,
+) -> MergeStatements {
     let dw = table.dw_name();
     let stg = table.staging_name();
-    let now = timestamp_literal(dialect, published_at);
+    let now = &params.published_at;
+    let run_id = &params.run_id;
     let cols: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
     let col_list = cols.join(", ");
     let s_cols = cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ");
