@@ -177,10 +177,9 @@ fn s3_truncated_object_fails_and_changes_nothing() {
     assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS"), 0);
 }
 
-#[test]
-fn s3_object_deleted_after_listing_is_reported_as_vanished() {
-    let env = S3Env::new("t-vanished");
-    env.put_zip("molo", "20250101050000.zip", &[("Piers.csv", PIERS_V1)]);
+/// Runs `marina-etl run --source molo`, holding it between listing and reading while
+/// `meddle` changes the bucket; returns what it did.
+fn run_meddling_after_listing(env: &S3Env, key: &str, meddle: impl FnOnce()) -> s3::Ran {
     let go = env.dir.path().join("go");
     let mut child = env
         .command(&["run", "--source", "molo"])
@@ -195,22 +194,49 @@ fn s3_object_deleted_after_listing_is_reported_as_vanished() {
         let mut line = String::new();
         assert!(stderr.read_line(&mut line).unwrap() > 0, "the run ended before pausing: {seen}");
         seen.push_str(&line);
-        if line.contains("paused after listing molo/20250101050000.zip") {
+        if line.contains(&format!("paused after listing molo/{key}")) {
             break;
         }
     }
-    env.delete("molo", "20250101050000.zip");
+    meddle();
     std::fs::write(&go, b"").unwrap();
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
+    let mut stdout = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
     let status = child.wait().unwrap();
-    let r = s3::Ran { code: status.code().unwrap(), stdout: String::new(), stderr: seen + &rest };
+    s3::Ran { code: status.code().unwrap(), stdout, stderr: seen + &rest }
+}
+
+#[test]
+fn s3_object_deleted_after_listing_is_reported_as_vanished() {
+    let env = S3Env::new("t-vanished");
+    env.put_zip("molo", "20250101050000.zip", &[("Piers.csv", PIERS_V1)]);
+    let r = run_meddling_after_listing(&env, "20250101050000.zip", || env.delete("molo", "20250101050000.zip"));
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(
         r.source_line("molo"),
         "marina-etl: molo: s3://t-vanished/molo/20250101050000.zip vanished between listing and reading (deleted or renamed); nothing was loaded"
     );
     assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS"), 0);
+}
+
+#[test]
+fn s3_object_replaced_after_listing_is_not_loaded_as_the_listed_one() {
+    let env = S3Env::new("t-replaced");
+    env.put_zip("molo", "20250101050000.zip", &[("Piers.csv", PIERS_V1)]);
+    let r = run_meddling_after_listing(&env, "20250101050000.zip", || {
+        env.put_zip("molo", "20250101050000.zip", &[("Piers.csv", PIERS_V2)]);
+    });
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.source_line("molo"),
+        "marina-etl: molo: s3://t-replaced/molo/20250101050000.zip was replaced between listing and reading; nothing was loaded"
+    );
+    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS"), 0);
+    // The next run lists the new version and loads it.
+    assert_eq!(ran(env.command(&["run", "--source", "molo"])).code, 0);
+    assert_eq!(env.lines("SELECT NAME FROM DW_MOLO_PIERS ORDER BY ID"), vec!["A", "B2", "D"]);
 }
 
 /// A TCP proxy on loopback in front of moto that closes the first `drop_first`

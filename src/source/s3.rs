@@ -252,7 +252,27 @@ pub fn classify(e: &object_store::Error) -> StoreFailure {
         (object_store::Error::NotFound { .. }, _) | (_, Some("NoSuchKey")) => StoreFailure::NotFound,
         (object_store::Error::Precondition { .. }, _) | (_, Some("PreconditionFailed")) => StoreFailure::Changed,
         _ if text.contains("status 403") => StoreFailure::Denied("403 Forbidden".into()),
-        _ => StoreFailure::Other(one_line(&text)),
+        _ => StoreFailure::Other(summarize(&one_line(&text))),
+    }
+}
+
+/// The cause of a failed request, where it went and how often it was tried, from
+/// object_store's long form ("Generic S3 error: Error performing GET http://host/b?x in
+/// 1s, after 10 retries, ... - HTTP error: ...: Connection refused (os error 111)").
+fn summarize(text: &str) -> String {
+    let Some(at) = text.rfind("Error performing ") else { return text.to_string() };
+    let request = &text[at + "Error performing ".len()..];
+    let Some((head, cause)) = request.split_once(" - ") else { return text.to_string() };
+    let cause = cause.rsplit(": ").next().unwrap_or(cause).trim();
+    let host = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|uri| url::Url::parse(uri).ok())
+        .map(|u| format!("{}://{}", u.scheme(), u.host_str().unwrap_or("")) + &u.port().map(|p| format!(":{p}")).unwrap_or_default());
+    let retries = head.split_once("after ").and_then(|(_, r)| r.split_whitespace().next()).unwrap_or("0");
+    match host {
+        Some(host) => format!("{cause} (endpoint {host}, {retries} retries)"),
+        None => cause.to_string(),
     }
 }
 
@@ -379,5 +399,9 @@ mod tests {
         let body = "Error performing GET http://127.0.0.1/b?list-type=2 in 1ms - Client error with status 404 Not Found: <?xml version=\"1.0\"?><Error><Code>NoSuchBucket</Code><Message>x</Message></Error>";
         assert_eq!(s3_error_code(body).as_deref(), Some("NoSuchBucket"));
         assert_eq!(one_line("a\n  b - <?xml ...>"), "a b");
+        assert_eq!(
+            summarize("Generic S3 error: Error performing list request: Error performing GET http://127.0.0.1:18998/b?list-type=2 in 101ms, after 3 retries, max_retries: 3, retry_timeout: 180s - HTTP error: error sending request: client error (Connect): tcp connect error: Connection refused (os error 111)"),
+            "Connection refused (os error 111) (endpoint http://127.0.0.1:18998, 3 retries)"
+        );
     }
 }
