@@ -41,7 +41,7 @@ def client():
 
 
 def serve(port, auth):
-    exe = shutil.which("moto_server") or "/root/.pyenv/shims/moto_server"
+    exe = shutil.which("moto_server") or os.path.join(os.path.dirname(sys.executable), "moto_server")
     endpoint = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [exe, "-H", "127.0.0.1", "-p", str(port)],
