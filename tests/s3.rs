@@ -48,6 +48,8 @@ fn s3_load_update_delete_and_skip_like_a_folder() {
         ]
     );
     assert_eq!(r1.sources[0].snapshot.as_deref(), Some("s3://t-lifecycle/molo/20250101050000.zip"));
+    // S3 is read by the Rust side; DuckDB never tries to download an extension.
+    assert_eq!(env.lines("SELECT current_setting('autoinstall_known_extensions')"), vec!["false"]);
 
     // Row 2 changes, row 3 disappears, row 4 is new, row 1 stays as it was.
     env.put_zip("molo", "20250102050000.zip", &[("Piers.csv", PIERS_V2)]);
