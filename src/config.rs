@@ -277,3 +277,30 @@ impl Config {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_s3_section_overrides_only_the_keys_it_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[warehouse]\nurl = \"duckdb://w.duckdb\"\n[s3]\nregion = \"eu-west-1\"\nendpoint = \"http://127.0.0.1:9000\"\ntimeout = \"90s\"\n\
+             [sources.molo]\nlocation = \"s3://molo/exports\"\n[sources.molo.s3]\nregion = \"us-east-2\"\naccess_key_id_env = \"MOLO_ID\"\nsecret_access_key_env = \"MOLO_SECRET\"\n\
+             [sources.stellar]\nlocation = \"s3://stellar\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        let molo = config.s3_for(System::Molo);
+        assert_eq!(molo.region.as_deref(), Some("us-east-2"));
+        assert_eq!(molo.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(molo.timeout, Some(std::time::Duration::from_secs(90)));
+        assert_eq!(molo.access_key_id_env.as_deref(), Some("MOLO_ID"));
+        let stellar = config.s3_for(System::Stellar);
+        assert_eq!(stellar.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(stellar.access_key_id_env, None);
+    }
+}

@@ -242,10 +242,12 @@ fn s3_object_replaced_after_listing_is_not_loaded_as_the_listed_one() {
 }
 
 /// A TCP proxy on loopback in front of moto that closes the first `drop_first`
-/// connections without an answer and, once, cuts a response off after `cut_after` bytes.
+/// connections without an answer, answers the next one `503 Slow Down`, and, once, cuts
+/// a response off after `cut_after` bytes.
 struct FlakyProxy {
     endpoint: String,
     dropped: Arc<AtomicUsize>,
+    unavailable: Arc<AtomicUsize>,
     cut: Arc<AtomicUsize>,
 }
 
@@ -255,7 +257,8 @@ impl FlakyProxy {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let (dropped, cut) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
-        let (d, c) = (dropped.clone(), cut.clone());
+        let unavailable = Arc::new(AtomicUsize::new(0));
+        let (d, c, u) = (dropped.clone(), cut.clone(), unavailable.clone());
         std::thread::spawn(move || {
             for (i, client) in listener.incoming().enumerate() {
                 let Ok(mut client) = client else { continue };
@@ -266,12 +269,24 @@ impl FlakyProxy {
                     drop(client);
                     continue;
                 }
+                if i == drop_first {
+                    let mut buf = [0u8; 4096];
+                    let _ = client.read(&mut buf);
+                    let body = "<?xml version=\"1.0\"?><Error><Code>SlowDown</Code><Message>Reduce your request rate.</Message></Error>";
+                    let _ = write!(
+                        client,
+                        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    u.fetch_add(1, Ordering::SeqCst);
+                    continue;
+                }
                 let upstream = upstream.clone();
                 let c = c.clone();
                 std::thread::spawn(move || forward(client, &upstream, cut_after, &c));
             }
         });
-        FlakyProxy { endpoint, dropped, cut }
+        FlakyProxy { endpoint, dropped, unavailable, cut }
     }
 }
 
@@ -304,7 +319,7 @@ fn forward(mut client: TcpStream, upstream: &str, cut_after: usize, cut: &Atomic
 }
 
 #[test]
-fn s3_retries_absorb_a_dropped_connection_and_a_cut_download() {
+fn s3_retries_absorb_dropped_connections_a_503_and_a_cut_download() {
     let env = S3Env::new("t-flaky");
     // Enough rows of varied text that the archive is many packets long.
     let mut csv = String::from("Id,Name,MarinaLocationId\n");
@@ -320,6 +335,7 @@ fn s3_retries_absorb_a_dropped_connection_and_a_cut_download() {
     let r = ran(env.command_at(&proxy.endpoint, &["run", "--source", "molo"]));
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(proxy.dropped.load(Ordering::SeqCst), 2, "the proxy dropped the first connections");
+    assert_eq!(proxy.unavailable.load(Ordering::SeqCst), 1, "the proxy answered 503 once");
     assert_eq!(proxy.cut.load(Ordering::SeqCst), 1, "the proxy cut one response short");
     assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS"), 4000);
     assert_eq!(
