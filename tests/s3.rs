@@ -409,3 +409,29 @@ fn s3_wait_times_out_naming_the_late_source_and_since_when() {
     assert_eq!(r.code, 3);
     assert!(r.source_line("molo").contains("molo is late"));
 }
+
+#[test]
+fn folder_wait_follows_the_same_rules_as_s3() {
+    use marina_etl::run::{RunOptions, WaitOptions};
+    let env = common::Env::new();
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1)]);
+    let wait = Some(WaitOptions { timeout: std::time::Duration::from_secs(1), poll: std::time::Duration::from_millis(200) });
+    let molo = vec![marina_etl::catalog::System::Molo];
+    // Nothing loaded yet: the snapshot there is new enough, no waiting.
+    let r = env.run_opts(RunOptions { sources: molo.clone(), wait, ..RunOptions::default() });
+    assert_eq!(r.exit_code(), 0);
+    // Nothing newer: late, exit 3, the ledger says so.
+    let r = env.run_opts(RunOptions { sources: molo.clone(), wait, ..RunOptions::default() });
+    assert_eq!(r.exit_code(), 3);
+    assert_eq!(r.sources[0].status, SourceStatus::Late);
+    let message = r.sources[0].message.clone().unwrap();
+    assert!(message.starts_with("molo is late: nothing newer than ") && message.contains("/molo/a.zip (last modified 2025-06-"), "{message}");
+    assert_eq!(env.lines(&format!("SELECT STATUS FROM ETL_RUNS WHERE RUN_ID = {}", r.run_id)), vec!["skipped"]);
+    // An older file (by time) is not newer, even with a later name; a newer one is.
+    env.zip("molo", "b.zip", 0, &[("Piers.csv", PIERS_V2)]);
+    assert_eq!(env.run_opts(RunOptions { sources: molo.clone(), wait, ..RunOptions::default() }).exit_code(), 3);
+    env.zip("molo", "c.zip", 2, &[("Piers.csv", PIERS_V2)]);
+    let r = env.run_opts(RunOptions { sources: molo, wait, ..RunOptions::default() });
+    assert_eq!(r.exit_code(), 0);
+    assert_eq!(env.table_counts(r.run_id, "piers"), "published|3|3|0|1|1|1|1|0");
+}
