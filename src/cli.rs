@@ -46,6 +46,13 @@ pub enum Command {
         /// Read every table again, also those whose archive member is unchanged since it was last published.
         #[arg(long)]
         full: bool,
+        /// Wait up to this long (30m, 2h, 90s) for a snapshot newer than the last loaded one
+        /// of each source; a source still late then ends the run with exit code 3.
+        #[arg(long, value_parser = parse_duration)]
+        wait: Option<std::time::Duration>,
+        /// How often to look for the snapshot while waiting.
+        #[arg(long, value_parser = parse_duration, default_value = "1m", requires = "wait")]
+        poll: std::time::Duration,
     },
     /// Show recent runs and the per-table counts of the latest run.
     Status {
@@ -123,6 +130,14 @@ fn parse_system(s: &str) -> Result<System, String> {
     s.parse()
 }
 
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| format!("{e} (write it like 30s, 10m or 2h)"))?;
+    if d.is_zero() {
+        return Err("must be more than zero".into());
+    }
+    Ok(d)
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
@@ -136,8 +151,9 @@ pub fn main() -> i32 {
     let progress = std::io::stderr().is_terminal();
     init_logging(&config, progress && matches!(cli.command, Command::Run { .. } | Command::Demo { .. }));
     let result = match cli.command {
-        Command::Run { sources, force, allow_mass_delete, full } => {
-            run_command(&config, &RunOptions { sources, force, allow_mass_delete, full, progress })
+        Command::Run { sources, force, allow_mass_delete, full, wait, poll } => {
+            let wait = wait.map(|timeout| run::WaitOptions { timeout, poll });
+            run_command(&config, &RunOptions { sources, force, allow_mass_delete, full, progress, wait })
         }
         Command::Status { runs } => status(&config, runs),
         Command::Generate { out, scale, seed, date, days } => {
@@ -203,6 +219,12 @@ fn init_logging(config: &Config, quiet_info: bool) {
 fn run_command(config: &Config, opts: &RunOptions) -> Result<i32, CliError> {
     let outcome = run::run(config, opts)?;
     print!("{}", report::run_summary(&outcome));
+    // One line per source that did not load, for whoever reads the job's error output.
+    for source in &outcome.sources {
+        if matches!(source.status, run::SourceStatus::Failed | run::SourceStatus::Late) {
+            eprintln!("marina-etl: {}: {}", source.system, source.message.as_deref().unwrap_or("failed"));
+        }
+    }
     Ok(outcome.exit_code())
 }
 

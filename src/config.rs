@@ -60,17 +60,82 @@ pub struct SourceConfig {
     pub s3: Option<S3Settings>,
 }
 
-/// S3 client settings. Credentials come from the standard AWS chain (environment,
-/// profile files, instance or container roles), never from this file.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// S3 client settings, shared (`[s3]`) or per source (`[sources.<name>.s3]`, whose keys
+/// override the shared ones). Secrets are never written here: credentials come from the
+/// standard AWS chain (environment, profile files, web identity, container or instance
+/// roles), or from the environment variables or the credentials file named here.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct S3Settings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     /// Endpoint of an S3-compatible store (path-style addressing is used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
     /// Accept a plain-http endpoint that is not a loopback address.
-    #[serde(default)]
-    pub allow_http: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow_http: Option<bool>,
+    /// Profile of the shared AWS files (default: `AWS_PROFILE`, else `default`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// An AWS-format credentials file to take this source's keys from (its `profile`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_file: Option<PathBuf>,
+    /// Name of the environment variable holding the access key id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_key_id_env: Option<String>,
+    /// Name of the environment variable holding the secret access key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_access_key_env: Option<String>,
+    /// Name of the environment variable holding a session token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_token_env: Option<String>,
+    /// Timeout of one request, whole body included (default 30s; a download cut off by
+    /// it resumes where it stopped).
+    #[serde(default, with = "humantime_serde_opt", skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<std::time::Duration>,
+    /// Retries of a failed request (default 10, with exponential backoff).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_retries: Option<usize>,
+}
+
+impl S3Settings {
+    /// These settings with every key that `over` sets replaced by its value.
+    pub fn overlaid_with(&self, over: &S3Settings) -> S3Settings {
+        fn pick<T: Clone>(over: &Option<T>, base: &Option<T>) -> Option<T> {
+            over.clone().or_else(|| base.clone())
+        }
+        S3Settings {
+            region: pick(&over.region, &self.region),
+            endpoint: pick(&over.endpoint, &self.endpoint),
+            allow_http: pick(&over.allow_http, &self.allow_http),
+            profile: pick(&over.profile, &self.profile),
+            credentials_file: pick(&over.credentials_file, &self.credentials_file),
+            access_key_id_env: pick(&over.access_key_id_env, &self.access_key_id_env),
+            secret_access_key_env: pick(&over.secret_access_key_env, &self.secret_access_key_env),
+            session_token_env: pick(&over.session_token_env, &self.session_token_env),
+            timeout: pick(&over.timeout, &self.timeout),
+            max_retries: pick(&over.max_retries, &self.max_retries),
+        }
+    }
+}
+
+/// Durations written as `30s`, `5m` in the configuration.
+mod humantime_serde_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&humantime::format_duration(*d).to_string()),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        let text: Option<String> = Option::deserialize(d)?;
+        text.map(|t| humantime::parse_duration(&t).map_err(serde::de::Error::custom)).transpose()
+    }
 }
 
 /// Loading rules with their defaults from the pipeline contract.
@@ -196,9 +261,13 @@ impl Config {
         self.sources.get(system.name())
     }
 
-    /// S3 settings of a source: its own, else the shared ones.
-    pub fn s3_for(&self, system: System) -> &S3Settings {
-        self.source(system).and_then(|s| s.s3.as_ref()).unwrap_or(&self.s3)
+    /// S3 settings of a source: the shared ones, with the keys the source sets itself
+    /// taking precedence.
+    pub fn s3_for(&self, system: System) -> S3Settings {
+        match self.source(system).and_then(|s| s.s3.as_ref()) {
+            Some(own) => self.s3.overlaid_with(own),
+            None => self.s3.clone(),
+        }
     }
 
     /// The location-to-subsidiary mapping as (marina location id, subsidiary id).
@@ -208,5 +277,32 @@ impl Config {
             .iter()
             .filter_map(|(k, v)| Some((k.parse().ok()?, *v)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_s3_section_overrides_only_the_keys_it_sets() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "[warehouse]\nurl = \"duckdb://w.duckdb\"\n[s3]\nregion = \"eu-west-1\"\nendpoint = \"http://127.0.0.1:9000\"\ntimeout = \"90s\"\n\
+             [sources.molo]\nlocation = \"s3://molo/exports\"\n[sources.molo.s3]\nregion = \"us-east-2\"\naccess_key_id_env = \"MOLO_ID\"\nsecret_access_key_env = \"MOLO_SECRET\"\n\
+             [sources.stellar]\nlocation = \"s3://stellar\"\n",
+        )
+        .unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        let molo = config.s3_for(System::Molo);
+        assert_eq!(molo.region.as_deref(), Some("us-east-2"));
+        assert_eq!(molo.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(molo.timeout, Some(std::time::Duration::from_secs(90)));
+        assert_eq!(molo.access_key_id_env.as_deref(), Some("MOLO_ID"));
+        let stellar = config.s3_for(System::Stellar);
+        assert_eq!(stellar.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(stellar.access_key_id_env, None);
     }
 }

@@ -1,7 +1,9 @@
 //! Fault injection for tests of the publish step: `MARINA_ETL_FAULT=fail-after-merge:N`
 //! makes the publish transaction fail after merging N tables, `pause-after-merge:N`
-//! holds it open for a minute there so a test can kill the process mid-merge, and
-//! `fail-views` makes the rebuild of the calendar and views fail.
+//! holds it open for a minute there so a test can kill the process mid-merge;
+//! `fail-views` makes the rebuild of the calendar and views fail;
+//! `wait-after-listing:FILE` holds a source between choosing its snapshot and reading it
+//! until FILE exists, so a test can delete or replace the object in between.
 
 use std::time::Duration;
 
@@ -29,4 +31,19 @@ pub fn before_views() -> Result<(), String> {
         Ok(spec) if spec == "fail-views" => Err("injected failure before the views".into()),
         _ => Ok(()),
     }
+}
+
+/// Called between choosing a source's snapshot and reading it.
+pub fn after_listing(key: &str) -> Result<(), String> {
+    let Ok(spec) = std::env::var("MARINA_ETL_FAULT") else { return Ok(()) };
+    let Some(file) = spec.strip_prefix("wait-after-listing:") else { return Ok(()) };
+    eprintln!("marina-etl: paused after listing {key} (MARINA_ETL_FAULT)");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    while !std::path::Path::new(file).exists() {
+        if std::time::Instant::now() > deadline {
+            return Err(format!("injected pause: {file} never appeared"));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(())
 }

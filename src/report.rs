@@ -56,6 +56,7 @@ impl Progress {
             bar.finish_with_message(match outcome.status {
                 SourceStatus::Published => format!("published, {} rows in {:.1}s", thousands(rows), outcome.seconds),
                 SourceStatus::Skipped => "already loaded, skipped".to_string(),
+                SourceStatus::Late => format!("LATE: {}", outcome.message.as_deref().unwrap_or("")),
                 SourceStatus::Failed => format!("FAILED: {}", outcome.message.as_deref().unwrap_or("")),
             });
         }
@@ -115,6 +116,7 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
         let status = match source.status {
             SourceStatus::Published => "published",
             SourceStatus::Skipped => "skipped",
+            SourceStatus::Late => "LATE",
             SourceStatus::Failed => "FAILED",
         };
         let _ = write!(out, "{:<9} {status}", source.system.name());

@@ -7,7 +7,7 @@
 //! own transaction. The calendar and views are rebuilt once the sources are done.
 
 use std::collections::BTreeSet;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{NaiveDateTime, Utc};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -19,7 +19,7 @@ use crate::fault;
 use crate::report::Progress;
 use crate::schedule::{StagingSlots, Urgency};
 use crate::source::archive::{Archive, ArchiveKind};
-use crate::source::{archive_kind, Location};
+use crate::source::{archive_kind, Location, SnapshotObject, SourceError};
 use crate::views;
 use crate::warehouse::ledger::{self, RejectOrigin, RunStatus, SnapshotRecord, TableRecord};
 use crate::warehouse::{self, merge, sql, Dialect, Session, Warehouse, WarehouseError};
@@ -37,6 +37,16 @@ pub struct RunOptions {
     pub full: bool,
     /// Draw progress on the terminal.
     pub progress: bool,
+    /// Wait for a snapshot newer than the last loaded one instead of skipping.
+    pub wait: Option<WaitOptions>,
+}
+
+/// `--wait DURATION [--poll DURATION]`: how long to wait for a late export, and how often
+/// to look for it.
+#[derive(Clone, Copy, Debug)]
+pub struct WaitOptions {
+    pub timeout: Duration,
+    pub poll: Duration,
 }
 
 /// How one source ended.
@@ -45,6 +55,8 @@ pub enum SourceStatus {
     Published,
     /// The newest snapshot was already loaded.
     Skipped,
+    /// Waited (`--wait`) and no snapshot newer than the last loaded one appeared.
+    Late,
     Failed,
 }
 
@@ -88,11 +100,15 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    /// Exit code of the contract: 0 success, 1 a source failed, 3 no new snapshot.
+    /// Exit code of the contract: 0 success, 1 a source failed, 3 no new snapshot
+    /// (everything already loaded, or a source still late when the wait ran out).
     pub fn exit_code(&self) -> i32 {
+        let any = |status| self.sources.iter().any(|o| o.status == status);
         match self.status {
             RunStatus::Succeeded => 0,
             RunStatus::Skipped => 3,
+            _ if any(SourceStatus::Failed) => 1,
+            _ if any(SourceStatus::Late) => 3,
             _ => 1,
         }
     }
@@ -173,8 +189,12 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
     }
     let failed = sources.iter().filter(|o| o.status == SourceStatus::Failed).count();
     let skipped = sources.iter().filter(|o| o.status == SourceStatus::Skipped).count();
-    let status = if failed == 0 && skipped == sources.len() {
+    let late = sources.iter().filter(|o| o.status == SourceStatus::Late).count();
+    let status = if failed == 0 && skipped + late == sources.len() && errors.is_empty() {
         RunStatus::Skipped
+    } else if failed == 0 && late > 0 {
+        // Some sources published, others are late: not the whole run's success.
+        RunStatus::Partial
     } else if failed == 0 && errors.is_empty() {
         RunStatus::Succeeded
     } else if failed == sources.len() {
@@ -186,7 +206,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
         0..0,
         sources
             .iter()
-            .filter(|o| o.status == SourceStatus::Failed)
+            .filter(|o| matches!(o.status, SourceStatus::Failed | SourceStatus::Late))
             .map(|o| format!("{}: {}", o.system, o.message.as_deref().unwrap_or("failed"))),
     );
     let error_text = (!errors.is_empty()).then(|| errors.join("; "));
@@ -250,6 +270,45 @@ impl SourceContext<'_> {
         outcome
     }
 
+    /// Polls `location` until a snapshot newer (by last-modified time, then key) than the
+    /// last one loaded appears, and returns it; or, once `wait.timeout` has passed,
+    /// says since when the source is late. An empty location is waited for like a
+    /// stale one; any other listing failure ends the wait at once.
+    fn wait_for_newer(
+        &self,
+        system: System,
+        location: &Location,
+        wait: WaitOptions,
+    ) -> Result<Result<SnapshotObject, String>, SourceFailure> {
+        let last = {
+            let mut s = self.wh.session()?;
+            ledger::last_loaded_snapshot(s.as_mut(), system.name())?
+        };
+        let deadline = Instant::now() + wait.timeout;
+        loop {
+            match self.runtime.block_on(location.newest(system)) {
+                Ok(object) if last.as_ref().is_none_or(|l| l.is_older_than(&object)) => return Ok(Ok(object)),
+                Ok(_) | Err(SourceError::NoSnapshot { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let waited = humantime::format_duration(Duration::from_secs(wait.timeout.as_secs()));
+                return Ok(Err(match &last {
+                    Some(l) => format!(
+                        "{system} is late: nothing newer than {} (last modified {} UTC, loaded {} UTC) appeared in {waited} of waiting",
+                        location.describe(&l.key),
+                        l.last_modified.format("%Y-%m-%d %H:%M:%S"),
+                        l.loaded_at.format("%Y-%m-%d %H:%M:%S"),
+                    ),
+                    None => format!("{system} is late: no snapshot under {} appeared in {waited} of waiting, and none was ever loaded", location.url()),
+                }));
+            }
+            tracing::info!(source = system.name(), "waiting for a snapshot newer than the last loaded one");
+            std::thread::sleep(wait.poll.min(left));
+        }
+    }
+
     fn record_tables(&self, outcome: &SourceOutcome) -> Result<(), WarehouseError> {
         let mut s = self.wh.session()?;
         for t in &outcome.tables {
@@ -260,10 +319,22 @@ impl SourceContext<'_> {
 
     fn load_source_into(&self, system: System, outcome: &mut SourceOutcome) -> Result<(), SourceFailure> {
         let source = self.config.source(system).expect("checked before the run");
-        let location = Location::parse(&source.location, self.config.s3_for(system))?;
+        let location = Location::parse(&source.location, &self.config.s3_for(system))?;
         let clock = Instant::now();
-        let object = self.runtime.block_on(location.newest(system))?;
+        let object = match self.opts.wait {
+            None => self.runtime.block_on(location.newest(system))?,
+            Some(wait) => match self.wait_for_newer(system, &location, wait)? {
+                Ok(object) => object,
+                Err(late) => {
+                    tracing::warn!(source = system.name(), "{late}");
+                    outcome.status = SourceStatus::Late;
+                    outcome.message = Some(late);
+                    return Ok(());
+                }
+            },
+        };
         outcome.phases.discover = clock.elapsed().as_secs_f64();
+        fault::after_listing(&object.key)?;
         let described = location.describe(&object.key);
         outcome.snapshot = Some(described.clone());
         let temp_root = self.config.load.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
@@ -524,7 +595,7 @@ impl SourceContext<'_> {
         system: System,
         s: &mut dyn Session,
         staged: &mut [StagedTable],
-        object: &crate::source::SnapshotObject,
+        object: &SnapshotObject,
         checksum: &str,
     ) -> Result<(), String> {
         let d = self.wh.dialect();
@@ -583,7 +654,7 @@ impl SourceContext<'_> {
         system: System,
         s: &mut dyn Session,
         staged: &mut [StagedTable],
-        object: &crate::source::SnapshotObject,
+        object: &SnapshotObject,
         checksum: &str,
         published_at: NaiveDateTime,
     ) -> Result<(), String> {

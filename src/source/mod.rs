@@ -3,16 +3,16 @@
 //! local copy of the chosen archive that decoding reads.
 
 pub mod archive;
+pub mod s3;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
-use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt};
+use object_store::{GetOptions, ObjectMeta, ObjectStore};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
@@ -24,10 +24,20 @@ use archive::ArchiveKind;
 pub enum SourceError {
     #[error("location {url} is not usable: {reason}")]
     BadLocation { url: String, reason: String },
+    #[error("bucket '{bucket}' does not exist (location {url})")]
+    NoBucket { bucket: String, url: String },
+    #[error("access to {url} denied ({code}): check the credentials and what they are allowed to read")]
+    Denied { url: String, code: String },
     #[error("cannot list {url}: {reason}")]
     List { url: String, reason: String },
     #[error("no snapshot under {url} (expected {expected})")]
     NoSnapshot { url: String, expected: &'static str },
+    #[error("{object} vanished between listing and reading (deleted or renamed); nothing was loaded")]
+    Vanished { object: String },
+    #[error("{object} was replaced between listing and reading; nothing was loaded")]
+    Changed { object: String },
+    #[error("{object} is truncated: got {got} of {expected} bytes; nothing was loaded")]
+    Truncated { object: String, got: u64, expected: u64 },
     #[error("cannot read {object}: {reason}")]
     Fetch { object: String, reason: String },
 }
@@ -40,6 +50,8 @@ pub struct Location {
     prefix: Option<ObjectPath>,
     /// For a local folder, the folder itself: archives are read in place.
     local_root: Option<PathBuf>,
+    /// For S3, the bucket name (for messages).
+    bucket: Option<String>,
 }
 
 /// One archive object in a location.
@@ -49,6 +61,8 @@ pub struct SnapshotObject {
     pub key: String,
     pub size: u64,
     pub last_modified: DateTime<Utc>,
+    /// The store's version tag of the object as listed: a download is pinned to it.
+    pub e_tag: Option<String>,
 }
 
 /// A snapshot archive readable on local disk, with its content checksum.
@@ -70,13 +84,15 @@ impl Location {
             if bucket.is_empty() {
                 return Err(bad("no bucket name".into()));
             }
-            let store = s3.builder().with_bucket_name(bucket).build().map_err(|e| bad(e.to_string()))?;
+            let builder = s3.builder().map_err(|e| bad(e.to_string()))?;
+            let store = builder.with_bucket_name(bucket).build().map_err(|e| bad(e.to_string()))?;
             let prefix = prefix.trim_matches('/');
             return Ok(Location {
                 url: url.to_string(),
                 store: Arc::new(store),
                 prefix: (!prefix.is_empty()).then(|| ObjectPath::from(prefix)),
                 local_root: None,
+                bucket: Some(bucket.to_string()),
             });
         }
         let path = match url.strip_prefix("file://") {
@@ -88,7 +104,7 @@ impl Location {
             return Err(bad("the folder does not exist".into()));
         }
         let store = LocalFileSystem::new_with_prefix(&path).map_err(|e| bad(e.to_string()))?;
-        Ok(Location { url: url.to_string(), store: Arc::new(store), prefix: None, local_root: Some(path) })
+        Ok(Location { url: url.to_string(), store: Arc::new(store), prefix: None, local_root: Some(path), bucket: None })
     }
 
     pub fn url(&self) -> &str {
@@ -106,7 +122,7 @@ impl Location {
 
     /// Lists the candidate archives of `system` (paginated by the store client).
     pub async fn candidates(&self, system: System) -> Result<Vec<SnapshotObject>, SourceError> {
-        let list_err = |e: object_store::Error| SourceError::List { url: self.url.clone(), reason: e.to_string() };
+        let list_err = |e: object_store::Error| self.store_error(&e);
         let objects: Vec<ObjectMeta> = match system {
             // MOLO drops its zips anywhere under the prefix.
             System::Molo => self.store.list(self.prefix.as_ref()).try_collect().await.map_err(list_err)?,
@@ -117,7 +133,12 @@ impl Location {
         Ok(objects
             .into_iter()
             .filter(|o| is_snapshot_name(system, o.location.filename().unwrap_or("")))
-            .map(|o| SnapshotObject { key: o.location.to_string(), size: o.size, last_modified: o.last_modified })
+            .map(|o| SnapshotObject {
+                key: o.location.to_string(),
+                size: o.size,
+                last_modified: o.last_modified,
+                e_tag: o.e_tag,
+            })
             .collect())
     }
 
@@ -131,35 +152,74 @@ impl Location {
             .ok_or_else(|| SourceError::NoSnapshot { url: self.url.clone(), expected: expected_name(system) })
     }
 
+    /// Says what a failed listing means: no such bucket, access denied, or the store's
+    /// own words in one line.
+    fn store_error(&self, e: &object_store::Error) -> SourceError {
+        match s3::classify(e) {
+            s3::StoreFailure::NoBucket => {
+                SourceError::NoBucket { bucket: self.bucket.clone().unwrap_or_default(), url: self.url.clone() }
+            }
+            s3::StoreFailure::Denied(code) => SourceError::Denied { url: self.url.clone(), code },
+            s3::StoreFailure::NotFound if self.local_root.is_none() => {
+                SourceError::NoBucket { bucket: self.bucket.clone().unwrap_or_default(), url: self.url.clone() }
+            }
+            s3::StoreFailure::NotFound => SourceError::BadLocation { url: self.url.clone(), reason: "the folder does not exist".into() },
+            s3::StoreFailure::Changed => SourceError::List { url: self.url.clone(), reason: "precondition failed".into() },
+            s3::StoreFailure::Other(reason) => SourceError::List { url: self.url.clone(), reason },
+        }
+    }
+
     /// Makes the archive readable on local disk (a local folder is read in place; a
-    /// remote object is downloaded into `temp_dir`) and computes its checksum.
+    /// remote object is streamed into a file in `temp_dir`, since ZIP needs random
+    /// access) and computes its checksum. The download is pinned to the listed version
+    /// of the object and must have the listed size: a partial or replaced object is
+    /// never handed on.
     pub async fn fetch(&self, object: &SnapshotObject, temp_dir: &Path) -> Result<LocalSnapshot, SourceError> {
-        let fetch_err = |reason: String| SourceError::Fetch { object: self.describe(&object.key), reason };
+        let described = self.describe(&object.key);
+        let fetch_err = |reason: String| SourceError::Fetch { object: described.clone(), reason };
+        let read_err = |e: &object_store::Error| match s3::classify(e) {
+            s3::StoreFailure::NotFound => SourceError::Vanished { object: described.clone() },
+            s3::StoreFailure::Changed => SourceError::Changed { object: described.clone() },
+            s3::StoreFailure::NoBucket => {
+                SourceError::NoBucket { bucket: self.bucket.clone().unwrap_or_default(), url: self.url.clone() }
+            }
+            s3::StoreFailure::Denied(code) => SourceError::Denied { url: described.clone(), code },
+            s3::StoreFailure::Other(reason) => SourceError::Fetch { object: described.clone(), reason },
+        };
         if let Some(root) = &self.local_root {
             let path = root.join(&object.key);
             // Reading in place blocks this thread only: each source runs on its own thread.
-            let checksum = file_checksum(&path).map_err(|e| fetch_err(e.to_string()))?;
+            let (checksum, size) = file_checksum(&path).map_err(|e| match e.kind() {
+                std::io::ErrorKind::NotFound => SourceError::Vanished { object: described.clone() },
+                _ => fetch_err(e.to_string()),
+            })?;
+            if size != object.size {
+                return Err(SourceError::Changed { object: described.clone() });
+            }
             return Ok(LocalSnapshot { path, checksum, _download: None });
         }
         let location = ObjectPath::from(object.key.as_str());
-        let result = self.store.get(&location).await.map_err(|e| fetch_err(e.to_string()))?;
+        let options = GetOptions { if_match: object.e_tag.clone(), ..GetOptions::default() };
+        let result = self.store.get_opts(&location, options).await.map_err(|e| read_err(&e))?;
         let temp = tempfile::Builder::new()
             .prefix("snapshot-")
             .tempfile_in(temp_dir)
             .map_err(|e| fetch_err(e.to_string()))?
             .into_temp_path();
-        let mut file = tokio::fs::File::create(&temp).await.map_err(|e| fetch_err(e.to_string()))?;
+        let mut file = tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::create(&temp).await.map_err(|e| fetch_err(e.to_string()))?);
         let mut hasher = Sha256::new();
         let mut written = 0u64;
         let mut stream = result.into_stream();
-        while let Some(chunk) = stream.try_next().await.map_err(|e| fetch_err(e.to_string()))? {
+        // Chunks are hashed and written as they arrive: memory stays at a few chunks
+        // whatever the archive's size.
+        while let Some(chunk) = stream.try_next().await.map_err(|e| read_err(&e))? {
             hasher.update(&chunk);
             written += chunk.len() as u64;
             file.write_all(&chunk).await.map_err(|e| fetch_err(e.to_string()))?;
         }
         file.flush().await.map_err(|e| fetch_err(e.to_string()))?;
         if written != object.size {
-            return Err(fetch_err(format!("got {written} of {} bytes", object.size)));
+            return Err(SourceError::Truncated { object: described, got: written, expected: object.size });
         }
         Ok(LocalSnapshot { path: temp.to_path_buf(), checksum: hex(&hasher.finalize()), _download: Some(temp) })
     }
@@ -193,48 +253,25 @@ pub fn is_snapshot_name(system: System, name: &str) -> bool {
     }
 }
 
-fn file_checksum(path: &Path) -> std::io::Result<String> {
+/// SHA-256 (hex) and length of a file.
+fn file_checksum(path: &Path) -> std::io::Result<(String, u64)> {
     let mut file = std::fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
     loop {
         let n = std::io::Read::read(&mut file, &mut buf)?;
         if n == 0 {
             break;
         }
+        size += n as u64;
         hasher.update(&buf[..n]);
     }
-    Ok(hex(&hasher.finalize()))
+    Ok((hex(&hasher.finalize()), size))
 }
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-impl S3Settings {
-    /// An S3 client builder: the standard AWS environment first, then configuration.
-    pub fn builder(&self) -> AmazonS3Builder {
-        let mut b = AmazonS3Builder::from_env();
-        if let Some(region) = &self.region {
-            b = b.with_region(region);
-        }
-        if let Some(endpoint) = &self.endpoint {
-            b = b.with_endpoint(endpoint).with_virtual_hosted_style_request(false);
-            if endpoint.starts_with("http://") && is_loopback(endpoint) {
-                b = b.with_allow_http(true);
-            }
-        }
-        if self.allow_http {
-            b = b.with_allow_http(true);
-        }
-        b
-    }
-}
-
-fn is_loopback(endpoint: &str) -> bool {
-    url::Url::parse(endpoint).ok().and_then(|u| u.host_str().map(str::to_string)).is_some_and(|h| {
-        h == "localhost" || h == "[::1]" || h.parse::<std::net::Ipv4Addr>().is_ok_and(|ip| ip.is_loopback())
-    })
 }
 
 #[cfg(test)]

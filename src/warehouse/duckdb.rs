@@ -25,6 +25,9 @@ impl DuckDbWarehouse {
             .map_err(open_err)?;
         // Without a limit DuckDB keeps up to 80% of the machine's memory in its buffer pool.
         let mut settings = format!("SET memory_limit = '{}';", config.memory_limit);
+        // The servers cannot download extensions: whatever is needed is compiled in, and
+        // a missing one must fail loudly instead of trying the network.
+        settings.push_str(" SET autoinstall_known_extensions = false;");
         if let Some(threads) = config.threads {
             settings.push_str(&format!(" SET threads = {threads};"));
         }

@@ -304,3 +304,37 @@ pub fn write_rejects(s: &mut dyn Session, origin: &RejectOrigin, rejects: &[Reje
     }
     Ok(())
 }
+
+/// The latest snapshot of a source that was published: the one a wait compares with.
+#[derive(Clone, Debug)]
+pub struct LoadedSnapshot {
+    pub key: String,
+    pub last_modified: NaiveDateTime,
+    pub loaded_at: NaiveDateTime,
+}
+
+impl LoadedSnapshot {
+    /// Whether `object` is newer by the snapshot rule (last-modified time, then key),
+    /// compared at the microsecond precision the ledger keeps.
+    pub fn is_older_than(&self, object: &crate::source::SnapshotObject) -> bool {
+        use chrono::SubsecRound;
+        let listed = object.last_modified.naive_utc().trunc_subsecs(6);
+        (listed, object.key.as_str()) > (self.last_modified, self.key.as_str())
+    }
+}
+
+/// The newest snapshot of `source` in `ETL_SNAPSHOTS` (by last-modified time, then key).
+pub fn last_loaded_snapshot(s: &mut dyn Session, source: &str) -> Result<Option<LoadedSnapshot>> {
+    let rows = s.query_rows(&format!(
+        "SELECT ARCHIVE_KEY, LAST_MODIFIED, LOADED_AT FROM ETL_SNAPSHOTS WHERE SOURCE = {} \
+          ORDER BY LAST_MODIFIED DESC, ARCHIVE_KEY DESC LIMIT 1",
+        quote(source)
+    ))?;
+    let parse = |v: &Option<String>| {
+        let text = v.as_deref()?.replace('T', " ");
+        NaiveDateTime::parse_from_str(&text, "%Y-%m-%d %H:%M:%S%.f").ok()
+    };
+    Ok(rows.rows.first().and_then(|r| {
+        Some(LoadedSnapshot { key: r[0].clone()?, last_modified: parse(&r[1])?, loaded_at: parse(&r[2])? })
+    }))
+}
