@@ -309,12 +309,15 @@ impl SourceContext<'_> {
         }
     }
 
-    fn record_tables(&self, outcome: &SourceOutcome) -> Result<(), WarehouseError> {
-        let mut s = self.wh.session()?;
-        for t in &outcome.tables {
-            ledger::record_table(s.as_mut(), self.run_id, t)?;
-        }
-        Ok(())
+    /// One transaction for all rows: a commit each would wait for the disk each time.
+    fn record_tables(&self, outcome: &SourceOutcome) -> Result<(), String> {
+        let mut s = self.wh.session().map_err(|e| e.to_string())?;
+        warehouse::in_transaction(s.as_mut(), |s| {
+            for t in &outcome.tables {
+                ledger::record_table(s, self.run_id, t).map_err(|e| e.to_string())?;
+            }
+            Ok(())
+        })
     }
 
     fn load_source_into(&self, system: System, outcome: &mut SourceOutcome) -> Result<(), SourceFailure> {
