@@ -46,6 +46,10 @@ pub enum Command {
         /// Read every table again, also those whose archive member is unchanged since it was last published.
         #[arg(long)]
         full: bool,
+        /// When another run is in progress on the warehouse, wait up to this long for it
+        /// (e.g. `30s`, `5m`) instead of exiting at once.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        wait_lock: Option<std::time::Duration>,
     },
     /// Show recent runs and the per-table counts of the latest run.
     Status {
@@ -99,6 +103,10 @@ fn parse_system(s: &str) -> Result<System, String> {
     s.parse()
 }
 
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("{e} (write e.g. 30s, 5m or 1h)"))
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
@@ -112,8 +120,8 @@ pub fn main() -> i32 {
     let progress = std::io::stderr().is_terminal();
     init_logging(&config, progress && matches!(cli.command, Command::Run { .. } | Command::Demo { .. }));
     let result = match cli.command {
-        Command::Run { sources, force, allow_mass_delete, full } => {
-            run_command(&config, &RunOptions { sources, force, allow_mass_delete, full, progress })
+        Command::Run { sources, force, allow_mass_delete, full, wait_lock } => {
+            run_command(&config, &RunOptions { sources, force, allow_mass_delete, full, progress, wait_lock })
         }
         Command::Status { runs } => status(&config, runs),
         Command::Generate { out, scale, seed, date, days } => {

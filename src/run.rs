@@ -36,6 +36,9 @@ pub struct RunOptions {
     pub full: bool,
     /// Draw progress on the terminal.
     pub progress: bool,
+    /// When another run holds the warehouse: wait up to this long for it to finish
+    /// (`None`: give up at once).
+    pub wait_lock: Option<std::time::Duration>,
 }
 
 /// How one source ended.
@@ -105,6 +108,36 @@ pub enum RunError {
     UnknownSource(String),
     #[error("cannot start the run: {0}")]
     Setup(String),
+    /// Another run holds the warehouse's run lock.
+    #[error("another run is in progress on this warehouse{0}; not started (use --wait-lock DURATION to wait for it)")]
+    Locked(String),
+}
+
+/// How often a run waiting for the run lock tries again.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Takes the warehouse's run lock, waiting up to `wait` for another run to finish.
+fn acquire_run_lock(config: &Config, wait: Option<std::time::Duration>) -> Result<warehouse::RunLock, RunError> {
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        if let Some(lock) = warehouse::try_lock_run(&config.warehouse)? {
+            return Ok(lock);
+        }
+        match wait {
+            Some(limit) if started.elapsed() < limit => {
+                if !told {
+                    tracing::info!("another run is in progress on this warehouse; waiting up to {}", humantime::format_duration(limit));
+                    told = true;
+                }
+                std::thread::sleep(LOCK_POLL.min(limit.saturating_sub(started.elapsed())));
+            }
+            Some(limit) => {
+                return Err(RunError::Locked(format!(" (waited {})", humantime::format_duration(limit))));
+            }
+            None => return Err(RunError::Locked(String::new())),
+        }
+    }
 }
 
 /// Now, in UTC, as the warehouse stores timestamps.
@@ -131,6 +164,8 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
             return Err(RunError::UnknownSource(system.name().to_string()));
         }
     }
+    // Held until the run returns: one run (and so one merge) at a time per warehouse.
+    let _lock = acquire_run_lock(config, opts.wait_lock)?;
     let wh = warehouse::open(&config.warehouse)?;
     let d = wh.dialect();
     let mut s = wh.session()?;
