@@ -249,7 +249,13 @@ impl Session for PgSession {
 
     fn query_rows(&mut self, sql: &str) -> Result<Rows> {
         let stmt = self.client.prepare(sql).map_err(|e| sql_err(sql, e))?;
-        let columns = stmt.columns().iter().map(|c| c.name().to_string()).collect();
+        // PostgreSQL folds unquoted names to lower case; they are shown as the catalog and
+        // the views write them (upper case), as DuckDB shows them.
+        let columns = stmt
+            .columns()
+            .iter()
+            .map(|c| if c.name().chars().any(|ch| ch.is_ascii_uppercase()) { c.name().to_string() } else { c.name().to_ascii_uppercase() })
+            .collect();
         let rows = self.client.query(&stmt, &[]).map_err(|e| sql_err(sql, e))?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
