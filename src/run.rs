@@ -481,9 +481,14 @@ impl SourceContext<'_> {
                 }
             }
             s.execute(&format!("DROP TABLE IF EXISTS {}", sql::held_keys_name(table))).map_err(|e| e.to_string())?;
+            let mut loaded = vec![staging.clone()];
             if let Some(batch) = &decoded.held_keys {
                 s.execute(&sql::create_held_keys_table(d, table)).map_err(|e| e.to_string())?;
                 s.append(&sql::held_keys_name(table), batch.clone()).map_err(|e| e.to_string())?;
+                loaded.push(sql::held_keys_name(table));
+            }
+            for analyze in loaded.iter().filter_map(|t| d.analyze(t)) {
+                s.execute(&analyze).map_err(|e| e.to_string())?;
             }
             Ok(decoded)
         })?;

@@ -51,6 +51,13 @@ impl Dialect {
         if self == Dialect::Postgres { "CREATE UNLOGGED TABLE" } else { "CREATE TABLE" }
     }
 
+    /// A statement that refreshes the planner's statistics of a table just bulk-loaded,
+    /// where the backend needs one: PostgreSQL would otherwise plan the merge for an
+    /// empty staging table.
+    pub fn analyze(self, table: &str) -> Option<String> {
+        (self == Dialect::Postgres).then(|| format!("ANALYZE {table}"))
+    }
+
     fn int_type(self) -> &'static str {
         if self == Dialect::Oracle { "NUMBER(19)" } else { "BIGINT" }
     }
@@ -109,10 +116,32 @@ fn key_match(dialect: Dialect, table: &Table, left: &str, right: &str) -> String
                 r = right,
                 c = c.name
             ),
-            _ => format!("{left}.{c} IS NOT DISTINCT FROM {right}.{c}", c = c.name),
+            // PostgreSQL joins `IS NOT DISTINCT FROM` only by nested loops (quadratic on a
+            // snapshot); two equalities of expressions hash-join and mean the same: the
+            // NULL flags agree, and the values agree with NULL read as a stand-in value
+            // (which the flags tell apart from a real value equal to it).
+            Dialect::Postgres => format!(
+                "COALESCE({l}.{c}, {s}) = COALESCE({r}.{c}, {s}) AND ({l}.{c} IS NULL) = ({r}.{c} IS NULL)",
+                l = left,
+                r = right,
+                c = c.name,
+                s = null_stand_in(c.ty)
+            ),
+            Dialect::DuckDb => format!("{left}.{c} IS NOT DISTINCT FROM {right}.{c}", c = c.name),
         })
         .collect::<Vec<_>>()
         .join(" AND ")
+}
+
+/// Any value of the type, to stand in for NULL in a key comparison.
+fn null_stand_in(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Int | ColumnType::Decimal { .. } | ColumnType::Float => "0",
+        ColumnType::Bool => "FALSE",
+        ColumnType::Date => "DATE '0001-01-01'",
+        ColumnType::Timestamp => "TIMESTAMP '0001-01-01 00:00:00'",
+        ColumnType::Text { .. } => "''",
+    }
 }
 
 /// Any contract value differs (NULL-safe).
