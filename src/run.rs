@@ -487,7 +487,8 @@ impl SourceContext<'_> {
                 s.append(&sql::held_keys_name(table), batch.clone()).map_err(|e| e.to_string())?;
                 loaded.push(sql::held_keys_name(table));
             }
-            for analyze in loaded.iter().filter_map(|t| d.analyze(t)) {
+            let keys: Vec<&str> = table.key_columns().map(|c| c.name.as_str()).collect();
+            for analyze in loaded.iter().filter_map(|t| d.analyze(t, &keys)) {
                 s.execute(&analyze).map_err(|e| e.to_string())?;
             }
             Ok(decoded)

@@ -94,8 +94,13 @@ impl PgWarehouse {
         let mut client =
             connected.map_err(|e| WarehouseError::Open { url: self.shown_url.clone(), reason: one_line(&e) })?;
         // Notices such as "table does not exist, skipping" are noise for a pipeline.
+        // Nested loops are off: warehouse tables have no indexes, so a nested loop is a
+        // scan per row, and the planner picks one whenever it underestimates a table just
+        // loaded in the same transaction (a `DW_` table merged a moment ago reads as
+        // empty), which turns a one-second merge quadratic. Joins that only a nested loop
+        // can do (the views' date ranges) still get one.
         client
-            .batch_execute("SET client_min_messages = warning")
+            .batch_execute("SET client_min_messages = warning; SET enable_nestloop = off")
             .map_err(|e| WarehouseError::Open { url: self.shown_url.clone(), reason: one_line(&e) })?;
         Ok(client)
     }
