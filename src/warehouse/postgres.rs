@@ -99,8 +99,14 @@ impl PgWarehouse {
         // loaded in the same transaction (a `DW_` table merged a moment ago reads as
         // empty), which turns a one-second merge quadratic. Joins that only a nested loop
         // can do (the views' date ranges) still get one.
+        // JIT is off: the merge's cost estimates are large enough to trigger it, and
+        // compiling a 96-column comparison takes seconds longer than running it.
+        // A merge hash-joins a snapshot with its table: with the default 4 MB of work
+        // memory that spills to disk and sorts instead.
         client
-            .batch_execute("SET client_min_messages = warning; SET enable_nestloop = off")
+            .batch_execute(
+                "SET client_min_messages = warning; SET enable_nestloop = off; SET jit = off; SET work_mem = '64MB'",
+            )
             .map_err(|e| WarehouseError::Open { url: self.shown_url.clone(), reason: one_line(&e) })?;
         Ok(client)
     }
