@@ -143,6 +143,9 @@ impl Env {
     /// Writes the configuration as TOML (for tests that run the binary).
     pub fn config_file(&self) -> PathBuf {
         let mut text = format!("[warehouse]\nurl = \"{}\"\n", self.config.warehouse.url);
+        if let Some(file) = &self.config.warehouse.password_file {
+            text.push_str(&format!("password_file = \"{}\"\n", file.display()));
+        }
         for (name, s) in &self.config.sources {
             text.push_str(&format!("[sources.{name}]\nlocation = \"{}\"\n", s.location));
         }

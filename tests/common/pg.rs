@@ -1,21 +1,39 @@
 //! A throwaway PostgreSQL cluster for the tests: `initdb` and `pg_ctl` in a temporary
 //! folder, listening on a free loopback port, one per test binary, with a new database per
-//! test. When `MARINA_ETL_TEST_PG_URL` is set (`.ci/run` starts one cluster for the whole
-//! run), databases are made there instead. A cluster that cannot start fails the tests.
+//! test. When `MARINA_ETL_TEST_PG_URL` is set, databases are made on that server instead
+//! (except for the tests of TLS and passwords, which need the harness's own cluster). A
+//! cluster that cannot start fails the tests.
+//!
+//! The harness's cluster trusts loopback connections, except for the role [`PASSWORD_ROLE`],
+//! which must give its password (SCRAM), and it offers TLS with a self-signed certificate
+//! for `127.0.0.1` ([`Cluster::ca_file`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-/// The administrative URL (database `postgres`) of the cluster the tests use.
-struct Cluster {
-    admin_url: String,
+/// A role that must authenticate with a password on the harness's own cluster.
+pub const PASSWORD_ROLE: &str = "marina_pw";
+
+/// A PostgreSQL server for the tests.
+pub struct Cluster {
+    /// The administrative URL (database `postgres`, no TLS).
+    pub admin_url: String,
+    /// The certificate the server presents (self-signed: it is its own CA); `None` for a
+    /// server given by `MARINA_ETL_TEST_PG_URL`.
+    pub ca_file: Option<PathBuf>,
     /// Stops the cluster when the test process ends (its stdin closes).
     _watchdog: Option<Mutex<(Child, ChildStdin)>>,
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+static OWN_CLUSTER: OnceLock<Cluster> = OnceLock::new();
+
+/// The harness's own cluster (never the server of `MARINA_ETL_TEST_PG_URL`).
+pub fn own_cluster() -> &'static Cluster {
+    OWN_CLUSTER.get_or_init(start_own_cluster)
+}
 static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
 
 /// Where the PostgreSQL server programs are.
@@ -60,8 +78,12 @@ fn free_port() -> u16 {
 
 fn start_cluster() -> Cluster {
     if let Ok(url) = std::env::var("MARINA_ETL_TEST_PG_URL") {
-        return Cluster { admin_url: url, _watchdog: None };
+        return Cluster { admin_url: url, ca_file: None, _watchdog: None };
     }
+    start_own_cluster()
+}
+
+fn start_own_cluster() -> Cluster {
     let root: PathBuf = tempfile::Builder::new().prefix("marina-etl-pg-").tempdir().unwrap().keep();
     if is_root() {
         run_ok(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&root), "chown");
@@ -72,6 +94,30 @@ fn start_cluster() -> Cluster {
             .args(["-D", data.to_str().unwrap(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]),
         "initdb",
     );
+    let hba = data.join("pg_hba.conf");
+    let trusting = std::fs::read_to_string(&hba).unwrap();
+    std::fs::write(&hba, format!("host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n{trusting}")).unwrap();
+    // A test CA and a server certificate for 127.0.0.1 signed by it (a self-signed
+    // certificate cannot be its own root for a verifying client).
+    let (ca, cert, key) = (root.join("ca.crt"), root.join("server.crt"), root.join("server.key"));
+    let openssl = |args: &[&str]| {
+        run_ok(Command::new("openssl").current_dir(&root).args(args), &format!("openssl {}", args[0]));
+    };
+    openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=marina-etl test CA"]
+        .iter()
+        .chain(&["-keyout", "ca.key", "-out", "ca.crt"])
+        .copied()
+        .collect::<Vec<_>>());
+    openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"]);
+    std::fs::write(root.join("server.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
+    openssl(&[
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+        "-extfile", "server.ext", "-out", "server.crt",
+    ]);
+    std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    if is_root() {
+        run_ok(Command::new("chown").args(["postgres:postgres"]).arg(&cert).arg(&key), "chown");
+    }
     // The watchdog is started before the server so that the server never outlives us.
     let stop = format!(
         "cat >/dev/null; {} -D '{}' stop -m immediate >/dev/null 2>&1; rm -rf '{}'",
@@ -92,8 +138,11 @@ fn start_cluster() -> Cluster {
         let port = free_port();
         let options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=128MB",
-            root.display()
+             -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=128MB \
+             -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+            root.display(),
+            cert.display(),
+            key.display()
         );
         let out = as_server_user("pg_ctl")
             .args(["-D", data.to_str().unwrap(), "-l", root.join("server.log").to_str().unwrap(), "-w", "-t", "60", "-o", &options, "start"])
@@ -103,6 +152,7 @@ fn start_cluster() -> Cluster {
         if out.status.success() {
             return Cluster {
                 admin_url: format!("postgres://postgres@127.0.0.1:{port}/postgres?sslmode=disable"),
+                ca_file: Some(ca),
                 _watchdog: Some(Mutex::new((watchdog, stdin))),
             };
         }
@@ -125,11 +175,22 @@ fn url_of(admin_url: &str, db: &str) -> String {
 
 /// A new, empty database for one test; its URL.
 pub fn new_database() -> String {
-    let cluster = CLUSTER.get_or_init(start_cluster);
-    let name = format!("t_{}_{}", std::process::id(), NEXT_DB.fetch_add(1, Ordering::Relaxed));
-    let mut admin = postgres::Client::connect(&cluster.admin_url, postgres::NoTls)
-        .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {}: {e}", cluster.admin_url));
-    admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
-    admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
-    url_of(&cluster.admin_url, &name)
+    CLUSTER.get_or_init(start_cluster).new_database()
+}
+
+impl Cluster {
+    /// Runs statements as the administrator.
+    pub fn admin(&self, sql: &str) {
+        let mut admin = postgres::Client::connect(&self.admin_url, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL at {}: {e}", self.admin_url));
+        admin.batch_execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// A new, empty database; its URL.
+    pub fn new_database(&self) -> String {
+        let name = format!("t_{}_{}", std::process::id(), NEXT_DB.fetch_add(1, Ordering::Relaxed));
+        self.admin(&format!("DROP DATABASE IF EXISTS {name}"));
+        self.admin(&format!("CREATE DATABASE {name}"));
+        url_of(&self.admin_url, &name)
+    }
 }
