@@ -78,17 +78,7 @@ pub enum RunLock {
     /// A session-level advisory lock, held by its own connection.
     Advisory(postgres::AdvisoryLock),
     /// An in-memory DuckDB database belongs to one process: nothing to lock.
-    None,
-}
-
-impl std::fmt::Debug for RunLock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            RunLock::File(_) => "RunLock::File",
-            RunLock::Advisory(_) => "RunLock::Advisory",
-            RunLock::None => "RunLock::None",
-        })
-    }
+    InMemory,
 }
 
 /// Takes the run lock of the configured warehouse if it is free: `Ok(None)` when another
@@ -98,7 +88,7 @@ pub fn try_lock_run(config: &crate::config::WarehouseConfig) -> Result<Option<Ru
     let url = &config.url;
     if let Some(path) = url.strip_prefix("duckdb://") {
         if path == ":memory:" {
-            return Ok(Some(RunLock::None));
+            return Ok(Some(RunLock::InMemory));
         }
         let lock_path = format!("{path}.lock");
         let open_err = |reason: String| WarehouseError::Open { url: url.clone(), reason };
