@@ -1,12 +1,13 @@
 //! A throwaway PostgreSQL cluster for the tests: `initdb` and `pg_ctl` in a temporary
 //! folder, listening on a free loopback port, one per test binary, with a new database per
-//! test. When `MARINA_ETL_TEST_PG_URL` is set, databases are made on that server instead
-//! (except for the tests of TLS and passwords, which need the harness's own cluster). A
-//! cluster that cannot start fails the tests.
+//! test. When `MARINA_TEST_PG_URL` is set, databases are made on that server instead and
+//! left there (except for the tests of TLS and passwords, which need the harness's own
+//! cluster); the name is outside `MARINA_ETL_`, which the binary reads as configuration
+//! overrides. A cluster that cannot start fails the tests.
 //!
 //! The harness's cluster trusts loopback connections, except for the role [`PASSWORD_ROLE`],
-//! which must give its password (SCRAM), and it offers TLS with a self-signed certificate
-//! for `127.0.0.1` ([`Cluster::ca_file`]).
+//! which must give its password (SCRAM), and it offers TLS with a certificate for
+//! `127.0.0.1` signed by a test CA ([`Cluster::ca_file`]).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -20,8 +21,8 @@ pub const PASSWORD_ROLE: &str = "marina_pw";
 pub struct Cluster {
     /// The administrative URL (database `postgres`, no TLS).
     pub admin_url: String,
-    /// The certificate the server presents (self-signed: it is its own CA); `None` for a
-    /// server given by `MARINA_ETL_TEST_PG_URL`.
+    /// The CA that signed the server's certificate; `None` for a server given by
+    /// `MARINA_TEST_PG_URL`.
     pub ca_file: Option<PathBuf>,
     /// Stops the cluster when the test process ends (its stdin closes).
     _watchdog: Option<Mutex<(Child, ChildStdin)>>,
@@ -30,7 +31,7 @@ pub struct Cluster {
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
 static OWN_CLUSTER: OnceLock<Cluster> = OnceLock::new();
 
-/// The harness's own cluster (never the server of `MARINA_ETL_TEST_PG_URL`).
+/// The harness's own cluster (never the server of `MARINA_TEST_PG_URL`).
 pub fn own_cluster() -> &'static Cluster {
     OWN_CLUSTER.get_or_init(start_own_cluster)
 }
@@ -77,7 +78,7 @@ fn free_port() -> u16 {
 }
 
 fn start_cluster() -> Cluster {
-    if let Ok(url) = std::env::var("MARINA_ETL_TEST_PG_URL") {
+    if let Ok(url) = std::env::var("MARINA_TEST_PG_URL") {
         return Cluster { admin_url: url, ca_file: None, _watchdog: None };
     }
     start_own_cluster()
@@ -168,7 +169,7 @@ fn start_own_cluster() -> Cluster {
 
 /// The admin URL with another database name.
 fn url_of(admin_url: &str, db: &str) -> String {
-    let mut url = url::Url::parse(admin_url).expect("MARINA_ETL_TEST_PG_URL is a URL");
+    let mut url = url::Url::parse(admin_url).expect("MARINA_TEST_PG_URL is a URL");
     url.set_path(&format!("/{db}"));
     url.to_string()
 }
