@@ -53,6 +53,10 @@ pub enum Command {
         /// How often to look for the snapshot while waiting.
         #[arg(long, value_parser = parse_duration, default_value = "1m", requires = "wait")]
         poll: std::time::Duration,
+        /// When another run is in progress on the warehouse, wait up to this long for it
+        /// (e.g. `30s`, `5m`) instead of exiting at once.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+        wait_lock: Option<std::time::Duration>,
     },
     /// Show recent runs and the per-table counts of the latest run.
     Status {
@@ -151,9 +155,9 @@ pub fn main() -> i32 {
     let progress = std::io::stderr().is_terminal();
     init_logging(&config, progress && matches!(cli.command, Command::Run { .. } | Command::Demo { .. }));
     let result = match cli.command {
-        Command::Run { sources, force, allow_mass_delete, full, wait, poll } => {
+        Command::Run { sources, force, allow_mass_delete, full, wait, poll, wait_lock } => {
             let wait = wait.map(|timeout| run::WaitOptions { timeout, poll });
-            run_command(&config, &RunOptions { sources, force, allow_mass_delete, full, progress, wait })
+            run_command(&config, &RunOptions { sources, force, allow_mass_delete, full, progress, wait, wait_lock })
         }
         Command::Status { runs } => status(&config, runs),
         Command::Generate { out, scale, seed, date, days } => {

@@ -45,6 +45,10 @@ pub struct WarehouseConfig {
     /// the cores our decoders need), one per core for queries.
     #[serde(default)]
     pub threads: Option<u32>,
+    /// PostgreSQL: a file holding the password, used when neither the URL nor
+    /// `PGPASSWORD` gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<PathBuf>,
 }
 
 fn default_memory_limit() -> String {
@@ -195,7 +199,12 @@ impl Default for Config {
     /// under `./data/<source>`.
     fn default() -> Self {
         Config {
-            warehouse: WarehouseConfig { url: "duckdb://marina.duckdb".into(), memory_limit: default_memory_limit(), threads: None },
+            warehouse: WarehouseConfig {
+                url: "duckdb://marina.duckdb".into(),
+                memory_limit: default_memory_limit(),
+                threads: None,
+                password_file: None,
+            },
             sources: BTreeMap::new(),
             s3: S3Settings::default(),
             load: LoadConfig::default(),

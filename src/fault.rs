@@ -1,6 +1,7 @@
 //! Fault injection for tests of the publish step: `MARINA_ETL_FAULT=fail-after-merge:N`
 //! makes the publish transaction fail after merging N tables, `pause-after-merge:N`
-//! holds it open for a minute there so a test can kill the process mid-merge;
+//! holds it open for a minute there so a test can kill the process mid-merge
+//! (`pause-after-merge:N:SECONDS` for another length, e.g. to hold the run lock a while);
 //! `fail-views` makes the rebuild of the calendar and views fail;
 //! `wait-after-listing:FILE` holds a source between choosing its snapshot and reading it
 //! until FILE exists, so a test can delete or replace the object in between.
@@ -10,7 +11,10 @@ use std::time::Duration;
 /// Called after each table merged inside a publish transaction.
 pub fn after_merge(tables_merged: usize) -> Result<(), String> {
     let Ok(spec) = std::env::var("MARINA_ETL_FAULT") else { return Ok(()) };
-    let (action, n) = spec.split_once(':').unwrap_or((spec.as_str(), "1"));
+    let mut parts = spec.split(':');
+    let action = parts.next().unwrap_or_default();
+    let n = parts.next().unwrap_or("1");
+    let pause = parts.next().and_then(|s| s.parse().ok()).map_or(Duration::from_secs(60), Duration::from_secs);
     if n.parse::<usize>().ok() != Some(tables_merged) {
         return Ok(());
     }
@@ -18,7 +22,7 @@ pub fn after_merge(tables_merged: usize) -> Result<(), String> {
         "fail-after-merge" => Err(format!("injected failure after {tables_merged} merged table(s)")),
         "pause-after-merge" => {
             eprintln!("marina-etl: pausing mid-merge (MARINA_ETL_FAULT)");
-            std::thread::sleep(Duration::from_secs(60));
+            std::thread::sleep(pause);
             Ok(())
         }
         _ => Ok(()),

@@ -39,6 +39,9 @@ pub struct RunOptions {
     pub progress: bool,
     /// Wait for a snapshot newer than the last loaded one instead of skipping.
     pub wait: Option<WaitOptions>,
+    /// When another run holds the warehouse: wait up to this long for it to finish
+    /// (`None`: give up at once).
+    pub wait_lock: Option<Duration>,
 }
 
 /// `--wait DURATION [--poll DURATION]`: how long to wait for a late export, and how often
@@ -122,6 +125,36 @@ pub enum RunError {
     UnknownSource(String),
     #[error("cannot start the run: {0}")]
     Setup(String),
+    /// Another run holds the warehouse's run lock.
+    #[error("another run is in progress on this warehouse{0}; not started (use --wait-lock DURATION to wait for it)")]
+    Locked(String),
+}
+
+/// How often a run waiting for the run lock tries again.
+const LOCK_POLL: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// Takes the warehouse's run lock, waiting up to `wait` for another run to finish.
+fn acquire_run_lock(config: &Config, wait: Option<std::time::Duration>) -> Result<warehouse::RunLock, RunError> {
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        if let Some(lock) = warehouse::try_lock_run(&config.warehouse)? {
+            return Ok(lock);
+        }
+        match wait {
+            Some(limit) if started.elapsed() < limit => {
+                if !told {
+                    tracing::info!("another run is in progress on this warehouse; waiting up to {}", humantime::format_duration(limit));
+                    told = true;
+                }
+                std::thread::sleep(LOCK_POLL.min(limit.saturating_sub(started.elapsed())));
+            }
+            Some(limit) => {
+                return Err(RunError::Locked(format!(" (waited {})", humantime::format_duration(limit))));
+            }
+            None => return Err(RunError::Locked(String::new())),
+        }
+    }
 }
 
 /// Now, in UTC, as the warehouse stores timestamps.
@@ -148,6 +181,8 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
             return Err(RunError::UnknownSource(system.name().to_string()));
         }
     }
+    // Held until the run returns: one run (and so one merge) at a time per warehouse.
+    let _lock = acquire_run_lock(config, opts.wait_lock)?;
     let mut warehouse_config = config.warehouse.clone();
     warehouse_config.threads.get_or_insert(1);
     let wh = warehouse::open(&warehouse_config)?;
@@ -544,9 +579,15 @@ impl SourceContext<'_> {
                 }
             }
             s.execute(&sql::drop_table_if_exists(d, &sql::held_keys_name(table))).map_err(|e| e.to_string())?;
+            let mut loaded = vec![staging.clone()];
             if let Some(batch) = &decoded.held_keys {
                 s.execute(&sql::create_held_keys_table(d, table)).map_err(|e| e.to_string())?;
                 s.append(&sql::held_keys_name(table), batch.clone()).map_err(|e| e.to_string())?;
+                loaded.push(sql::held_keys_name(table));
+            }
+            let keys: Vec<&str> = table.key_columns().map(|c| c.name.as_str()).collect();
+            for analyze in loaded.iter().filter_map(|t| d.analyze(t, &keys)) {
+                s.execute(&analyze).map_err(|e| e.to_string())?;
             }
             Ok(decoded)
         })?;

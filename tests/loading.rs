@@ -3,15 +3,14 @@
 
 mod common;
 
-use common::Env;
+use common::{Backend, Env};
 use marina_etl::catalog::System;
 use marina_etl::run::{RunOptions, SourceStatus};
 
 const PIERS_V1: &str = "Id,Name,MarinaLocationId\n1,A,1\n2,B,1\n3,C,2\n";
 
-#[test]
-fn lifecycle_insert_update_delete_undelete_and_reload() {
-    let env = Env::new();
+fn lifecycle_insert_update_delete_undelete_and_reload(backend: Backend) {
+    let env = Env::new(backend);
     env.zip("molo", "20250101050000.zip", 1, &[("Piers.csv", PIERS_V1)]);
     let r1 = env.run(&["molo"]);
     assert_eq!(r1.exit_code(), 0);
@@ -73,9 +72,8 @@ fn lifecycle_insert_update_delete_undelete_and_reload() {
 
 const SEASONAL_HEADER: &str = "Id,SeasonName,StartDate,PricePerFoot,Taxable,Tax\n";
 
-#[test]
-fn bad_rows_are_quarantined_with_line_and_reason_and_good_rows_load() {
-    let mut env = Env::new();
+fn bad_rows_are_quarantined_with_line_and_reason_and_good_rows_load(backend: Backend) {
+    let mut env = Env::new(backend);
     env.config.load.max_reject_ratio = 0.9;
     let mut csv = Vec::new();
     csv.extend_from_slice(SEASONAL_HEADER.as_bytes());
@@ -142,9 +140,8 @@ fn bad_rows_are_quarantined_with_line_and_reason_and_good_rows_load() {
     );
 }
 
-#[test]
-fn unterminated_quote_is_rejected_and_earlier_rows_load() {
-    let mut env = Env::new();
+fn unterminated_quote_is_rejected_and_earlier_rows_load(backend: Backend) {
+    let mut env = Env::new(backend);
     env.config.load.max_reject_ratio = 0.9;
     env.zip("molo", "s.zip", 1, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n2,\"never closed,1\n3,C,1\n")]);
     let r = env.run(&["molo"]);
@@ -156,9 +153,8 @@ fn unterminated_quote_is_rejected_and_earlier_rows_load() {
     assert!(rejects[0].ends_with("|2,\"never closed,1\n3,C,1"), "{rejects:?}");
 }
 
-#[test]
-fn too_many_rejects_fail_the_table_and_nothing_of_the_source_is_published() {
-    let env = Env::new();
+fn too_many_rejects_fail_the_table_and_nothing_of_the_source_is_published(backend: Backend) {
+    let env = Env::new(backend);
     env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1), ("MarinaLocations.csv", "Id,Name\n1,North\n")]);
     assert_eq!(env.run(&["molo"]).exit_code(), 0);
     env.zip(
@@ -179,9 +175,8 @@ fn too_many_rejects_fail_the_table_and_nothing_of_the_source_is_published() {
     assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS"), 1);
 }
 
-#[test]
-fn a_reject_in_a_key_column_fails_the_table_whatever_the_threshold() {
-    let mut env = Env::new();
+fn a_reject_in_a_key_column_fails_the_table_whatever_the_threshold(backend: Backend) {
+    let mut env = Env::new(backend);
     env.config.load.max_reject_ratio = 0.9;
     env.zip("molo", "a.zip", 1, &[("Piers.csv", "Id,Name,MarinaLocationId\nabc,A,1\n2,B,1\n")]);
     let r = env.run(&["molo"]);
@@ -191,9 +186,8 @@ fn a_reject_in_a_key_column_fails_the_table_whatever_the_threshold() {
     assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS"), 0);
 }
 
-#[test]
-fn a_rejected_row_is_not_taken_for_a_delete() {
-    let mut env = Env::new();
+fn a_rejected_row_is_not_taken_for_a_delete(backend: Backend) {
+    let mut env = Env::new(backend);
     env.config.load.max_reject_ratio = 0.9;
     env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1)]);
     env.run(&["molo"]);
@@ -206,9 +200,8 @@ fn a_rejected_row_is_not_taken_for_a_delete() {
     );
 }
 
-#[test]
-fn header_drift_matches_by_name_and_reports_extra_and_missing_columns() {
-    let env = Env::new();
+fn header_drift_matches_by_name_and_reports_extra_and_missing_columns(backend: Backend) {
+    let env = Env::new(backend);
     // BOM, reordered, case and space variants, an extra column, a missing non-key column, CRLF.
     env.zip("molo", "a.zip", 1, &[("Piers.csv", "\u{feff} name ,ID, Extra \r\nA,1,x\r\nB,2,y\r\n")]);
     let r = env.run(&["molo"]);
@@ -220,9 +213,8 @@ fn header_drift_matches_by_name_and_reports_extra_and_missing_columns() {
     );
 }
 
-#[test]
-fn a_missing_key_column_fails_the_table() {
-    let env = Env::new();
+fn a_missing_key_column_fails_the_table(backend: Backend) {
+    let env = Env::new(backend);
     env.zip("molo", "a.zip", 1, &[("Piers.csv", "Name,MarinaLocationId\nA,1\n")]);
     let r = env.run(&["molo"]);
     assert_eq!(r.exit_code(), 1);
@@ -231,9 +223,8 @@ fn a_missing_key_column_fails_the_table() {
     assert_eq!(env.table_counts(r.run_id, "piers"), "failed|0|0|0|0|0|0|0|0");
 }
 
-#[test]
-fn a_missing_table_file_changes_nothing_and_unknown_files_are_listed() {
-    let env = Env::new();
+fn a_missing_table_file_changes_nothing_and_unknown_files_are_listed(backend: Backend) {
+    let env = Env::new(backend);
     env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1), ("MarinaLocations.csv", "Id,Name\n1,North\n")]);
     env.run(&["molo"]);
     env.zip("molo", "b.zip", 2, &[("MarinaLocations.csv", "Id,Name\n1,North\n"), ("SV_JobSet.csv", "Id\n1\n")]);
@@ -244,9 +235,8 @@ fn a_missing_table_file_changes_nothing_and_unknown_files_are_listed() {
     assert_eq!(r.sources[0].ignored_files, vec!["SV_JobSet.csv"]);
 }
 
-#[test]
-fn the_mass_delete_guard_holds_back_a_table_until_overridden() {
-    let env = Env::new();
+fn the_mass_delete_guard_holds_back_a_table_until_overridden(backend: Backend) {
+    let env = Env::new(backend);
     env.zip("molo", "a.zip", 1, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n2,B,1\n3,C,2\n4,D,2\n")]);
     env.run(&["molo"]);
     env.zip("molo", "b.zip", 2, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n")]);
@@ -263,9 +253,8 @@ fn the_mass_delete_guard_holds_back_a_table_until_overridden() {
     assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS WHERE DW_DELETED_AT IS NULL"), 1);
 }
 
-#[test]
-fn composite_and_null_able_keys_match_between_snapshots() {
-    let env = Env::new();
+fn composite_and_null_able_keys_match_between_snapshots(backend: Backend) {
+    let env = Env::new(backend);
     let v1 = "booking_id,accessory_id,accessory_option_id,qty\n1,1,,2\n1,2,5,1\n1,2,6,1\n";
     env.tar_gz("a-DATA.sql.gz", 1, &[("data/booking_accessories.csv", v1), ("data/holidays.csv", "location_id,holiday_date\n1,2025-07-04\n2,2025-07-04\n")]);
     let r1 = env.run(&["stellar"]);
@@ -288,9 +277,8 @@ fn composite_and_null_able_keys_match_between_snapshots() {
     );
 }
 
-#[test]
-fn text_longer_than_its_column_is_rejected_not_truncated() {
-    let mut env = Env::new();
+fn text_longer_than_its_column_is_rejected_not_truncated(backend: Backend) {
+    let mut env = Env::new(backend);
     env.config.load.max_reject_ratio = 0.9;
     env.tar_gz("a-DATA.sql.gz", 1, &[("data/customers.csv", "user_id,billing_country\n1,USA\n2,United States\n")]);
     let r = env.run(&["stellar"]);
@@ -302,9 +290,8 @@ fn text_longer_than_its_column_is_rejected_not_truncated() {
     );
 }
 
-#[test]
-fn sources_fail_independently_with_a_clear_message() {
-    let env = Env::new();
+fn sources_fail_independently_with_a_clear_message(backend: Backend) {
+    let env = Env::new(backend);
     env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1)]);
     std::fs::write(env.folder("netsuite").join("netsuite_20250101.zip"), b"this is not a zip").unwrap();
     let r = env.run(&[]);
@@ -320,9 +307,8 @@ fn sources_fail_independently_with_a_clear_message() {
     assert!(status[0].starts_with("partial|stellar: no snapshot under"), "{status:?}");
 }
 
-#[test]
-fn a_member_unchanged_since_its_last_publish_is_not_read_again() {
-    let env = Env::new();
+fn a_member_unchanged_since_its_last_publish_is_not_read_again(backend: Backend) {
+    let env = Env::new(backend);
     let marinas = "Id,Name\n1,North\n";
     env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1), ("MarinaLocations.csv", marinas)]);
     let r1 = env.run(&["molo"]);
@@ -344,9 +330,8 @@ fn a_member_unchanged_since_its_last_publish_is_not_read_again() {
     assert_eq!(env.lines("SELECT NAME FROM DW_MOLO_MARINA_LOCATIONS"), vec!["South"]);
 }
 
-#[test]
-fn the_newest_snapshot_wins_with_ties_broken_by_name() {
-    let env = Env::new();
+fn the_newest_snapshot_wins_with_ties_broken_by_name(backend: Backend) {
+    let env = Env::new(backend);
     env.zip("molo", "b.zip", 5, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,from b,1\n")]);
     env.zip("molo", "a.zip", 5, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,from a,1\n")]);
     std::fs::create_dir_all(env.folder("molo").join("older")).unwrap();
@@ -357,3 +342,21 @@ fn the_newest_snapshot_wins_with_ties_broken_by_name() {
     env.run(&["molo"]);
     assert_eq!(env.lines("SELECT NAME FROM DW_MOLO_PIERS"), vec!["nested"]);
 }
+
+backend_tests!(
+    lifecycle_insert_update_delete_undelete_and_reload,
+    bad_rows_are_quarantined_with_line_and_reason_and_good_rows_load,
+    unterminated_quote_is_rejected_and_earlier_rows_load,
+    too_many_rejects_fail_the_table_and_nothing_of_the_source_is_published,
+    a_reject_in_a_key_column_fails_the_table_whatever_the_threshold,
+    a_rejected_row_is_not_taken_for_a_delete,
+    header_drift_matches_by_name_and_reports_extra_and_missing_columns,
+    a_missing_key_column_fails_the_table,
+    a_missing_table_file_changes_nothing_and_unknown_files_are_listed,
+    the_mass_delete_guard_holds_back_a_table_until_overridden,
+    composite_and_null_able_keys_match_between_snapshots,
+    text_longer_than_its_column_is_rejected_not_truncated,
+    sources_fail_independently_with_a_clear_message,
+    a_member_unchanged_since_its_last_publish_is_not_read_again,
+    the_newest_snapshot_wins_with_ties_broken_by_name,
+);

@@ -413,7 +413,7 @@ fn s3_wait_times_out_naming_the_late_source_and_since_when() {
 #[test]
 fn folder_wait_follows_the_same_rules_as_s3() {
     use marina_etl::run::{RunOptions, WaitOptions};
-    let env = common::Env::new();
+    let env = common::Env::new(common::Backend::DuckDb);
     env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1)]);
     let wait = Some(WaitOptions { timeout: std::time::Duration::from_secs(1), poll: std::time::Duration::from_millis(200) });
     let molo = vec![marina_etl::catalog::System::Molo];

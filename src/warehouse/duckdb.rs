@@ -137,6 +137,7 @@ mod tests {
             url: format!("duckdb://{}", path.display()),
             memory_limit: "100MB".into(),
             threads: Some(1),
+            password_file: None,
         };
         let wh = DuckDbWarehouse::open(path.to_str().unwrap(), &config).unwrap();
         let mut s = wh.session().unwrap();

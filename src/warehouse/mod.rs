@@ -2,13 +2,15 @@
 //! sessions, the staging tables that take each snapshot's typed rows, the merge that
 //! publishes them into `DW_` tables, and the run ledger.
 //!
-//! Backends differ only in how they connect, how they bulk-load a batch and the SQL
-//! dialect; the merge engine ([`merge`]) and the ledger ([`ledger`]) are written once.
+//! Backends differ only in how they connect, how they bulk-load a batch, how a run is
+//! made exclusive and the SQL dialect; the merge engine ([`merge`]) and the ledger
+//! ([`ledger`]) are written once.
 
 pub mod duckdb;
 pub mod ledger;
 pub mod merge;
 pub mod oracle;
+pub mod postgres;
 pub mod sql;
 
 use ::duckdb::arrow::record_batch::RecordBatch;
@@ -59,7 +61,54 @@ pub fn open(config: &crate::config::WarehouseConfig) -> Result<Box<dyn Warehouse
     if let Some(path) = url.strip_prefix("duckdb://") {
         return Ok(Box::new(duckdb::DuckDbWarehouse::open(path, config)?));
     }
-    Err(WarehouseError::UnsupportedUrl(url.to_string()))
+    if is_postgres_url(url) {
+        return Ok(Box::new(postgres::PgWarehouse::open(config)?));
+    }
+    Err(WarehouseError::UnsupportedUrl(postgres::masked_url(url)))
+}
+
+fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// Held for the whole of a run so that runs against one warehouse never overlap; released
+/// when dropped (or when the process ends, however it ends).
+pub enum RunLock {
+    /// An OS lock on `<database file>.lock` next to the DuckDB file.
+    File(std::fs::File),
+    /// A session-level advisory lock, held by its own connection.
+    Advisory(postgres::AdvisoryLock),
+    /// An in-memory DuckDB database belongs to one process: nothing to lock.
+    InMemory,
+}
+
+/// Takes the run lock of the configured warehouse if it is free: `Ok(None)` when another
+/// run holds it. Taken before the warehouse is opened: DuckDB lets only one process open
+/// the file, so a second run must wait here rather than fail to open it.
+pub fn try_lock_run(config: &crate::config::WarehouseConfig) -> Result<Option<RunLock>> {
+    let url = &config.url;
+    if let Some(path) = url.strip_prefix("duckdb://") {
+        if path == ":memory:" {
+            return Ok(Some(RunLock::InMemory));
+        }
+        let lock_path = format!("{path}.lock");
+        let open_err = |reason: String| WarehouseError::Open { url: url.clone(), reason };
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| open_err(format!("cannot open the lock file {lock_path}: {e}")))?;
+        return match file.try_lock() {
+            Ok(()) => Ok(Some(RunLock::File(file))),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(open_err(format!("cannot lock {lock_path}: {e}"))),
+        };
+    }
+    if is_postgres_url(url) {
+        return Ok(postgres::PgWarehouse::try_lock_run(config)?.map(RunLock::Advisory));
+    }
+    Err(WarehouseError::UnsupportedUrl(postgres::masked_url(url)))
 }
 
 /// Statements that replace a staging table with an empty one.

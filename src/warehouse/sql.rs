@@ -44,6 +44,21 @@ impl Dialect {
         }
     }
 
+    /// How a table that is rebuilt from the archive on every run is created. PostgreSQL's
+    /// unlogged tables skip the write-ahead log; after a crash they come back empty, which
+    /// costs a staging table nothing, since the next run replaces it anyway.
+    fn create_scratch_table(self) -> &'static str {
+        if self == Dialect::Postgres { "CREATE UNLOGGED TABLE" } else { "CREATE TABLE" }
+    }
+
+    /// A statement that refreshes the planner's statistics of a table just bulk-loaded,
+    /// where the backend needs one: PostgreSQL would otherwise plan the merge for an
+    /// empty staging table. Only the key columns, which the merge joins on, are sampled
+    /// (a wide table takes over a second to analyze whole).
+    pub fn analyze(self, table: &str, keys: &[&str]) -> Option<String> {
+        (self == Dialect::Postgres).then(|| format!("ANALYZE {table} ({})", keys.join(", ")))
+    }
+
     fn int_type(self) -> &'static str {
         if self == Dialect::Oracle { "NUMBER(19)" } else { "BIGINT" }
     }
@@ -95,7 +110,7 @@ pub fn create_table_if_missing(dialect: Dialect, create_table: &str) -> String {
 pub fn create_staging_table(dialect: Dialect, table: &Table) -> String {
     let mut cols = column_defs(dialect, &table.columns);
     cols.push(format!("{ETL_LINE} {}", dialect.int_type()));
-    format!("CREATE TABLE {} (\n  {}\n)", table.staging_name(), cols.join(",\n  "))
+    format!("{} {} (\n  {}\n)", dialect.create_scratch_table(), table.staging_name(), cols.join(",\n  "))
 }
 
 /// `CREATE TABLE IF NOT EXISTS` of the merged table (contract columns, then bookkeeping).
@@ -117,7 +132,12 @@ pub fn held_keys_name(table: &Table) -> String {
 /// `CREATE TABLE` of the held-keys table (the key columns only).
 pub fn create_held_keys_table(dialect: Dialect, table: &Table) -> String {
     let keys: Vec<Column> = table.key_columns().cloned().collect();
-    format!("CREATE TABLE {} (\n  {}\n)", held_keys_name(table), column_defs(dialect, &keys).join(",\n  "))
+    format!(
+        "{} {} (\n  {}\n)",
+        dialect.create_scratch_table(),
+        held_keys_name(table),
+        column_defs(dialect, &keys).join(",\n  ")
+    )
 }
 
 /// Key equality that treats NULL as a value (key columns may be NULL-able).
@@ -131,10 +151,32 @@ fn key_match(dialect: Dialect, table: &Table, left: &str, right: &str) -> String
                 r = right,
                 c = c.name
             ),
-            _ => format!("{left}.{c} IS NOT DISTINCT FROM {right}.{c}", c = c.name),
+            // PostgreSQL joins `IS NOT DISTINCT FROM` only by nested loops (quadratic on a
+            // snapshot); two equalities of expressions hash-join and mean the same: the
+            // NULL flags agree, and the values agree with NULL read as a stand-in value
+            // (which the flags tell apart from a real value equal to it).
+            Dialect::Postgres => format!(
+                "COALESCE({l}.{c}, {s}) = COALESCE({r}.{c}, {s}) AND ({l}.{c} IS NULL) = ({r}.{c} IS NULL)",
+                l = left,
+                r = right,
+                c = c.name,
+                s = null_stand_in(c.ty)
+            ),
+            Dialect::DuckDb => format!("{left}.{c} IS NOT DISTINCT FROM {right}.{c}", c = c.name),
         })
         .collect::<Vec<_>>()
         .join(" AND ")
+}
+
+/// Any value of the type, to stand in for NULL in a key comparison.
+fn null_stand_in(ty: ColumnType) -> &'static str {
+    match ty {
+        ColumnType::Int | ColumnType::Decimal { .. } | ColumnType::Float => "0",
+        ColumnType::Bool => "FALSE",
+        ColumnType::Date => "DATE '0001-01-01'",
+        ColumnType::Timestamp => "TIMESTAMP '0001-01-01 00:00:00'",
+        ColumnType::Text { .. } => "''",
+    }
 }
 
 /// Any contract value differs (NULL-safe).

@@ -1,6 +1,12 @@
-//! Test harness: a throwaway folder with the three source locations and a DuckDB
-//! warehouse, hand-made snapshot archives, runs, and queries of what loaded.
+//! Test harness: a throwaway folder with the three source locations and a warehouse on
+//! either backend (a DuckDB file, or a fresh database of a throwaway PostgreSQL cluster),
+//! hand-made snapshot archives, runs, and queries of what loaded.
+//!
+//! Every test body takes a [`Backend`] and [`backend_tests!`] makes one `#[test]` per
+//! backend of it (`duckdb::name` and `postgres::name`).
 #![allow(dead_code)]
+
+pub mod pg;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,22 +16,52 @@ use marina_etl::config::{Config, SourceConfig};
 use marina_etl::run::{self, RunOptions, RunOutcome};
 use marina_etl::warehouse;
 
+/// The warehouse backend a test runs against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    DuckDb,
+    Postgres,
+}
+
+/// `backend_tests!(a, b, ...)`: for each test body `fn a(backend: Backend)`, the tests
+/// `duckdb::a` and `postgres::a`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($($name:ident),* $(,)?) => {
+        mod duckdb {
+            $(#[test] fn $name() { super::$name($crate::common::Backend::DuckDb) })*
+        }
+        mod postgres {
+            $(#[test] fn $name() { super::$name($crate::common::Backend::Postgres) })*
+        }
+    };
+}
+
+/// A warehouse URL for one test: a new DuckDB file in `dir`, or a new PostgreSQL database.
+pub fn warehouse_url(backend: Backend, dir: &Path) -> String {
+    match backend {
+        Backend::DuckDb => format!("duckdb://{}", dir.join("w.duckdb").display()),
+        Backend::Postgres => pg::new_database(),
+    }
+}
+
 pub struct Env {
     pub dir: tempfile::TempDir,
     pub config: Config,
+    pub backend: Backend,
 }
 
 impl Env {
-    pub fn new() -> Env {
+    pub fn new(backend: Backend) -> Env {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = Config::default();
-        config.warehouse.url = format!("duckdb://{}", dir.path().join("w.duckdb").display());
+        config.warehouse.url = warehouse_url(backend, dir.path());
         for system in ["molo", "stellar", "netsuite"] {
             let folder = dir.path().join(system);
             std::fs::create_dir_all(&folder).unwrap();
             config.sources.insert(system.into(), SourceConfig { location: folder.display().to_string(), s3: None });
         }
-        Env { dir, config }
+        Env { dir, config, backend }
     }
 
     pub fn folder(&self, system: &str) -> PathBuf {
@@ -107,6 +143,9 @@ impl Env {
     /// Writes the configuration as TOML (for tests that run the binary).
     pub fn config_file(&self) -> PathBuf {
         let mut text = format!("[warehouse]\nurl = \"{}\"\n", self.config.warehouse.url);
+        if let Some(file) = &self.config.warehouse.password_file {
+            text.push_str(&format!("password_file = \"{}\"\n", file.display()));
+        }
         for (name, s) in &self.config.sources {
             text.push_str(&format!("[sources.{name}]\nlocation = \"{}\"\n", s.location));
         }

@@ -123,7 +123,7 @@ impl S3Env {
 
     /// A fresh bucket on the given server.
     pub fn on(moto: &'static Moto, bucket: &str) -> S3Env {
-        let mut env = Env::new();
+        let mut env = Env::new(crate::common::Backend::DuckDb);
         moto.client(&["bucket", bucket]);
         let credentials = env.dir.path().join("aws-credentials");
         std::fs::write(

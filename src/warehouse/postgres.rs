@@ -1,0 +1,489 @@
+//! The PostgreSQL warehouse: one connection per session, bulk loading through binary
+//! `COPY ... FROM STDIN`, and the run lock as a session-level advisory lock.
+//!
+//! The URL is libpq's (`postgres://user@host:port/db?sslmode=prefer`). The password comes
+//! from the URL, the `PGPASSWORD` environment variable or the file named by the
+//! `password_file` key of `[warehouse]`, and is never shown: errors name the URL without it.
+//!
+//! TLS follows libpq's `sslmode`: `disable` never, `prefer` (the default) when the server
+//! offers it, `require` always. Like libpq, `prefer` and `require` encrypt without checking
+//! the server's certificate; `sslrootcert=FILE` in the URL makes the certificate and host
+//! name be verified against that CA.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime};
+use duckdb::arrow::array::{
+    Array, BooleanArray, Date32Array, Decimal128Array, Float64Array, Int64Array, StringArray,
+    TimestampMicrosecondArray,
+};
+use duckdb::arrow::datatypes::{DataType, TimeUnit};
+use duckdb::arrow::record_batch::RecordBatch;
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::config::SslMode;
+use postgres::types::{FromSql, ToSql, Type};
+use postgres::{Client, NoTls};
+use rust_decimal::Decimal;
+
+use super::{Dialect, Result, Rows, Session, Warehouse, WarehouseError};
+use crate::config::WarehouseConfig;
+
+/// Key of the advisory lock that makes runs exclusive (per database): "marina-e" in ASCII.
+pub const RUN_LOCK_KEY: i64 = 0x6d61_7269_6e61_2d65;
+
+/// A PostgreSQL database reached by URL.
+pub struct PgWarehouse {
+    config: postgres::Config,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+    /// The URL without its password, for messages.
+    shown_url: String,
+}
+
+impl PgWarehouse {
+    /// Parses the URL and checks that the database answers.
+    pub fn open(config: &WarehouseConfig) -> Result<Self> {
+        let wh = Self::from_config(config)?;
+        wh.connect()?;
+        Ok(wh)
+    }
+
+    fn from_config(config: &WarehouseConfig) -> Result<Self> {
+        let shown_url = masked_url(&config.url);
+        let open_err = |reason: String| WarehouseError::Open { url: shown_url.clone(), reason };
+        let mut url = url::Url::parse(&config.url).map_err(|e| open_err(e.to_string()))?;
+        // Options of ours that the driver does not know are taken out of the URL first.
+        let mut root_cert = None;
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter_map(|(k, v)| {
+                if k == "sslrootcert" {
+                    root_cert = Some(v.into_owned());
+                    None
+                } else {
+                    Some((k.into_owned(), v.into_owned()))
+                }
+            })
+            .collect();
+        url.set_query(None);
+        if !kept.is_empty() {
+            url.query_pairs_mut().extend_pairs(kept);
+        }
+        let mut pg: postgres::Config = url.as_str().parse().map_err(|e: postgres::Error| open_err(one_line(&e)))?;
+        if pg.get_password().is_none() {
+            if let Ok(p) = std::env::var("PGPASSWORD") {
+                pg.password(p);
+            } else if let Some(file) = &config.password_file {
+                let text = std::fs::read_to_string(file)
+                    .map_err(|e| open_err(format!("cannot read the password file {}: {e}", file.display())))?;
+                pg.password(text.trim_end_matches(['\r', '\n']));
+            }
+        }
+        pg.application_name("marina-etl");
+        let tls = match pg.get_ssl_mode() {
+            SslMode::Disable => None,
+            _ => Some(tls_connector(root_cert.as_deref()).map_err(open_err)?),
+        };
+        Ok(PgWarehouse { config: pg, tls, shown_url })
+    }
+
+    fn connect(&self) -> Result<Client> {
+        let connected = match &self.tls {
+            Some(tls) => self.config.connect(tls.clone()),
+            None => self.config.connect(NoTls),
+        };
+        let mut client =
+            connected.map_err(|e| WarehouseError::Open { url: self.shown_url.clone(), reason: one_line(&e) })?;
+        // Notices such as "table does not exist, skipping" are noise for a pipeline.
+        // Nested loops are off: warehouse tables have no indexes, so a nested loop is a
+        // scan per row, and the planner picks one whenever it underestimates a table just
+        // loaded in the same transaction (a `DW_` table merged a moment ago reads as
+        // empty), which turns a one-second merge quadratic. Joins that only a nested loop
+        // can do (the views' date ranges) still get one.
+        // JIT is off: the merge's cost estimates are large enough to trigger it, and
+        // compiling a 96-column comparison takes seconds longer than running it.
+        // A merge hash-joins a snapshot with its table: with the default 4 MB of work
+        // memory that spills to disk and sorts instead.
+        client
+            .batch_execute(
+                "SET client_min_messages = warning; SET enable_nestloop = off; SET jit = off; SET work_mem = '64MB'",
+            )
+            .map_err(|e| WarehouseError::Open { url: self.shown_url.clone(), reason: one_line(&e) })?;
+        Ok(client)
+    }
+
+    /// Takes the run lock if no other session holds it: `Ok(None)` when it is taken.
+    pub fn try_lock_run(config: &WarehouseConfig) -> Result<Option<AdvisoryLock>> {
+        let wh = Self::from_config(config)?;
+        let mut client = wh.connect()?;
+        let got: bool = client
+            .query_one(&format!("SELECT pg_try_advisory_lock({RUN_LOCK_KEY})"), &[])
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| sql_err("run lock", e))?;
+        Ok(got.then_some(AdvisoryLock(client)))
+    }
+}
+
+/// The run lock: a session-level advisory lock on its own connection. The server drops it
+/// when the connection ends, also when the process is killed.
+pub struct AdvisoryLock(Client);
+
+impl Drop for AdvisoryLock {
+    fn drop(&mut self) {
+        // Unlocked explicitly: the server ends a closed session asynchronously, and a run
+        // that follows at once in the same process must find the lock free.
+        let _ = self.0.execute(&format!("SELECT pg_advisory_unlock({RUN_LOCK_KEY})"), &[]);
+    }
+}
+
+/// The URL with its password replaced by `***`.
+pub fn masked_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => "(unparsable URL)".to_string(),
+    }
+}
+
+fn tls_connector(root_cert: Option<&str>) -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?;
+    let config = match root_cert {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|e| format!("cannot read sslrootcert {path}: {e}"))?;
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
+                let cert: rustls::pki_types::CertificateDer = cert.map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                roots.add(cert).map_err(|e| format!("sslrootcert {path}: {e}"))?;
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        None => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
+            .with_no_client_auth(),
+    };
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// libpq's `sslmode=prefer`/`require` without a root certificate: the connection is
+/// encrypted, the server's certificate is not checked (its signature over the handshake is).
+#[derive(Debug)]
+struct EncryptOnly(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for EncryptOnly {
+    fn verify_server_cert(
+        &self,
+        _: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+impl Warehouse for PgWarehouse {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn session(&self) -> Result<Box<dyn Session>> {
+        Ok(Box::new(PgSession { client: self.connect()? }))
+    }
+}
+
+struct PgSession {
+    client: Client,
+}
+
+/// The server's message (and detail) on one line, without the driver's prefixes.
+fn one_line(e: &postgres::Error) -> String {
+    let text = match e.as_db_error() {
+        Some(db) => match db.detail() {
+            Some(detail) => format!("{}: {detail}", db.message()),
+            None => db.message().to_string(),
+        },
+        None => match std::error::Error::source(e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn sql_err(sql: &str, e: postgres::Error) -> WarehouseError {
+    let first_line = sql.lines().next().unwrap_or("").trim();
+    WarehouseError::Sql { context: first_line.chars().take(120).collect(), reason: one_line(&e) }
+}
+
+impl Session for PgSession {
+    fn execute(&mut self, sql: &str) -> Result<u64> {
+        self.client.execute(sql, &[]).map_err(|e| sql_err(sql, e))
+    }
+
+    fn query_i64(&mut self, sql: &str) -> Result<i64> {
+        let rows = self.query_rows(sql)?;
+        let value = rows.rows.first().and_then(|r| r.first().cloned().flatten());
+        value.and_then(|v| v.parse().ok()).ok_or_else(|| WarehouseError::Sql {
+            context: sql.lines().next().unwrap_or("").chars().take(120).collect(),
+            reason: "the query did not return one integer".into(),
+        })
+    }
+
+    fn query_rows(&mut self, sql: &str) -> Result<Rows> {
+        let stmt = self.client.prepare(sql).map_err(|e| sql_err(sql, e))?;
+        // PostgreSQL folds unquoted names to lower case; they are shown as the catalog and
+        // the views write them (upper case), as DuckDB shows them.
+        let columns = stmt
+            .columns()
+            .iter()
+            .map(|c| if c.name().chars().any(|ch| ch.is_ascii_uppercase()) { c.name().to_string() } else { c.name().to_ascii_uppercase() })
+            .collect();
+        let rows = self.client.query(&stmt, &[]).map_err(|e| sql_err(sql, e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let mut values = Vec::with_capacity(row.len());
+            for i in 0..row.len() {
+                let cell: Cell = row.try_get(i).map_err(|e| sql_err(sql, e))?;
+                values.push(cell.0);
+            }
+            out.push(values);
+        }
+        Ok(Rows { columns, rows: out })
+    }
+
+    fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()> {
+        let schema = batch.schema();
+        let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let copy = format!("COPY {table} ({}) FROM STDIN (FORMAT binary)", columns.join(", "));
+        let values: Vec<Column> = batch
+            .columns()
+            .iter()
+            .map(|a| Column::from_arrow(a.as_ref()))
+            .collect::<std::result::Result<_, String>>()
+            .map_err(|reason| WarehouseError::Sql { context: table.to_string(), reason })?;
+        let types: Vec<Type> = values.iter().map(Column::pg_type).collect();
+        let writer = self.client.copy_in(&copy).map_err(|e| sql_err(&copy, e))?;
+        let mut writer = BinaryCopyInWriter::new(writer, &types);
+        let mut row: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(values.len());
+        for i in 0..batch.num_rows() {
+            row.clear();
+            row.extend(values.iter().map(|c| c.value(i)));
+            writer.write(&row).map_err(|e| sql_err(&copy, e))?;
+        }
+        writer.finish().map_err(|e| sql_err(&copy, e))?;
+        Ok(())
+    }
+}
+
+/// One Arrow column made ready for binary COPY.
+enum Column<'a> {
+    Int(Vec<Option<i64>>),
+    Float(Vec<Option<f64>>),
+    Bool(Vec<Option<bool>>),
+    Date(Vec<Option<NaiveDate>>),
+    Timestamp(Vec<Option<NaiveDateTime>>),
+    Decimal(Vec<Option<Decimal>>),
+    Text(Vec<Option<&'a str>>),
+}
+
+impl<'a> Column<'a> {
+    fn from_arrow(a: &'a dyn Array) -> std::result::Result<Self, String> {
+        fn cast<T: 'static>(a: &dyn Array) -> &T {
+            a.as_any().downcast_ref::<T>().expect("array matches its data type")
+        }
+        Ok(match a.data_type() {
+            DataType::Int64 => Column::Int(cast::<Int64Array>(a).iter().collect()),
+            DataType::Float64 => Column::Float(cast::<Float64Array>(a).iter().collect()),
+            DataType::Boolean => Column::Bool(cast::<BooleanArray>(a).iter().collect()),
+            DataType::Utf8 => Column::Text(cast::<StringArray>(a).iter().collect()),
+            DataType::Date32 => Column::Date(
+                cast::<Date32Array>(a)
+                    .iter()
+                    .map(|d| d.map(|d| NaiveDate::from_num_days_from_ce_opt(d + EPOCH_DAYS_FROM_CE).ok_or(d)).transpose())
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|d| format!("date {d} days after 1970-01-01 is out of range"))?,
+            ),
+            DataType::Timestamp(TimeUnit::Microsecond, None) => Column::Timestamp(
+                cast::<TimestampMicrosecondArray>(a)
+                    .iter()
+                    .map(|t| t.map(|t| DateTime::from_timestamp_micros(t).map(|d| d.naive_utc()).ok_or(t)).transpose())
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(|t| format!("timestamp {t} µs after 1970 is out of range"))?,
+            ),
+            DataType::Decimal128(_, scale) => {
+                let scale = *scale as u32;
+                Column::Decimal(
+                    cast::<Decimal128Array>(a)
+                        .iter()
+                        .map(|v| v.map(|v| Decimal::try_from_i128_with_scale(v, scale).map_err(|e| e.to_string())).transpose())
+                        .collect::<std::result::Result<_, _>>()?,
+                )
+            }
+            other => return Err(format!("cannot COPY a column of type {other}")),
+        })
+    }
+
+    fn pg_type(&self) -> Type {
+        match self {
+            Column::Int(_) => Type::INT8,
+            Column::Float(_) => Type::FLOAT8,
+            Column::Bool(_) => Type::BOOL,
+            Column::Date(_) => Type::DATE,
+            Column::Timestamp(_) => Type::TIMESTAMP,
+            Column::Decimal(_) => Type::NUMERIC,
+            Column::Text(_) => Type::TEXT,
+        }
+    }
+
+    fn value(&self, i: usize) -> &(dyn ToSql + Sync) {
+        match self {
+            Column::Int(v) => &v[i],
+            Column::Float(v) => &v[i],
+            Column::Bool(v) => &v[i],
+            Column::Date(v) => &v[i],
+            Column::Timestamp(v) => &v[i],
+            Column::Decimal(v) => &v[i],
+            Column::Text(v) => &v[i],
+        }
+    }
+}
+
+/// Days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// A value of any column as text, written as the DuckDB backend writes it (Arrow's
+/// display), so that `query`, `status` and the tests read the same on both backends.
+struct Cell(Option<String>);
+
+impl<'a> FromSql<'a> for Cell {
+    fn from_sql(ty: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        let text = match *ty {
+            Type::BOOL => bool::from_sql(ty, raw)?.to_string(),
+            Type::INT2 => i16::from_sql(ty, raw)?.to_string(),
+            Type::INT4 => i32::from_sql(ty, raw)?.to_string(),
+            Type::INT8 => i64::from_sql(ty, raw)?.to_string(),
+            Type::OID => u32::from_sql(ty, raw)?.to_string(),
+            Type::FLOAT4 => format!("{:?}", f32::from_sql(ty, raw)?),
+            Type::FLOAT8 => format!("{:?}", f64::from_sql(ty, raw)?),
+            Type::NUMERIC => numeric_text(raw).ok_or("malformed NUMERIC value")?,
+            Type::DATE => NaiveDate::from_sql(ty, raw)?.to_string(),
+            Type::TIMESTAMP => NaiveDateTime::from_sql(ty, raw)?.format("%Y-%m-%dT%H:%M:%S%.f").to_string(),
+            Type::TIMESTAMPTZ => {
+                DateTime::<chrono::Utc>::from_sql(ty, raw)?.format("%Y-%m-%dT%H:%M:%S%.fZ").to_string()
+            }
+            _ => String::from_sql(ty, raw).map_err(|_| format!("columns of type {ty} cannot be shown"))?,
+        };
+        Ok(Cell(Some(text)))
+    }
+
+    fn from_sql_null(_: &Type) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(Cell(None))
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+}
+
+/// The text of a NUMERIC in PostgreSQL's binary format (base-10000 digits), with all of its
+/// display scale: exact at any precision, which `rust_decimal` (28 digits) is not.
+fn numeric_text(raw: &[u8]) -> Option<String> {
+    let word = |i: usize| raw.get(2 * i..2 * i + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
+    let ndigits = word(0)? as usize;
+    let weight = word(1)? as i16 as i64;
+    let sign = word(2)?;
+    let dscale = word(3)? as usize;
+    match sign {
+        0xC000 => return Some("NaN".into()),
+        0xD000 => return Some("Infinity".into()),
+        0xF000 => return Some("-Infinity".into()),
+        _ => {}
+    }
+    let digits: Vec<u16> = (0..ndigits).map(|i| word(4 + i)).collect::<Option<_>>()?;
+    // The base-10000 digit at position p (p = 0 is units, p = -1 the first four decimals).
+    let digit = |p: i64| -> u16 {
+        let i = weight - p;
+        if i < 0 { 0 } else { digits.get(i as usize).copied().unwrap_or(0) }
+    };
+    let mut out = String::new();
+    if sign == 0x4000 {
+        out.push('-');
+    }
+    if weight < 0 {
+        out.push('0');
+    } else {
+        out.push_str(&digit(weight).to_string());
+        for p in (0..weight).rev() {
+            out.push_str(&format!("{:04}", digit(p)));
+        }
+    }
+    if dscale > 0 {
+        let mut frac = String::new();
+        let mut p = -1;
+        while frac.len() < dscale {
+            frac.push_str(&format!("{:04}", digit(p)));
+            p -= 1;
+        }
+        frac.truncate(dscale);
+        out.push('.');
+        out.push_str(&frac);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn numeric(weight: i16, sign: u16, dscale: u16, digits: &[u16]) -> Vec<u8> {
+        let mut v = Vec::new();
+        for w in [digits.len() as u16, weight as u16, sign, dscale].iter().chain(digits) {
+            v.extend_from_slice(&w.to_be_bytes());
+        }
+        v
+    }
+
+    #[test]
+    fn numeric_text_keeps_the_display_scale() {
+        assert_eq!(numeric_text(&numeric(0, 0, 2, &[12, 5000])).unwrap(), "12.50");
+        assert_eq!(numeric_text(&numeric(-1, 0x4000, 6, &[825])).unwrap(), "-0.082500");
+        assert_eq!(numeric_text(&numeric(1, 0, 0, &[1, 0])).unwrap(), "10000");
+        assert_eq!(numeric_text(&numeric(-2, 0, 8, &[5])).unwrap(), "0.00000005");
+        assert_eq!(numeric_text(&numeric(0, 0, 0, &[])).unwrap(), "0");
+    }
+
+    #[test]
+    fn the_password_is_masked() {
+        assert_eq!(masked_url("postgres://etl:s3cret@db:5432/w"), "postgres://etl:***@db:5432/w");
+        assert_eq!(masked_url("postgres://etl@db/w"), "postgres://etl@db/w");
+    }
+}
