@@ -13,6 +13,8 @@
 //! | `{{text}}` | `VARCHAR` | `VARCHAR` | `VARCHAR2(4000)` |
 //! | `{{double}}` | `DOUBLE` | `DOUBLE PRECISION` | `BINARY_DOUBLE` |
 //! | `{{true}}`, `{{false}}` | `TRUE`, `FALSE` | `TRUE`, `FALSE` | `1`, `0` |
+//! | `{{dec2(x)}}` (round to 2 decimals, half away from zero, as exact arithmetic would) | `CAST(CAST(x AS DECIMAL(38,12)) AS DECIMAL(18,2))` | `CAST(x AS DECIMAL(18,2))` | same |
+//! | `{{round_double(x, n)}}` (a DOUBLE sum, rid of its summation-order digits) | `ROUND(x, n)` | `CAST(ROUND(CAST(x AS NUMERIC), n) AS DOUBLE PRECISION)` | `ROUND(x, n)` |
 //! | `{{date(x)}}` (calendar date of a timestamp) | `CAST(x AS DATE)` | `CAST(x AS DATE)` | `TRUNC(x)` |
 //! | `{{matches(x, 're')}}` (whole-string regex match) | `regexp_full_match(x, 're')` | `(x ~ '^(?:re)$')` | `REGEXP_LIKE(x, '^(re)$')` |
 //! | `{{split_part(x, 'c', n)}}` | `split_part(x, 'c', n)` | `split_part(x, 'c', n)` | `REGEXP_SUBSTR(x, '[^c]+', 1, n)` |
@@ -21,10 +23,10 @@
 //!
 //! Everything else (joins, window functions, `CASE`, `NULLIF`, `COALESCE`, `GREATEST`/`LEAST`
 //! on non-NULL values, `DATE 'yyyy-mm-dd'` literals, `date - date`, `date + integer`,
-//! `CAST(x AS DECIMAL(p,s))` to round money to 2 decimals) is the same text everywhere.
-//! Table aliases are written without `AS` (Oracle). DuckDB is the tested backend
-//! (`tests/views.rs`); the PostgreSQL expansion was run against PostgreSQL 15 with the same
-//! fixtures during development; Oracle is best effort (not run).
+//! `CAST(x AS DECIMAL(p,s))` of a value that is already exact) is the same text everywhere.
+//! Table aliases are written without `AS` (Oracle). `tests/views.rs` runs every view on
+//! DuckDB and on PostgreSQL with the same expected rows; Oracle is checked by its golden
+//! script only (no server here).
 
 use std::collections::BTreeMap;
 
@@ -410,6 +412,24 @@ fn dialect_macro(dialect: Dialect, name: &str, args: &[String]) -> String {
             Oracle => "BINARY_DOUBLE",
         }
         .into(),
+        "dec2" => {
+            arity(1);
+            match dialect {
+                // DuckDB divides DECIMALs in DOUBLE: 2.345 arrives as 2.34499999..., which a
+                // plain cast rounds down. Fixing the quotient to 12 decimals first rounds it
+                // as PostgreSQL's and Oracle's exact division does.
+                DuckDb => format!("CAST(CAST({} AS DECIMAL(38,12)) AS DECIMAL(18,2))", args[0]),
+                _ => format!("CAST({} AS DECIMAL(18,2))", args[0]),
+            }
+        }
+        "round_double" => {
+            arity(2);
+            match dialect {
+                // PostgreSQL rounds only NUMERIC.
+                Postgres => format!("CAST(ROUND(CAST({} AS NUMERIC), {}) AS DOUBLE PRECISION)", args[0], args[1]),
+                _ => format!("ROUND({}, {})", args[0], args[1]),
+            }
+        }
         "true" => if dialect == Oracle { "1" } else { "TRUE" }.into(),
         "false" => if dialect == Oracle { "0" } else { "FALSE" }.into(),
         "date" => {
