@@ -2,7 +2,9 @@
 # Load benchmark: builds the release binary, generates two daily snapshots at each scale,
 # and measures, REPEAT times each, into an empty DuckDB warehouse:
 #   cold      first load of day 1 (discover, decompress, decode, stage, merge)
-#   reload    the same snapshot again with --force
+#   reload    the same snapshot again with --force (members unchanged since their last
+#             publish are not read again)
+#   full      the same snapshot again with --force --full (every member read and merged)
 #   skip      the same snapshot again without --force (nothing to do)
 #   next-day  the day-2 snapshot on top of day 1
 # It prints wall seconds, rows per second, peak resident memory and the seconds per phase
@@ -63,9 +65,10 @@ for scale in $SCALES; do
   config "$data/day1" "$wh" >"$data/day1.toml"
   config "$data/day2" "$wh" >"$data/day2.toml"
   for i in $(seq "$REPEAT"); do
-    rm -f "$wh" "$wh.wal"
+    rm -f "$wh" "$wh.wal" "$wh.lock"
     report cold "$scale" "$(measure "$data/day1.toml")"
     report reload "$scale" "$(measure "$data/day1.toml" --force)"
+    report full "$scale" "$(measure "$data/day1.toml" --force --full)"
     report skip "$scale" "$(measure "$data/day1.toml")"
     report next-day "$scale" "$(measure "$data/day2.toml")"
   done

@@ -37,7 +37,10 @@ pub struct Config {
 pub struct WarehouseConfig {
     /// `duckdb://file.duckdb`, `duckdb:///abs/path.duckdb` or `postgres://user@host:port/db`.
     pub url: String,
-    /// DuckDB's memory limit (its buffer pool spills to disk beyond it), e.g. `300MB`.
+    /// DuckDB's memory limit (its buffer pool spills to disk beyond it), e.g. `1GB`. The
+    /// default, 200MB, keeps a run of ten times the production volume under 500 MB; it
+    /// was also faster there than 300MB (a forced full reload: 32 s against 44 s). A
+    /// merge that needs more fails with DuckDB's "Out of Memory" and changes nothing.
     #[serde(default = "default_memory_limit")]
     pub memory_limit: String,
     /// DuckDB worker threads. Default: one while loading (a run already works on several
@@ -52,7 +55,7 @@ pub struct WarehouseConfig {
 }
 
 fn default_memory_limit() -> String {
-    "300MB".into()
+    "200MB".into()
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

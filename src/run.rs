@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::decode::{self, Decoded, Reject};
 use crate::fault;
 use crate::report::Progress;
-use crate::schedule::{StagingSlots, Urgency};
+use crate::schedule::{StagingSlots, Tail, Urgency};
 use crate::source::archive::{Archive, ArchiveKind};
 use crate::source::{archive_kind, Location, SnapshotObject, SourceError};
 use crate::views;
@@ -162,15 +162,16 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-/// Creates the ledger and every `DW_` table that does not exist yet.
+/// Creates the ledger and every `DW_` table that does not exist yet, in one transaction:
+/// a commit per table would wait for the disk a hundred times on a first run.
 pub fn prepare_warehouse(s: &mut dyn Session, d: Dialect) -> Result<(), WarehouseError> {
-    for stmt in ledger::create_statements(d) {
-        s.execute(&stmt)?;
-    }
-    for table in Catalog::get().tables() {
-        s.execute(&sql::create_dw_table(d, table))?;
-    }
-    Ok(())
+    let statements = ledger::create_statements(d)
+        .into_iter()
+        .chain(Catalog::get().tables().iter().map(|table| sql::create_dw_table(d, table)));
+    warehouse::in_transaction(s, |s| {
+        statements.into_iter().try_for_each(|stmt| s.execute(&stmt).map(|_| ()).map_err(|e| e.to_string()))
+    })
+    .map_err(|reason| WarehouseError::Sql { context: "creating the warehouse tables".into(), reason })
 }
 
 /// Runs the pipeline once.
@@ -198,7 +199,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
         .build()
         .map_err(|e| RunError::Setup(e.to_string()))?;
     let progress = Progress::new(opts.progress, &systems);
-    let ctx = SourceContext { config, opts, wh: wh.as_ref(), run_id, runtime: &runtime, slots: StagingSlots::per_core(), progress: &progress };
+    let ctx = SourceContext { config, opts, wh: wh.as_ref(), run_id, runtime: &runtime, slots: StagingSlots::per_core(), tail: Tail::new(systems.len()), progress: &progress };
     let sources: Vec<SourceOutcome> = std::thread::scope(|scope| {
         let ctx = &ctx;
         let handles: Vec<_> = systems.iter().map(|&system| scope.spawn(move || ctx.load_source(system))).collect();
@@ -257,6 +258,7 @@ struct SourceContext<'a> {
     run_id: i64,
     runtime: &'a tokio::runtime::Runtime,
     slots: StagingSlots,
+    tail: Tail,
     progress: &'a Progress,
 }
 
@@ -301,8 +303,25 @@ impl SourceContext<'_> {
             outcome.status = SourceStatus::Failed;
             outcome.message = Some(format!("cannot write the run ledger: {e}"));
         }
+        if self.tail.finished(system) {
+            self.widen_the_tail();
+        }
         self.progress.done(system, &outcome);
         outcome
+    }
+
+    /// A run keeps DuckDB to one thread per session while sources work side by side (see
+    /// `config::WarehouseConfig::threads`); the last publish alone gets every core for its
+    /// joins, unless the configuration chose a thread count.
+    fn widen_the_tail(&self) {
+        if self.config.warehouse.threads.is_some() {
+            return;
+        }
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        match self.wh.set_threads(cores) {
+            Ok(()) => tracing::debug!(cores, "the last publish gets every core"),
+            Err(e) => tracing::warn!("cannot give the last publish every core: {e}"),
+        }
     }
 
     /// Polls `location` until a snapshot newer (by last-modified time, then key) than the
@@ -505,6 +524,9 @@ impl SourceContext<'_> {
         }
 
         let clock = Instant::now();
+        if self.tail.publishing(system) {
+            self.widen_the_tail();
+        }
         let result = self.publish(system, s.as_mut(), &mut staged, &object, &local.checksum);
         outcome.phases.publish = clock.elapsed().as_secs_f64();
         outcome.tables = staged.into_iter().map(|t| t.record).chain(unchanged).chain(missing).collect();

@@ -3,10 +3,14 @@
 //!
 //! Each source publishes in one transaction on one core, so the source with the largest
 //! snapshot has the longest publish. Its tables are staged first, which lets that long
-//! publish start early while the smaller sources stage and publish beside it.
+//! publish start early while the smaller sources stage and publish beside it. When that
+//! publish is all that is left of the run, [`Tail`] says so, and the warehouse may give it
+//! every core.
 
-use std::collections::BinaryHeap;
+use std::collections::{BTreeSet, BinaryHeap};
 use std::sync::{Condvar, Mutex};
+
+use crate::catalog::System;
 
 /// How urgent a staging job is; larger goes first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -73,6 +77,49 @@ impl Drop for Slot<'_> {
     }
 }
 
+/// Follows which sources of a run are unfinished and which are publishing, to tell the
+/// moment a single publish is all that is left.
+pub struct Tail {
+    state: Mutex<TailState>,
+}
+
+struct TailState {
+    unfinished: usize,
+    publishing: BTreeSet<System>,
+    told: bool,
+}
+
+impl Tail {
+    /// A run of `sources` sources.
+    pub fn new(sources: usize) -> Self {
+        Tail { state: Mutex::new(TailState { unfinished: sources, publishing: BTreeSet::new(), told: false }) }
+    }
+
+    /// `system` starts publishing. True (once per run) when it is the last work of the run.
+    pub fn publishing(&self, system: System) -> bool {
+        let mut state = self.state.lock().expect("tail");
+        state.publishing.insert(system);
+        state.alone()
+    }
+
+    /// `system` is done, published or not. True (once per run) when what is left is one
+    /// publish.
+    pub fn finished(&self, system: System) -> bool {
+        let mut state = self.state.lock().expect("tail");
+        state.publishing.remove(&system);
+        state.unfinished -= 1;
+        state.alone()
+    }
+}
+
+impl TailState {
+    fn alone(&mut self) -> bool {
+        let alone = !self.told && self.unfinished == 1 && self.publishing.len() == 1;
+        self.told |= alone;
+        alone
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,6 +156,20 @@ mod tests {
             w.join().unwrap();
         }
         assert_eq!(*order.lock().unwrap(), vec![(50, 9), (50, 2), (5, 1), (1, 100)]);
+    }
+
+    #[test]
+    fn the_tail_is_told_once_when_a_single_publish_is_left() {
+        let tail = Tail::new(3);
+        assert!(!tail.publishing(System::NetSuite));
+        assert!(!tail.finished(System::NetSuite));
+        assert!(!tail.publishing(System::Molo), "Stellar is still staging");
+        assert!(tail.finished(System::Stellar));
+        assert!(!tail.finished(System::Molo));
+
+        let alone = Tail::new(1);
+        assert!(alone.publishing(System::Stellar), "a single source: its publish is the tail");
+        assert!(!alone.finished(System::Stellar));
     }
 
     #[test]

@@ -425,7 +425,10 @@ struct Recorder {
 
 impl marina_etl::warehouse::Session for Recorder {
     fn execute(&mut self, sql: &str) -> marina_etl::warehouse::Result<u64> {
-        self.executed.push(sql.to_string());
+        // Transaction control is the caller's, not part of what the script deploys.
+        if !matches!(sql, "BEGIN TRANSACTION" | "COMMIT" | "ROLLBACK") {
+            self.executed.push(sql.to_string());
+        }
         Ok(0)
     }
     fn query_i64(&mut self, _: &str) -> marina_etl::warehouse::Result<i64> {

@@ -60,6 +60,10 @@ impl Warehouse for DuckDbWarehouse {
         Dialect::DuckDb
     }
 
+    fn set_threads(&self, threads: usize) -> Result<()> {
+        self.session()?.execute(&format!("SET threads = {threads}")).map(|_| ())
+    }
+
     fn session(&self) -> Result<Box<dyn Session>> {
         let conn = self.root.lock().expect("connection lock").try_clone().map_err(|e| sql_err("new session", e))?;
         if self.attached {

@@ -41,6 +41,12 @@ pub struct Rows {
 pub trait Warehouse: Send + Sync {
     fn dialect(&self) -> Dialect;
     fn session(&self) -> Result<Box<dyn Session>>;
+    /// Lets each statement use up to `threads` cores from now on, where the backend runs
+    /// statements in this process (a database server schedules its own work).
+    fn set_threads(&self, threads: usize) -> Result<()> {
+        let _ = threads;
+        Ok(())
+    }
 }
 
 /// One connection to the warehouse.
