@@ -12,33 +12,10 @@
 #
 # usage: scripts/bench.sh            (SCALES="1 10" REPEAT=3 BENCH_DIR=bench-data by default)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/marina-etl/target}"
 SCALES="${SCALES:-1 10}"
 REPEAT="${REPEAT:-3}"
+source "$(dirname "$0")/lib.sh"
 WORK="$(realpath -m "${BENCH_DIR:-bench-data}")"
-
-cargo build --release --quiet
-BIN="$CARGO_TARGET_DIR/release/marina-etl"
-
-config() { # $1 = data folder, $2 = warehouse file
-  printf '[warehouse]\nurl = "duckdb://%s"\n' "$2"
-  for s in molo stellar netsuite; do printf '[sources.%s]\nlocation = "%s/%s"\n' "$s" "$1" "$s"; done
-}
-
-# Runs the binary under /usr/bin/time; prints "seconds peak_mb rows phases".
-measure() { # $1 = config, rest = run arguments
-  local cfg=$1; shift
-  local out; out=$(mktemp)
-  /usr/bin/time -f "%e %M" -o "$out.time" "$BIN" --config "$cfg" run "$@" >"$out" 2>/dev/null || true
-  local secs kb rows phases
-  # /usr/bin/time puts "Command exited with non-zero status N" first for exit codes != 0.
-  read -r secs kb < <(tail -1 "$out.time")
-  rows=$("$BIN" --config "$cfg" query "SELECT COALESCE(SUM(ROWS_READ), 0) FROM ETL_RUN_TABLES WHERE RUN_ID = (SELECT MAX(RUN_ID) FROM ETL_RUNS)" --format csv | tail -1)
-  phases=$(grep -E '^ +[0-9.]+s: discover' "$out" | sed -E 's/^ +//' | paste -sd ';' -)
-  echo "$secs $((kb / 1024)) $rows ${phases:-}"
-  rm -f "$out" "$out.time"
-}
 
 report() { # $1 = label, $2 = scale, $3 = measurement line
   local secs mb rows phases
@@ -62,8 +39,8 @@ for scale in $SCALES; do
     done
   fi
   wh="$data/warehouse.duckdb"
-  config "$data/day1" "$wh" >"$data/day1.toml"
-  config "$data/day2" "$wh" >"$data/day2.toml"
+  config "duckdb://$wh" "$data/day1" >"$data/day1.toml"
+  config "duckdb://$wh" "$data/day2" >"$data/day2.toml"
   for i in $(seq "$REPEAT"); do
     rm -f "$wh" "$wh.wal" "$wh.lock"
     report cold "$scale" "$(measure "$data/day1.toml")"

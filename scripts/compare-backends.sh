@@ -6,36 +6,17 @@
 #
 # usage: scripts/compare-backends.sh      (SCALE=1 BENCH_DIR=bench-data by default)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/marina-etl/target}"
 SCALE="${SCALE:-1}"
+source "$(dirname "$0")/lib.sh"
 WORK="$(realpath -m "${BENCH_DIR:-bench-data}")"
-
-cargo build --release --quiet
-BIN="$CARGO_TARGET_DIR/release/marina-etl"
-
-# A throwaway cluster; the server refuses to run as root, so it runs as postgres.
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-PGBIN=$(dirname "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | tail -1)")
-PGROOT=$(mktemp -d /tmp/marina-etl-compare.XXXXXX)
-[ "$(id -u)" = 0 ] && chown postgres: "$PGROOT"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-stop_cluster() { as_pg "$PGBIN/pg_ctl" -D "$PGROOT/data" stop -m fast >/dev/null 2>&1 || true; rm -rf "$PGROOT"; }
-trap stop_cluster EXIT INT TERM
-as_pg "$PGBIN/initdb" -D "$PGROOT/data" -U postgres -A trust -E UTF8 --locale=C >/dev/null
-as_pg "$PGBIN/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -o \
-  "-p $PORT -k $PGROOT -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+start_pg_cluster -c fsync=off
 
 data="$WORK/scale-$SCALE/day1"
 [ -d "$data" ] || "$BIN" generate --out "$data" --scale "$SCALE" >/dev/null
-config() { # $1 = warehouse URL
-  printf '[warehouse]\nurl = "%s"\n' "$1"
-  for s in molo stellar netsuite; do printf '[sources.%s]\nlocation = "%s/%s"\n' "$s" "$data" "$s"; done
-}
 out="$PGROOT/out"
 mkdir -p "$out"
-config "duckdb://$out/compare.duckdb" >"$out/duckdb.toml"
-config "postgres://postgres@127.0.0.1:$PORT/postgres" >"$out/postgres.toml"
+config "duckdb://$out/compare.duckdb" "$data" >"$out/duckdb.toml"
+config "$PGURL/postgres" "$data" >"$out/postgres.toml"
 for backend in duckdb postgres; do
   "$BIN" --config "$out/$backend.toml" run >/dev/null
 done
@@ -51,6 +32,9 @@ for view in $views; do
   done
   n=$(LC_ALL=C comm -3 "$out/$view.duckdb" "$out/$view.postgres" | wc -l)
   printf '%-36s %9d %9d %9d\n' "$view" "$(wc -l <"$out/$view.duckdb")" "$(wc -l <"$out/$view.postgres")" "$n"
-  [ "$n" -eq 0 ] || differ=1
+  if [ "$n" -ne 0 ]; then
+    differ=1
+    LC_ALL=C comm -3 "$out/$view.duckdb" "$out/$view.postgres" | head -6 | sed 's/^/    /'
+  fi
 done
 exit $differ

@@ -37,12 +37,13 @@ pub struct Config {
 pub struct WarehouseConfig {
     /// `duckdb://file.duckdb`, `duckdb:///abs/path.duckdb` or `postgres://user@host:port/db`.
     pub url: String,
-    /// DuckDB's memory limit (its buffer pool spills to disk beyond it), e.g. `1GB`. The
-    /// default, 200MB, keeps a run of ten times the production volume under 500 MB; it
-    /// was also faster there than 300MB (a forced full reload: 32 s against 44 s). A
-    /// merge that needs more fails with DuckDB's "Out of Memory" and changes nothing.
-    #[serde(default = "default_memory_limit")]
-    pub memory_limit: String,
+    /// DuckDB's memory limit (its buffer pool spills to disk beyond it), e.g. `1GB`.
+    /// Default: 200MB while loading, which keeps a run of ten times the production volume
+    /// under 500 MB and was faster there than 300MB (a forced full reload: 32 s against
+    /// 44 s); DuckDB's own default (80% of the machine) for queries. A merge that needs
+    /// more fails with DuckDB's "Out of Memory" and changes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<String>,
     /// DuckDB worker threads. Default: one while loading (a run already works on several
     /// tables and sources at once, and DuckDB's idle workers spin-wait for tasks, taking
     /// the cores our decoders need), one per core for queries.
@@ -54,9 +55,8 @@ pub struct WarehouseConfig {
     pub password_file: Option<PathBuf>,
 }
 
-fn default_memory_limit() -> String {
-    "200MB".into()
-}
+/// The memory limit of a run when the configuration names none.
+pub const LOAD_MEMORY_LIMIT: &str = "200MB";
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -204,7 +204,7 @@ impl Default for Config {
         Config {
             warehouse: WarehouseConfig {
                 url: "duckdb://marina.duckdb".into(),
-                memory_limit: default_memory_limit(),
+                memory_limit: None,
                 threads: None,
                 password_file: None,
             },
@@ -255,8 +255,10 @@ impl Config {
                 ConfigError::Invalid(format!("[molo.location_subsidiary]: '{location}' is not a location id"))
             })?;
         }
-        if !self.warehouse.memory_limit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
-            return Err(ConfigError::Invalid(format!("[warehouse] memory_limit '{}' is not a size", self.warehouse.memory_limit)));
+        if let Some(limit) = &self.warehouse.memory_limit {
+            if !limit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
+                return Err(ConfigError::Invalid(format!("[warehouse] memory_limit '{limit}' is not a size")));
+            }
         }
         if !(0.0..=1.0).contains(&self.load.max_reject_ratio) || !(0.0..=1.0).contains(&self.load.mass_delete_ratio) {
             return Err(ConfigError::Invalid("[load] ratios must be between 0 and 1".into()));

@@ -186,6 +186,7 @@ pub fn run(config: &Config, opts: &RunOptions) -> Result<RunOutcome, RunError> {
     let _lock = acquire_run_lock(config, opts.wait_lock)?;
     let mut warehouse_config = config.warehouse.clone();
     warehouse_config.threads.get_or_insert(1);
+    warehouse_config.memory_limit.get_or_insert_with(|| crate::config::LOAD_MEMORY_LIMIT.into());
     let wh = warehouse::open(&warehouse_config)?;
     let d = wh.dialect();
     let mut s = wh.session()?;

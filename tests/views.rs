@@ -866,27 +866,34 @@ fn rate_over_linear_foot_splits_a_stay_across_months(backend: Backend) {
 // ---------------------------------------------------------------------------------------
 
 /// A quotient exactly on a half cent rounds up on every backend, although DuckDB divides
-/// DECIMALs in DOUBLE (2.05 / 2 = 1.02499999... there).
+/// DECIMALs in DOUBLE (2.05 / 2 = 1.02499999... and 17000.01 / 2 = 8500.00499999... there).
 fn a_half_cent_rounds_up_on_every_backend(backend: Backend) {
     let wh = Wh::new(backend);
     wh.calendar("2025-06-01", "2025-06-01");
     ins!(wh, "DW_STELLAR_LOCATIONS", ID = 1, LOCATION_NAME = "Lake Club");
-    ins!(wh, "DW_STELLAR_BOOKINGS", ID = 1, LOCATION_ID = 1, BOATS_TOTAL = 2.05, IS_CANCELED = Some(false));
-    for id in [11, 12] {
-        ins!(
-            wh,
-            "DW_STELLAR_BOOKING_BOATS",
-            ID = id,
-            BOOKING_ID = 1,
-            BOAT_ID = "501",
-            BOAT_DEPARTURE = "2025-06-01 09:00:00",
-            BOAT_RETURN = "2025-06-01 10:00:00",
-            STATUS_BOOKING = "Complete"
-        );
+    for (booking, total) in [(1, 2.05), (2, 17000.01)] {
+        ins!(wh, "DW_STELLAR_BOOKINGS", ID = booking, LOCATION_ID = 1, BOATS_TOTAL = total, IS_CANCELED = Some(false));
+        for id in [10 * booking + 1, 10 * booking + 2] {
+            ins!(
+                wh,
+                "DW_STELLAR_BOOKING_BOATS",
+                ID = id,
+                BOOKING_ID = booking,
+                BOAT_ID = "501",
+                BOAT_DEPARTURE = "2025-06-01 09:00:00",
+                BOAT_RETURN = "2025-06-01 10:00:00",
+                STATUS_BOOKING = "Complete"
+            );
+        }
     }
     wh.check(
         "SELECT BOOKING_BOAT_ID, RATE_PER_BOAT, RATE_PER_BOAT_PER_HOUR, REVENUE_ON_DATE FROM DW_STELLAR_DAILY_RENTALS_VW",
-        &["11|1.03|1.03|1.03", "12|1.03|1.03|1.03"],
+        &[
+            "11|1.03|1.03|1.03",
+            "12|1.03|1.03|1.03",
+            "21|8500.01|8500.01|8500.01",
+            "22|8500.01|8500.01|8500.01",
+        ],
     );
 }
 

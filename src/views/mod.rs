@@ -13,7 +13,7 @@
 //! | `{{text}}` | `VARCHAR` | `VARCHAR` | `VARCHAR2(4000)` |
 //! | `{{double}}` | `DOUBLE` | `DOUBLE PRECISION` | `BINARY_DOUBLE` |
 //! | `{{true}}`, `{{false}}` | `TRUE`, `FALSE` | `TRUE`, `FALSE` | `1`, `0` |
-//! | `{{dec2(x)}}` (round to 2 decimals, half away from zero, as exact arithmetic would) | `CAST(CAST(x AS DECIMAL(38,12)) AS DECIMAL(18,2))` | `CAST(x AS DECIMAL(18,2))` | same |
+//! | `{{dec2(x)}}` (round to 2 decimals, half away from zero, as exact arithmetic would) | `CAST(CAST(x AS DECIMAL(38,8)) AS DECIMAL(18,2))` | same | same |
 //! | `{{round_double(x, n)}}` (a DOUBLE sum, rid of its summation-order digits) | `ROUND(x, n)` | `CAST(ROUND(CAST(x AS NUMERIC), n) AS DOUBLE PRECISION)` | `ROUND(x, n)` |
 //! | `{{date(x)}}` (calendar date of a timestamp) | `CAST(x AS DATE)` | `CAST(x AS DATE)` | `TRUNC(x)` |
 //! | `{{matches(x, 're')}}` (whole-string regex match) | `regexp_full_match(x, 're')` | `(x ~ '^(?:re)$')` | `REGEXP_LIKE(x, '^(re)$')` |
@@ -414,13 +414,11 @@ fn dialect_macro(dialect: Dialect, name: &str, args: &[String]) -> String {
         .into(),
         "dec2" => {
             arity(1);
-            match dialect {
-                // DuckDB divides DECIMALs in DOUBLE: 2.345 arrives as 2.34499999..., which a
-                // plain cast rounds down. Fixing the quotient to 12 decimals first rounds it
-                // as PostgreSQL's and Oracle's exact division does.
-                DuckDb => format!("CAST(CAST({} AS DECIMAL(38,12)) AS DECIMAL(18,2))", args[0]),
-                _ => format!("CAST({} AS DECIMAL(18,2))", args[0]),
-            }
+            // DuckDB divides DECIMALs in DOUBLE: 2.05 / 2 arrives as 1.0249999..., which a
+            // plain cast rounds down where PostgreSQL's exact division rounds up. Fixing
+            // the quotient to 8 decimals first (well within a DOUBLE's 15 digits for money)
+            // takes the binary error away; every backend takes the same two steps.
+            format!("CAST(CAST({} AS DECIMAL(38,8)) AS DECIMAL(18,2))", args[0])
         }
         "round_double" => {
             arity(2);

@@ -42,8 +42,12 @@ impl DuckDbWarehouse {
             ))
             .map_err(open_err)?;
         }
-        // Without a limit DuckDB keeps up to 80% of the machine's memory in its buffer pool.
-        let mut settings = format!("SET memory_limit = '{}';", config.memory_limit);
+        // A run names a limit (see `WarehouseConfig::memory_limit`); without one DuckDB
+        // keeps up to 80% of the machine's memory in its buffer pool.
+        let mut settings = config
+            .memory_limit
+            .as_ref()
+            .map_or_else(String::new, |limit| format!("SET memory_limit = '{limit}';"));
         // The servers cannot download extensions: whatever is needed is compiled in, and
         // a missing one must fail loudly instead of trying the network.
         settings.push_str(" SET autoinstall_known_extensions = false;");
@@ -139,7 +143,7 @@ mod tests {
         let path = dir.path().join("w.duckdb");
         let config = WarehouseConfig {
             url: format!("duckdb://{}", path.display()),
-            memory_limit: "100MB".into(),
+            memory_limit: Some("100MB".into()),
             threads: Some(1),
             password_file: None,
         };
