@@ -1,6 +1,6 @@
 //! One run of the pipeline: for each requested source system, find its newest snapshot,
-//! stream every table into staging, and publish the snapshot (merge, ledger, calendar,
-//! views) in one transaction; record everything in the run ledger.
+//! stream every table into staging, and publish the snapshot (every table's merge and its
+//! `ETL_SNAPSHOTS` row) in one transaction; record everything in the run ledger.
 //!
 //! Sources are fetched, staged and published concurrently: staging shares the cores
 //! through [`StagingSlots`], the largest snapshot first, and each source publishes in its
