@@ -183,25 +183,29 @@ fn s3_truncated_object_fails_and_changes_nothing() {
 /// `meddle` changes the bucket; returns what it did.
 fn run_meddling_after_listing(env: &S3Env, key: &str, meddle: impl FnOnce()) -> s3::Ran {
     let go = env.dir.path().join("go");
-    let mut child = env
-        .command(&["run", "--source", "molo"])
-        .env("MARINA_ETL_FAULT", format!("wait-after-listing:{}", go.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut command = env.command(&["run", "--source", "molo"]);
+    command.env("MARINA_ETL_FAULT", format!("wait-after-listing:{}", go.display()));
+    run_acting_on(command, &format!("paused after listing molo/{key}"), || {
+        meddle();
+        std::fs::write(&go, b"").unwrap();
+    })
+}
+
+/// Runs `command`, calls `act` once a line of its standard error contains `marker`, and
+/// returns what the run did.
+fn run_acting_on(mut command: std::process::Command, marker: &str, act: impl FnOnce()) -> s3::Ran {
+    let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut seen = String::new();
     loop {
         let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "the run ended before pausing: {seen}");
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "the run ended before '{marker}': {seen}");
         seen.push_str(&line);
-        if line.contains(&format!("paused after listing molo/{key}")) {
+        if line.contains(marker) {
             break;
         }
     }
-    meddle();
-    std::fs::write(&go, b"").unwrap();
+    act();
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
     let mut stdout = String::new();
@@ -350,28 +354,14 @@ fn s3_wait_loads_a_snapshot_that_appears_while_waiting() {
     env.put_zip("molo", "20250101050000.zip", &[("Piers.csv", PIERS_V1)]);
     assert_eq!(ran(env.command(&["run", "--source", "molo"])).code, 0);
 
-    let mut child = env
-        .command(&["run", "--source", "molo", "--wait", "120s", "--poll", "1s"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        assert!(stderr.read_line(&mut line).unwrap() > 0, "the run ended before waiting: {seen}");
-        seen.push_str(&line);
-        if line.contains("waiting for a snapshot newer than the last loaded one") {
-            break;
-        }
-    }
-    env.put_zip("molo", "20250102050000.zip", &[("Piers.csv", PIERS_V2)]);
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
-    let mut stdout = String::new();
-    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0), "{seen}{rest}");
+    let waited = run_acting_on(
+        env.command(&["run", "--source", "molo", "--wait", "120s", "--poll", "1s"]),
+        "waiting for a snapshot newer than the last loaded one",
+        || {
+            env.put_zip("molo", "20250102050000.zip", &[("Piers.csv", PIERS_V2)]);
+        },
+    );
+    assert_eq!(waited.code, 0, "{}", waited.stderr);
     assert_eq!(env.lines("SELECT NAME FROM DW_MOLO_PIERS WHERE DW_DELETED_AT IS NULL ORDER BY ID"), vec!["A", "B2", "D"]);
     assert_eq!(
         env.lines("SELECT ARCHIVE_KEY FROM ETL_SNAPSHOTS ORDER BY LOADED_AT"),
