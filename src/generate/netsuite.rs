@@ -1245,7 +1245,7 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                 Ok(())
             })?,
             "department" => table(sink, &mut tally, SYS, &name, |tw| {
-                let d: [(i64, &str, Option<i64>, bool); 10] = [
+                let departments: [Segment; 10] = [
                     (1, "Operations", None, false),
                     (2, "Dock Staff", Some(1), false),
                     (3, "Fuel Dock", Some(1), false),
@@ -1257,18 +1257,7 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                     (9, "Maintenance", Some(1), false),
                     (10, "Concierge (retired)", Some(1), true),
                 ];
-                for (id, nm, parent, inactive) in d {
-                    let full = parent.map_or(nm.to_string(), |p| format!("{} : {nm}", d[p as usize - 1].1));
-                    tw.begin(hash(&[seed, tag("ns.dept"), id as u64]), old)
-                        .set("id", id)
-                        .set("name", nm)
-                        .set("fullname", full)
-                        .set("parent", parent)
-                        .set("isinactive", inactive)
-                        .set("lastmodifieddate", old + Duration::days(id));
-                    tw.end()?;
-                }
-                Ok(())
+                segment_rows(tw, seed, "ns.dept", old, &departments)
             })?,
             "location" => table(sink, &mut tally, SYS, &name, |tw| {
                 let mut locs: Vec<(i64, String, Option<i64>, i64, bool)> =
@@ -1309,7 +1298,7 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                 Ok(())
             })?,
             "classification" => table(sink, &mut tally, SYS, &name, |tw| {
-                let c: [(i64, &str, Option<i64>, bool); 11] = [
+                let classes: [Segment; 11] = [
                     (1, "Marina Operations", None, false),
                     (2, "Slip Rental", Some(1), false),
                     (3, "Transient Dockage", Some(2), false),
@@ -1322,23 +1311,7 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                     (10, "Corporate / G&A", None, false),
                     (11, "Charters (discontinued)", None, true),
                 ];
-                for (id, nm, parent, inactive) in c {
-                    let mut full = nm.to_string();
-                    let mut p = parent;
-                    while let Some(pid) = p {
-                        full = format!("{} : {full}", c[pid as usize - 1].1);
-                        p = c[pid as usize - 1].2;
-                    }
-                    tw.begin(hash(&[seed, tag("ns.class"), id as u64]), old)
-                        .set("id", id)
-                        .set("name", nm)
-                        .set("fullname", full)
-                        .set("parent", parent)
-                        .set("isinactive", inactive)
-                        .set("lastmodifieddate", old + Duration::days(id));
-                    tw.end()?;
-                }
-                Ok(())
+                segment_rows(tw, seed, "ns.class", old, &classes)
             })?,
             "customer" => table(sink, &mut tally, SYS, &name, |tw| {
                 for i in 1..=ns.n_customers {
@@ -1493,4 +1466,36 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
     ];
     extra_member(sink, "currency.csv", SYS, &["id", "name", "symbol"], &currencies)?;
     Ok(tally)
+}
+
+/// A department or class: id, name, parent id, inactive.
+type Segment = (i64, &'static str, Option<i64>, bool);
+
+/// Writes a hierarchy of segments whose ids are their positions (1-based); the full name
+/// lists the ancestors, `Parent : Child`, as NetSuite shows it.
+fn segment_rows(
+    tw: &mut TableWriter<&mut dyn Write>,
+    seed: u64,
+    label: &str,
+    old: NaiveDateTime,
+    segments: &[Segment],
+) -> Result<()> {
+    for &(id, name, parent, inactive) in segments {
+        let mut full = name.to_string();
+        let mut up = parent;
+        while let Some(p) = up {
+            let (_, parent_name, grandparent, _) = segments[p as usize - 1];
+            full = format!("{parent_name} : {full}");
+            up = grandparent;
+        }
+        tw.begin(hash(&[seed, tag(label), id as u64]), old)
+            .set("id", id)
+            .set("name", name)
+            .set("fullname", full)
+            .set("parent", parent)
+            .set("isinactive", inactive)
+            .set("lastmodifieddate", old + Duration::days(id));
+        tw.end()?;
+    }
+    Ok(())
 }
