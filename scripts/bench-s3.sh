@@ -7,15 +7,11 @@
 #
 # usage: scripts/bench-s3.sh        (SCALE=1 REPEAT=3 BENCH_DIR=bench-data by default)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/marina-etl/target}"
 SCALE="${SCALE:-1}"
 REPEAT="${REPEAT:-3}"
+source "$(dirname "$0")/lib.sh"
 WORK="$(realpath -m "${BENCH_DIR:-bench-data}")/s3-scale-$SCALE"
 PYTHON="${MARINA_ETL_TEST_PYTHON:-python3}"
-
-cargo build --release --quiet
-BIN="$CARGO_TARGET_DIR/release/marina-etl"
 mkdir -p "$WORK"
 if [ ! -d "$WORK/data/netsuite" ]; then
   "$BIN" generate --out "$WORK/data" --scale "$SCALE" >/dev/null

@@ -143,9 +143,8 @@ mod tests {
         let path = dir.path().join("w.duckdb");
         let config = WarehouseConfig {
             url: format!("duckdb://{}", path.display()),
-            memory_limit: Some("100MB".into()),
             threads: Some(1),
-            password_file: None,
+            ..crate::config::Config::default().warehouse
         };
         let wh = DuckDbWarehouse::open(path.to_str().unwrap(), &config).unwrap();
         let mut s = wh.session().unwrap();
