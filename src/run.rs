@@ -22,7 +22,8 @@ use crate::source::archive::{Archive, ArchiveKind};
 use crate::source::{archive_kind, Location, SnapshotObject, SourceError};
 use crate::views;
 use crate::warehouse::ledger::{self, RejectOrigin, RunStatus, SnapshotRecord, TableRecord};
-use crate::warehouse::{self, merge, sql, Dialect, Session, Warehouse, WarehouseError};
+use crate::warehouse::merge::{self, MergePlan};
+use crate::warehouse::{self, sql, Dialect, Session, Warehouse, WarehouseError};
 
 /// What the user asked this run to do.
 #[derive(Clone, Debug, Default)]
@@ -675,13 +676,15 @@ impl SourceContext<'_> {
             return Err(format!("not published: {}", failures.join("; ")));
         }
         let mut guard_failures = Vec::new();
+        let mut plans = Vec::with_capacity(staged.len());
         for t in staged.iter_mut() {
-            let preview = merge::preview_deletes(s, d, t.table, t.held_keys).map_err(|e| e.to_string())?;
-            if preview.exceeds(self.config.load.mass_delete_ratio) {
+            let plan = merge::plan_merge(s, d, t.table, t.held_keys).map_err(|e| e.to_string())?;
+            plans.push(plan);
+            if plan.exceeds(self.config.load.mass_delete_ratio) {
                 let message = format!(
                     "would delete {} of {} live rows, more than the {}% guard",
-                    preview.would_delete,
-                    preview.live,
+                    plan.would_delete,
+                    plan.live,
                     self.config.load.mass_delete_ratio * 100.0
                 );
                 if self.opts.allow_mass_delete {
@@ -699,7 +702,7 @@ impl SourceContext<'_> {
 
         let published_at = now();
         let result = warehouse::in_transaction(s, |s| {
-            self.publish_in_transaction(system, s, staged, object, checksum, published_at)
+            self.publish_in_transaction(system, s, staged, &plans, object, checksum, published_at)
         });
         match result {
             Ok(()) => {
@@ -721,14 +724,15 @@ impl SourceContext<'_> {
         system: System,
         s: &mut dyn Session,
         staged: &mut [StagedTable],
+        plans: &[MergePlan],
         object: &SnapshotObject,
         checksum: &str,
         published_at: NaiveDateTime,
     ) -> Result<(), String> {
         let d = self.wh.dialect();
-        for (i, t) in staged.iter_mut().enumerate() {
+        for (i, (t, plan)) in staged.iter_mut().zip(plans).enumerate() {
             let started = Instant::now();
-            let counts = merge::merge_table(s, d, t.table, self.run_id, published_at, t.record.rows_staged, t.held_keys)
+            let counts = merge::merge_table(s, d, t.table, self.run_id, published_at, t.record.rows_staged, t.held_keys, plan)
                 .map_err(|e| format!("{}: {e}", t.table.name))?;
             t.record.rows_inserted = counts.inserted;
             t.record.rows_updated = counts.updated;

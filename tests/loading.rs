@@ -330,6 +330,35 @@ fn a_member_unchanged_since_its_last_publish_is_not_read_again(backend: Backend)
     assert_eq!(env.lines("SELECT NAME FROM DW_MOLO_MARINA_LOCATIONS"), vec!["South"]);
 }
 
+/// The merge skips steps that cannot change anything (a first load only inserts; no
+/// undeletes without soft-deleted rows). A table whose every row is soft-deleted has no
+/// live rows but must still undelete the keys that come back.
+fn a_table_emptied_by_a_snapshot_comes_back_with_the_next(backend: Backend) {
+    let env = Env::new(backend);
+    env.zip("molo", "20250101050000.zip", 1, &[("Piers.csv", PIERS_V1)]);
+    env.run(&["molo"]);
+    env.zip("molo", "20250102050000.zip", 2, &[("Piers.csv", "Id,Name,MarinaLocationId\n")]);
+    let emptied = env.run_with(&["molo"], false, true);
+    assert_eq!(emptied.exit_code(), 0);
+    assert_eq!(env.table_counts(emptied.run_id, "piers"), "published|0|0|0|0|0|0|3|0");
+    assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS WHERE DW_DELETED_AT IS NULL"), 0);
+
+    // Row 1 comes back as it was, row 2 changed, row 5 is new; row 3 stays deleted.
+    env.zip("molo", "20250103050000.zip", 3, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n2,B2,1\n5,E,2\n")]);
+    let back = env.run(&["molo"]);
+    assert_eq!(back.exit_code(), 0);
+    assert_eq!(env.table_counts(back.run_id, "piers"), "published|3|3|0|1|1|0|0|2");
+    assert_eq!(
+        env.lines("SELECT ID, NAME, DW_DELETED_AT IS NULL, DW_LAST_UPDATED > DW_LAST_INSERTED, DW_RUN_ID FROM DW_MOLO_PIERS ORDER BY ID"),
+        vec![
+            format!("1|A|true|false|{}", back.run_id),
+            format!("2|B2|true|true|{}", back.run_id),
+            format!("3|C|false|false|{}", emptied.run_id),
+            format!("5|E|true|false|{}", back.run_id),
+        ]
+    );
+}
+
 fn the_newest_snapshot_wins_with_ties_broken_by_name(backend: Backend) {
     let env = Env::new(backend);
     env.zip("molo", "b.zip", 5, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,from b,1\n")]);
@@ -359,4 +388,5 @@ backend_tests!(
     sources_fail_independently_with_a_clear_message,
     a_member_unchanged_since_its_last_publish_is_not_read_again,
     the_newest_snapshot_wins_with_ties_broken_by_name,
+    a_table_emptied_by_a_snapshot_comes_back_with_the_next,
 );

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 
 use super::sql::{merge_statements, Dialect};
-use super::{Result, Session};
+use super::{Result, Session, WarehouseError};
 use crate::catalog::Table;
 
 /// What a merge did to one table.
@@ -18,31 +18,46 @@ pub struct MergeCounts {
     pub undeleted: u64,
 }
 
-/// How many live rows a merge would soft-delete, out of how many.
+/// A `DW_` table as it stands before its merge, read before the publish transaction
+/// opens. The run lock keeps other runs out and each source merges only its own tables,
+/// so it still holds inside the transaction. It feeds the mass-delete guard and tells
+/// which merge steps can change anything: a first load only inserts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct DeletePreview {
+pub struct MergePlan {
+    /// Every row, soft-deleted ones included.
+    pub rows: u64,
+    /// Rows not soft-deleted.
     pub live: u64,
+    /// Live rows whose key is neither staged nor held: the soft deletes of the merge.
     pub would_delete: u64,
 }
 
-impl DeletePreview {
+impl MergePlan {
     /// Whether the deletes exceed the guard's share of live rows.
     pub fn exceeds(&self, ratio: f64) -> bool {
         self.live > 0 && self.would_delete as f64 > ratio * self.live as f64
     }
 }
 
-/// Counts the deletes a merge of the staged rows would make (for the mass-delete guard).
-pub fn preview_deletes(s: &mut dyn Session, d: Dialect, table: &Table, held_keys: bool) -> Result<DeletePreview> {
+/// Reads what a merge of the staged rows of `table` will meet.
+pub fn plan_merge(s: &mut dyn Session, d: Dialect, table: &Table, held_keys: bool) -> Result<MergePlan> {
     let stmts = merge_statements(d, table, 0, NaiveDateTime::default(), held_keys);
-    Ok(DeletePreview {
-        live: s.query_i64(&stmts.count_live)? as u64,
-        would_delete: s.query_i64(&stmts.count_deletes)? as u64,
-    })
+    let counts = s.query_rows(&stmts.count_rows)?;
+    let count = |i: usize| -> Result<u64> {
+        let text = counts.rows.first().and_then(|r| r.get(i).cloned().flatten());
+        text.as_deref().and_then(|t| t.parse().ok()).ok_or_else(|| WarehouseError::Sql {
+            context: stmts.count_rows.clone(),
+            reason: format!("expected two counts, got {:?}", counts.rows),
+        })
+    };
+    let (rows, deleted) = (count(0)?, count(1)?);
+    let live = rows.saturating_sub(deleted);
+    let would_delete = if live == 0 { 0 } else { s.query_i64(&stmts.count_deletes)? as u64 };
+    Ok(MergePlan { rows, live, would_delete })
 }
 
 /// Merges the staged rows of `table`. `staged` is the number of staging rows, from which
-/// the unchanged count follows.
+/// the unchanged count follows. Steps that `plan` shows to have nothing to do are not run.
 pub fn merge_table(
     s: &mut dyn Session,
     d: Dialect,
@@ -51,14 +66,20 @@ pub fn merge_table(
     published_at: NaiveDateTime,
     staged: u64,
     held_keys: bool,
+    plan: &MergePlan,
 ) -> Result<MergeCounts> {
     let stmts = merge_statements(d, table, run_id, published_at, held_keys);
-    let undeleted = s.query_i64(&stmts.count_undeletes)? as u64;
-    // Updating before inserting spares a first load from comparing every new row.
+    if plan.rows == 0 {
+        let inserted = s.execute(&stmts.insert_new)?;
+        return Ok(MergeCounts { inserted, unchanged: staged.saturating_sub(inserted), ..MergeCounts::default() });
+    }
+    let has_deleted = plan.rows > plan.live;
+    let undeleted = if has_deleted { s.query_i64(&stmts.count_undeletes)? as u64 } else { 0 };
+    // Updating before inserting spares the update from comparing the new rows.
     let updated = s.execute(&stmts.update_changed)?;
     let inserted = s.execute(&stmts.insert_new)?;
-    let undeleted_unchanged = s.execute(&stmts.undelete_unchanged)?;
-    let deleted = s.execute(&stmts.soft_delete)?;
+    let undeleted_unchanged = if has_deleted { s.execute(&stmts.undelete_unchanged)? } else { 0 };
+    let deleted = if plan.would_delete > 0 { s.execute(&stmts.soft_delete)? } else { 0 };
     Ok(MergeCounts {
         inserted,
         updated,

@@ -214,6 +214,9 @@ pub struct MergeStatements {
     pub count_deletes: String,
     /// Live rows before the merge (the guard's denominator).
     pub count_live: String,
+    /// All rows and soft-deleted rows before the merge, in one scan: which merge steps
+    /// can change anything.
+    pub count_rows: String,
     /// Soft-deleted rows whose key is back (counted before the update steps).
     pub count_undeletes: String,
     /// New keys: inserted with both audit timestamps set to the publish time.
@@ -314,6 +317,7 @@ pub fn merge_statements_with(
     MergeStatements {
         count_deletes: format!("SELECT COUNT(*) FROM {dw} d\n WHERE {absent}"),
         count_live: format!("SELECT COUNT(*) FROM {dw} WHERE {DW_DELETED_AT} IS NULL"),
+        count_rows: format!("SELECT COUNT(*), COUNT({DW_DELETED_AT}) FROM {dw}"),
         count_undeletes: format!("SELECT COUNT(*) FROM {dw} d\n WHERE d.{DW_DELETED_AT} IS NOT NULL\n   AND {in_stg}"),
         insert_new: format!(
             "INSERT INTO {dw} ({col_list}, {DW_LAST_INSERTED}, {DW_LAST_UPDATED}, {DW_DELETED_AT}, {DW_RUN_ID})\n\
