@@ -365,15 +365,10 @@ impl SourceContext<'_> {
         }
     }
 
-    /// One transaction for all rows: a commit each would wait for the disk each time.
+    /// One statement for all rows of a source: a commit per row would wait for the disk each time.
     fn record_tables(&self, outcome: &SourceOutcome) -> Result<(), String> {
         let mut s = self.wh.session().map_err(|e| e.to_string())?;
-        warehouse::in_transaction(s.as_mut(), |s| {
-            for t in &outcome.tables {
-                ledger::record_table(s, self.run_id, t).map_err(|e| e.to_string())?;
-            }
-            Ok(())
-        })
+        ledger::record_tables(s.as_mut(), self.run_id, &outcome.tables).map_err(|e| e.to_string())
     }
 
     fn load_source_into(&self, system: System, outcome: &mut SourceOutcome) -> Result<(), SourceFailure> {

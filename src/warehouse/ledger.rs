@@ -172,25 +172,35 @@ pub struct TableRecord {
     pub member_fingerprint: Option<String>,
 }
 
-pub fn record_table(s: &mut dyn Session, run_id: i64, t: &TableRecord) -> Result<()> {
-    s.execute(&format!(
-        "INSERT INTO ETL_RUN_TABLES VALUES ({run_id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {:.3}, {}, {})",
-        quote(&t.source),
-        quote(&t.table),
-        quote_opt(t.archive_key.as_deref()),
-        t.rows_read,
-        t.rows_staged,
-        t.rows_rejected,
-        t.rows_inserted,
-        t.rows_updated,
-        t.rows_unchanged,
-        t.rows_deleted,
-        t.rows_undeleted,
-        quote(&t.status),
-        t.seconds,
-        quote_opt(t.message.as_deref()),
-        quote_opt(t.member_fingerprint.as_deref()),
-    ))?;
+/// Records the tables of one source in a single statement (one row per table).
+pub fn record_tables(s: &mut dyn Session, run_id: i64, tables: &[TableRecord]) -> Result<()> {
+    if tables.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<String> = tables
+        .iter()
+        .map(|t| {
+            format!(
+                "({run_id}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {:.3}, {}, {})",
+                quote(&t.source),
+                quote(&t.table),
+                quote_opt(t.archive_key.as_deref()),
+                t.rows_read,
+                t.rows_staged,
+                t.rows_rejected,
+                t.rows_inserted,
+                t.rows_updated,
+                t.rows_unchanged,
+                t.rows_deleted,
+                t.rows_undeleted,
+                quote(&t.status),
+                t.seconds,
+                quote_opt(t.message.as_deref()),
+                quote_opt(t.member_fingerprint.as_deref()),
+            )
+        })
+        .collect();
+    s.execute(&format!("INSERT INTO ETL_RUN_TABLES VALUES\n{}", rows.join(",\n")))?;
     Ok(())
 }
 
