@@ -32,7 +32,7 @@ fi
 duck="$WORK/bench-pg-compare.duckdb"
 config "duckdb://$duck" "$data/day1" >"$WORK/bench-duckdb.toml"
 
-printf '%-9s %-8s %9s %14s %9s  %s\n' phase backend wall read peak-RSS "per source: total: discover, fetch, decode+stage, publish"
+printf '%-9s %-8s %9s %14s %9s  %s\n' phase backend wall read peak-RSS "$PHASES_HEADER"
 for i in $(seq "$REPEAT"); do
   db="bench_$i"
   psql -qc "CREATE DATABASE $db" "$PGURL/postgres" >/dev/null

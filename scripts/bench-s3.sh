@@ -42,13 +42,13 @@ measure() { # $1 = label, $2 = config
   local out; out=$(mktemp)
   /usr/bin/time -f "%e %M" -o "$out.time" "$BIN" --config "$2" run >"$out" 2>/dev/null || true
   local secs kb; read -r secs kb < <(tail -1 "$out.time")
-  local phases; phases=$(grep -E '^(molo|stellar|netsuite) |^ +[0-9.]+s: discover' "$out" | awk '/^ /{sub(/^ +/, ""); print prev ": " $0; next} {prev=$1}' | paste -sd ';' -)
+  local phases; phases=$(phases_of "$out")
   printf '%-6s %7.2f s %6d MB  %s\n' "$1" "$secs" "$((kb / 1024))" "$phases"
   rm -f "$out" "$out.time"
 }
 
 echo "archives: $(du -ch "$WORK"/data/*/* | tail -1 | cut -f1) in $(ls "$WORK"/data/*/* | wc -l) files"
-printf '%-6s %9s %9s  %s\n' from wall peak-RSS "per source: total: discover, fetch, decode+stage, publish"
+printf '%-6s %9s %9s  %s\n' from wall peak-RSS "$PHASES_HEADER"
 for i in $(seq "$REPEAT"); do
   measure local "$WORK/local.toml"
   measure s3 "$WORK/s3.toml"

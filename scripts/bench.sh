@@ -25,7 +25,7 @@ report() { # $1 = label, $2 = scale, $3 = measurement line
   printf '%-6s %-9s %7.2f s %9s rows %10s rows/s %6s MB  %s\n' "$2" "$1" "$secs" "$rows" "$rate" "$mb" "$phases"
 }
 
-printf '%-6s %-9s %9s %14s %17s %9s  %s\n' scale phase wall read rate peak-RSS "per source: total: discover, fetch, decode+stage, publish"
+printf '%-6s %-9s %9s %14s %17s %9s  %s\n' scale phase wall read rate peak-RSS "$PHASES_HEADER"
 for scale in $SCALES; do
   data="$WORK/scale-$scale"
   if [ ! -d "$data/day2" ]; then

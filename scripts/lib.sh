@@ -12,6 +12,15 @@ config() { # $1 = warehouse URL, $2 = data folder or s3://bucket
   for s in molo stellar netsuite; do printf '[sources.%s]\nlocation = "%s/%s"\n' "$s" "$2" "$s"; done
 }
 
+# What the phases column of the benchmarks holds, per source (see `run::Phases`).
+PHASES_HEADER="per source: total: discover, fetch, stage (busy: decompress, decode, load), merge"
+
+# The per-source phase lines of a run's summary, as "source: phases;source: phases".
+phases_of() { # $1 = the run's standard output
+  grep -E '^(molo|stellar|netsuite) |^ +[0-9.]+s: discover' "$1" |
+    awk '/^ /{sub(/^ +/, ""); print prev ": " $0; next} {prev=$1}' | paste -sd ';' -
+}
+
 # Runs the binary under /usr/bin/time; prints "seconds peak_mb rows phases".
 measure() { # $1 = config, rest = run arguments
   local cfg=$1; shift
@@ -21,7 +30,7 @@ measure() { # $1 = config, rest = run arguments
   # /usr/bin/time puts "Command exited with non-zero status N" first for exit codes != 0.
   read -r secs kb < <(tail -1 "$out.time")
   rows=$("$BIN" --config "$cfg" query "SELECT COALESCE(SUM(ROWS_READ), 0) FROM ETL_RUN_TABLES WHERE RUN_ID = (SELECT MAX(RUN_ID) FROM ETL_RUNS)" --format csv | tail -1)
-  phases=$(grep -E '^ +[0-9.]+s: discover' "$out" | sed -E 's/^ +//' | paste -sd ';' -)
+  phases=$(phases_of "$out")
   echo "$secs $((kb / 1024)) $rows ${phases:-}"
   rm -f "$out" "$out.time"
 }

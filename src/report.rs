@@ -126,8 +126,9 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
         let p = &source.phases;
         let _ = write!(
             out,
-            "\n          {:.2}s: discover {:.2}s, fetch {:.2}s, decode+stage {:.2}s, publish {:.2}s",
-            source.seconds, p.discover, p.fetch, p.stage, p.publish
+            "\n          {:.2}s: discover {:.2}s, fetch {:.2}s, stage {:.2}s \
+             (busy: decompress {:.2}s, decode {:.2}s, load {:.2}s), merge {:.2}s",
+            source.seconds, p.discover, p.fetch, p.stage, p.decompress, p.decode, p.load, p.merge
         );
         if let Some(message) = &source.message {
             let _ = write!(out, "\n          {message}");

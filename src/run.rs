@@ -81,8 +81,13 @@ pub struct SourceOutcome {
     pub phases: Phases,
 }
 
-/// Seconds per phase of one source. Decompressing, decoding and staging are one
-/// streaming pass, measured together (summed over tables decoded in parallel).
+/// Seconds per phase of one source.
+///
+/// Decompressing, decoding and loading staging are one streaming pass: a member is
+/// inflated and decoded on one thread while another appends its last batch, and several
+/// members run at once. `stage` is that pass's wall clock; `decompress`, `decode` and
+/// `load` are the busy time of each step summed over the source's tables, so they add up
+/// to more than `stage` when the steps overlap.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Phases {
     /// Listing the location and choosing the snapshot.
@@ -91,8 +96,22 @@ pub struct Phases {
     pub fetch: f64,
     /// Decompress, decode and bulk-load into staging, wall clock.
     pub stage: f64,
-    /// Mass-delete guard, merge, ledger and views, in the publish transaction.
-    pub publish: f64,
+    /// Inflating archive members (busy time).
+    pub decompress: f64,
+    /// Parsing CSV and converting values into Arrow batches (busy time).
+    pub decode: f64,
+    /// Appending the batches to the staging tables (busy time).
+    pub load: f64,
+    /// The mass-delete guard and the merge of every table, in the publish transaction.
+    pub merge: f64,
+}
+
+/// Busy time of the steps that staged one table (see [`Phases`]).
+#[derive(Clone, Copy, Debug, Default)]
+struct StagingTimes {
+    decompress: Duration,
+    decode: Duration,
+    load: Duration,
 }
 
 /// The outcome of a run.
@@ -271,6 +290,7 @@ struct StagedTable<'a> {
     held_keys: bool,
     /// Why the table cannot be published.
     failure: Option<String>,
+    times: StagingTimes,
 }
 
 /// A failure of a whole source, before any table could be judged.
@@ -501,6 +521,11 @@ impl SourceContext<'_> {
             }
         };
         outcome.phases.stage = clock.elapsed().as_secs_f64();
+        for t in &staged {
+            outcome.phases.decompress += t.times.decompress.as_secs_f64();
+            outcome.phases.decode += t.times.decode.as_secs_f64();
+            outcome.phases.load += t.times.load.as_secs_f64();
+        }
         for t in &mut staged {
             t.record.member_fingerprint = fingerprints.get(&t.table.name).cloned();
         }
@@ -525,7 +550,7 @@ impl SourceContext<'_> {
             self.widen_the_tail();
         }
         let result = self.publish(system, s.as_mut(), &mut staged, &object, &local.checksum);
-        outcome.phases.publish = clock.elapsed().as_secs_f64();
+        outcome.phases.merge = clock.elapsed().as_secs_f64();
         outcome.tables = staged.into_iter().map(|t| t.record).chain(unchanged).chain(missing).collect();
         outcome.tables.sort_by_key(|t| tables.iter().position(|c| c.name == t.table));
         match result {
@@ -573,14 +598,18 @@ impl SourceContext<'_> {
         let staging = table.staging_name();
         // One transaction per table: DuckDB then writes the bulk-loaded row groups
         // straight to the database file instead of through its write-ahead log.
+        let mut times = StagingTimes::default();
         let mut decoded: Decoded = warehouse::in_transaction(s.as_mut(), |s| {
             for stmt in warehouse::replace_staging_statements(d, table) {
                 s.execute(&stmt).map_err(|e| e.to_string())?;
             }
-            let mut decoded = stream_into_staging(s, &staging, |sink| {
+            let mut reader = TimedRead { inner: reader, spent: Duration::ZERO };
+            let mut decoded = stream_into_staging(s, &staging, &mut times, |sink| {
                 let mut progress = |rows| self.progress.rows(system, member, rows);
-                decode::decode_table(table, reader, sink, &mut progress).map_err(|e| format!("{member}: {e}"))
+                decode::decode_table(table, &mut reader, sink, &mut progress).map_err(|e| format!("{member}: {e}"))
             })?;
+            times.decompress = reader.spent;
+            times.decode = times.decode.saturating_sub(reader.spent);
             let superseded = supersede_duplicates(s, table).map_err(|e| e.to_string())?;
             if !superseded.is_empty() {
                 let lines: BTreeSet<u64> = superseded.iter().map(|r| r.line).collect();
@@ -637,6 +666,7 @@ impl SourceContext<'_> {
         Ok(StagedTable {
             table,
             held_keys: held_keys.is_some(),
+            times,
             failure,
             record: TableRecord {
                 source: system.name().into(),
@@ -751,28 +781,58 @@ impl SourceContext<'_> {
 }
 
 /// Runs `decode` with a sink that hands its batches to a second thread, which appends
-/// them to `staging`: decoding the next batch overlaps loading the last one.
+/// them to `staging`: decoding the next batch overlaps loading the last one. Records in
+/// `times` how long the loader was busy appending, and how long `decode` ran without
+/// waiting for it (including the reads it made).
 fn stream_into_staging<T>(
     s: &mut dyn Session,
     staging: &str,
+    times: &mut StagingTimes,
     decode: impl FnOnce(&mut dyn FnMut(RecordBatch) -> Result<(), String>) -> Result<T, String>,
 ) -> Result<T, String> {
     let (batches, received) = std::sync::mpsc::sync_channel::<RecordBatch>(2);
     std::thread::scope(|scope| {
-        let loader = scope.spawn(move || -> Result<(), String> {
+        let loader = scope.spawn(move || -> Result<Duration, String> {
+            let mut busy = Duration::ZERO;
             for batch in received {
+                let started = Instant::now();
                 s.append(staging, batch).map_err(|e| e.to_string())?;
+                busy += started.elapsed();
             }
-            Ok(())
+            Ok(busy)
         });
-        let mut sink = move |batch| batches.send(batch).map_err(|_| "staging stopped".to_string());
+        let mut waited = Duration::ZERO;
+        let started = Instant::now();
+        let mut sink = |batch| {
+            let handed = Instant::now();
+            let sent = batches.send(batch).map_err(|_| "staging stopped".to_string());
+            waited += handed.elapsed();
+            sent
+        };
         let decoded = decode(&mut sink);
         // Closing the channel lets the loader finish.
-        drop(sink);
+        drop(batches);
+        times.decode = started.elapsed().saturating_sub(waited);
         let loaded = loader.join().expect("the staging thread panicked");
         // A failed append also stops decoding ("staging stopped"): report the cause.
+        times.load = *loaded.as_ref().unwrap_or(&Duration::ZERO);
         loaded.and(decoded)
     })
+}
+
+/// A reader that counts the time spent in it: for an archive member, inflating.
+struct TimedRead<'r> {
+    inner: &'r mut dyn std::io::Read,
+    spent: Duration,
+}
+
+impl std::io::Read for TimedRead<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let started = Instant::now();
+        let n = self.inner.read(buf);
+        self.spent += started.elapsed();
+        n
+    }
 }
 
 /// Maps `items` on one worker per core, taking items in order; results keep their order.
@@ -838,6 +898,7 @@ fn failed_table<'t>(system: System, table: &'t Table, archive_key: &str, message
     StagedTable {
         table,
         held_keys: false,
+        times: StagingTimes::default(),
         failure: Some(message.clone()),
         record: TableRecord {
             source: system.name().into(),

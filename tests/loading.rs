@@ -16,6 +16,8 @@ fn lifecycle_insert_update_delete_undelete_and_reload(backend: Backend) {
     assert_eq!(r1.exit_code(), 0);
     assert_eq!(env.table_counts(r1.run_id, "piers"), "published|3|3|0|3|0|0|0|0");
     assert_eq!(env.table_counts(r1.run_id, "marina_locations"), "missing|0|0|0|0|0|0|0|0");
+    let p = r1.sources[0].phases;
+    assert!(p.decompress > 0.0 && p.decode > 0.0 && p.load > 0.0 && p.merge > 0.0, "every phase is timed: {p:?}");
     let first = env.lines("SELECT ID, DW_LAST_INSERTED, DW_LAST_UPDATED FROM DW_MOLO_PIERS ORDER BY ID");
     std::thread::sleep(std::time::Duration::from_millis(20));
 

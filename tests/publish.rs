@@ -130,7 +130,12 @@ fn command_line_exit_codes_and_one_line_errors(backend: Backend) {
     assert!(stdout.contains("no snapshot under"), "{stdout}");
 
     env.zip("molo", "a.zip", 1, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n")]);
-    assert_eq!(run(&["run", "--source", "molo"]).0, 0);
+    let (code, stdout, _) = run(&["run", "--source", "molo"]);
+    assert_eq!(code, 0);
+    let phases = stdout.lines().find(|l| l.contains(": discover")).unwrap_or_else(|| panic!("no phase line: {stdout}"));
+    for phase in ["fetch", "stage", "busy: decompress", "decode", "load", "merge"] {
+        assert!(phases.contains(&format!("{phase} ")), "{phase} missing from: {phases}");
+    }
     let (code, stdout, _) = run(&["run", "--source", "molo"]);
     assert_eq!(code, 3, "an already loaded snapshot is no new snapshot");
     assert!(stdout.contains("already loaded"), "{stdout}");
