@@ -250,15 +250,15 @@ impl Config {
         for name in self.sources.keys() {
             name.parse::<System>().map_err(|e| ConfigError::Invalid(format!("[sources.{name}]: {e}")))?;
         }
-        for (location, _) in &self.molo.location_subsidiary {
+        for location in self.molo.location_subsidiary.keys() {
             location.parse::<i64>().map_err(|_| {
                 ConfigError::Invalid(format!("[molo.location_subsidiary]: '{location}' is not a location id"))
             })?;
         }
-        if let Some(limit) = &self.warehouse.memory_limit {
-            if !limit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.') {
-                return Err(ConfigError::Invalid(format!("[warehouse] memory_limit '{limit}' is not a size")));
-            }
+        if let Some(limit) = &self.warehouse.memory_limit
+            && !limit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
+        {
+            return Err(ConfigError::Invalid(format!("[warehouse] memory_limit '{limit}' is not a size")));
         }
         if !(0.0..=1.0).contains(&self.load.max_reject_ratio) || !(0.0..=1.0).contains(&self.load.mass_delete_ratio) {
             return Err(ConfigError::Invalid("[load] ratios must be between 0 and 1".into()));

@@ -703,7 +703,7 @@ impl SourceContext<'_> {
         let mut guard_failures = Vec::new();
         let mut plans = Vec::with_capacity(staged.len());
         for t in staged.iter_mut() {
-            let plan = merge::plan_merge(s, d, t.table, t.held_keys).map_err(|e| e.to_string())?;
+            let plan = merge::plan_merge(s, d, t.table, t.record.rows_staged, t.held_keys).map_err(|e| e.to_string())?;
             plans.push(plan);
             if plan.exceeds(self.config.load.mass_delete_ratio) {
                 let message = format!(
@@ -725,10 +725,7 @@ impl SourceContext<'_> {
             return Err(format!("not published: {}", guard_failures.join("; ")));
         }
 
-        let published_at = now();
-        let result = warehouse::in_transaction(s, |s| {
-            self.publish_in_transaction(system, s, staged, &plans, object, checksum, published_at)
-        });
+        let result = warehouse::in_transaction(s, |s| self.publish_in_transaction(system, s, staged, &plans, object, checksum));
         match result {
             Ok(()) => {
                 for t in staged.iter_mut() {
@@ -752,12 +749,12 @@ impl SourceContext<'_> {
         plans: &[MergePlan],
         object: &SnapshotObject,
         checksum: &str,
-        published_at: NaiveDateTime,
     ) -> Result<(), String> {
         let d = self.wh.dialect();
+        let published_at = now();
         for (i, (t, plan)) in staged.iter_mut().zip(plans).enumerate() {
             let started = Instant::now();
-            let counts = merge::merge_table(s, d, t.table, self.run_id, published_at, t.record.rows_staged, t.held_keys, plan)
+            let counts = merge::merge_table(s, d, t.table, self.run_id, published_at, plan)
                 .map_err(|e| format!("{}: {e}", t.table.name))?;
             t.record.rows_inserted = counts.inserted;
             t.record.rows_updated = counts.updated;
@@ -917,10 +914,10 @@ fn mark_unpublished(staged: &mut [StagedTable]) {
     for t in staged.iter_mut() {
         let r = &mut t.record;
         r.status = if t.failure.is_some() { "failed" } else { "not_published" }.into();
-        if let Some(f) = &t.failure {
-            if !r.message.as_deref().is_some_and(|m| m.starts_with(f.as_str())) {
-                r.message = Some(f.clone());
-            }
+        if let Some(f) = &t.failure
+            && !r.message.as_deref().is_some_and(|m| m.starts_with(f.as_str()))
+        {
+            r.message = Some(f.clone());
         }
         (r.rows_inserted, r.rows_updated, r.rows_unchanged, r.rows_deleted, r.rows_undeleted) = (0, 0, 0, 0, 0);
     }

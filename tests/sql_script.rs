@@ -467,9 +467,9 @@ fn every_statement_the_pipeline_executes_is_in_the_script() {
         // Oracle's merge is the procedures (checked by the key test and the golden file).
         if d != Dialect::Oracle {
             // A table with live, soft-deleted and vanished rows: every step of the merge runs.
-            let plan = MergePlan { rows: 3, live: 2, would_delete: 1 };
+            let plan = MergePlan { staged: 0, held_keys: true, rows: 3, live: 2, would_delete: 1 };
             for table in Catalog::get().tables() {
-                merge_table(&mut pipeline, d, table, 7, at, 0, true, &plan).unwrap();
+                merge_table(&mut pipeline, d, table, 7, at, &plan).unwrap();
             }
             assert_eq!(pipeline.executed.len(), setup + 4 * Catalog::get().tables().len());
         }

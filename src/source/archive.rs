@@ -119,10 +119,10 @@ impl Archive {
                 let mut found = None;
                 let mut read = Some(read);
                 self.for_each_member(|member, reader| {
-                    if member == name {
-                        if let Some(read) = read.take() {
-                            found = Some(read(reader));
-                        }
+                    if member == name
+                        && let Some(read) = read.take()
+                    {
+                        found = Some(read(reader));
                     }
                 })?;
                 Ok(found)

@@ -119,10 +119,10 @@ impl RunStatus {
 /// Starts a run: marks runs left `running` by a killed process as failed, then records
 /// this one. Only one run at a time reaches this point (the warehouse lock).
 pub fn begin_run(s: &mut dyn Session, d: Dialect, started: NaiveDateTime) -> Result<i64> {
-    s.execute(&format!(
+    s.execute(
         "UPDATE ETL_RUNS SET STATUS = 'failed', ERROR_TEXT = 'interrupted: the process ended before the run finished' \
-         WHERE STATUS = 'running'"
-    ))?;
+         WHERE STATUS = 'running'",
+    )?;
     let run_id = s.query_i64("SELECT COALESCE(MAX(RUN_ID), 0) + 1 FROM ETL_RUNS")?;
     let host = hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default();
     s.execute(&format!(

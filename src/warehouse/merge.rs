@@ -18,13 +18,19 @@ pub struct MergeCounts {
     pub undeleted: u64,
 }
 
-/// A `DW_` table as it stands before its merge, read before the publish transaction
-/// opens. The run lock keeps other runs out and each source merges only its own tables,
-/// so it still holds inside the transaction. It feeds the mass-delete guard and tells
-/// which merge steps can change anything: a first load only inserts.
+/// What the merge of one table works from: its staging table, and its `DW_` table as it
+/// stands before the merge, read before the publish transaction opens. The run lock keeps
+/// other runs out and each source merges only its own tables, so the counts still hold
+/// inside the transaction. They feed the mass-delete guard and tell which merge steps can
+/// change anything: a first load only inserts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MergePlan {
-    /// Every row, soft-deleted ones included.
+    /// Rows in the staging table.
+    pub staged: u64,
+    /// Whether the staging table has a held-keys table beside it (the keys of rejected
+    /// rows, never soft-deleted).
+    pub held_keys: bool,
+    /// `DW_` rows, soft-deleted ones included.
     pub rows: u64,
     /// Rows not soft-deleted.
     pub live: u64,
@@ -39,8 +45,8 @@ impl MergePlan {
     }
 }
 
-/// Reads what a merge of the staged rows of `table` will meet.
-pub fn plan_merge(s: &mut dyn Session, d: Dialect, table: &Table, held_keys: bool) -> Result<MergePlan> {
+/// Reads what a merge of the `staged` rows of `table` will meet.
+pub fn plan_merge(s: &mut dyn Session, d: Dialect, table: &Table, staged: u64, held_keys: bool) -> Result<MergePlan> {
     let stmts = merge_statements(d, table, 0, NaiveDateTime::default(), held_keys);
     let counts = s.query_rows(&stmts.count_rows)?;
     let count = |i: usize| -> Result<u64> {
@@ -53,22 +59,21 @@ pub fn plan_merge(s: &mut dyn Session, d: Dialect, table: &Table, held_keys: boo
     let (rows, deleted) = (count(0)?, count(1)?);
     let live = rows.saturating_sub(deleted);
     let would_delete = if live == 0 { 0 } else { s.query_i64(&stmts.count_deletes)? as u64 };
-    Ok(MergePlan { rows, live, would_delete })
+    Ok(MergePlan { staged, held_keys, rows, live, would_delete })
 }
 
-/// Merges the staged rows of `table`. `staged` is the number of staging rows, from which
-/// the unchanged count follows. Steps that `plan` shows to have nothing to do are not run.
+/// Merges the staged rows of `table`. Steps that `plan` shows to have nothing to do are
+/// not run.
 pub fn merge_table(
     s: &mut dyn Session,
     d: Dialect,
     table: &Table,
     run_id: i64,
     published_at: NaiveDateTime,
-    staged: u64,
-    held_keys: bool,
     plan: &MergePlan,
 ) -> Result<MergeCounts> {
-    let stmts = merge_statements(d, table, run_id, published_at, held_keys);
+    let stmts = merge_statements(d, table, run_id, published_at, plan.held_keys);
+    let staged = plan.staged;
     if plan.rows == 0 {
         let inserted = s.execute(&stmts.insert_new)?;
         return Ok(MergeCounts { inserted, unchanged: staged.saturating_sub(inserted), ..MergeCounts::default() });
