@@ -345,7 +345,7 @@ const HEADLINES: &[(&str, &str)] = &[
     (
         "Rentals over the 7 days before the snapshot",
         const_format::concatcp!(
-            "SELECT COUNT(DISTINCT BOOKING_BOAT_ID) AS RENTALS, ROUND(SUM(REVENUE_ON_DATE), 2) AS RENTAL_REVENUE \
+            "SELECT COUNT(DISTINCT BOOKING_BOAT_ID) AS RENTALS, ROUND(COALESCE(SUM(REVENUE_ON_DATE), 0), 2) AS RENTAL_REVENUE \
                FROM DW_STELLAR_DAILY_RENTALS_VW WHERE CALENDAR_DATE BETWEEN ",
             SNAPSHOT_DAY,
             " - 7 AND ",
