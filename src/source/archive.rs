@@ -17,7 +17,10 @@ pub enum ArchiveKind {
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     #[error("corrupt or truncated archive: {0}")]
-    Corrupt(String),
+    Zip(#[from] zip::result::ZipError),
+    /// The gzip stream or the tar inside it cannot be read to its end.
+    #[error("corrupt or truncated archive: {0}")]
+    Stream(#[source] io::Error),
     #[error("member {member} is larger than the limit of {limit} bytes uncompressed")]
     TooLarge { member: String, limit: u64 },
     #[error("cannot read the archive: {0}")]
@@ -58,7 +61,7 @@ impl Archive {
 
     fn zip(&self) -> Result<zip::ZipArchive<BufReader<File>>, ArchiveError> {
         let file = BufReader::new(File::open(&self.path)?);
-        zip::ZipArchive::new(file).map_err(|e| ArchiveError::Corrupt(e.to_string()))
+        Ok(zip::ZipArchive::new(file)?)
     }
 
     fn tar(&self) -> Result<tar::Archive<flate2::read::GzDecoder<BufReader<File>>>, ArchiveError> {
@@ -74,9 +77,9 @@ impl Archive {
                 let mut zip = self.zip()?;
                 let mut out = Vec::new();
                 for i in 0..zip.len() {
-                    let entry = zip.by_index_raw(i).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+                    let entry = zip.by_index_raw(i)?;
                     if entry.is_file() {
-                        let name = entry.name().map_err(|e| ArchiveError::Corrupt(e.to_string()))?.into_owned();
+                        let name = entry.name()?.into_owned();
                         out.push(Member { name, size: entry.size(), crc32: Some(entry.crc32()) });
                     }
                 }
@@ -109,7 +112,7 @@ impl Archive {
                 let mut entry = match zip.by_name(name) {
                     Ok(entry) => entry,
                     Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-                    Err(e) => return Err(ArchiveError::Corrupt(e.to_string())),
+                    Err(e) => return Err(e.into()),
                 };
                 self.check_size(name, entry.size())?;
                 let mut limited = Limited::new(&mut entry, name, self.member_limit);
@@ -136,11 +139,11 @@ impl Archive {
             ArchiveKind::Zip => {
                 let mut zip = self.zip()?;
                 for i in 0..zip.len() {
-                    let mut entry = zip.by_index(i).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+                    let mut entry = zip.by_index(i)?;
                     if !entry.is_file() {
                         continue;
                     }
-                    let name = entry.name().map_err(|e| ArchiveError::Corrupt(e.to_string()))?.into_owned();
+                    let name = entry.name()?.into_owned();
                     self.check_size(&name, entry.size())?;
                     visit(&name, &mut Limited::new(&mut entry, &name, self.member_limit));
                 }
@@ -170,7 +173,7 @@ impl Archive {
 }
 
 fn corrupt(e: io::Error) -> ArchiveError {
-    ArchiveError::Corrupt(e.to_string())
+    ArchiveError::Stream(e)
 }
 
 /// Refuses to read past the member limit, whatever the archive header claimed.

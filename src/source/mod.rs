@@ -4,6 +4,7 @@
 
 pub mod archive;
 pub mod s3;
+pub mod workdir;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -23,7 +24,19 @@ use archive::ArchiveKind;
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     #[error("location {url} is not usable: {reason}")]
-    BadLocation { url: String, reason: String },
+    BadLocation { url: String, reason: &'static str },
+    #[error("location {url} is not usable: {source}")]
+    Credentials {
+        url: String,
+        #[source]
+        source: s3::CredentialError,
+    },
+    #[error("location {url} is not usable: {source}")]
+    Store {
+        url: String,
+        #[source]
+        source: object_store::Error,
+    },
     #[error("bucket '{bucket}' does not exist (location {url})")]
     NoBucket { bucket: String, url: String },
     #[error("access to {url} denied ({code}): check the credentials and what they are allowed to read")]
@@ -40,6 +53,12 @@ pub enum SourceError {
     Truncated { object: String, got: u64, expected: u64 },
     #[error("cannot read {object}: {reason}")]
     Fetch { object: String, reason: String },
+    #[error("cannot copy {object} to local disk: {source}")]
+    Download {
+        object: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// A place snapshots are dropped: one object store and a prefix inside it.
@@ -78,14 +97,15 @@ pub struct LocalSnapshot {
 impl Location {
     /// Parses `s3://bucket/prefix`, `file:///path` or a plain path.
     pub fn parse(url: &str, s3: &S3Settings) -> Result<Self, SourceError> {
-        let bad = |reason: String| SourceError::BadLocation { url: url.to_string(), reason };
+        let bad = |reason: &'static str| SourceError::BadLocation { url: url.to_string(), reason };
+        let store_err = |source| SourceError::Store { url: url.to_string(), source };
         if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
-                return Err(bad("no bucket name".into()));
+                return Err(bad("no bucket name"));
             }
-            let builder = s3.builder().map_err(|e| bad(e.to_string()))?;
-            let store = builder.with_bucket_name(bucket).build().map_err(|e| bad(e.to_string()))?;
+            let builder = s3.builder().map_err(|source| SourceError::Credentials { url: url.to_string(), source })?;
+            let store = builder.with_bucket_name(bucket).build().map_err(store_err)?;
             let prefix = prefix.trim_matches('/');
             return Ok(Location {
                 url: url.to_string(),
@@ -97,13 +117,13 @@ impl Location {
         }
         let path = match url.strip_prefix("file://") {
             Some(p) => PathBuf::from(p),
-            None if url.contains("://") => return Err(bad("unsupported scheme (use s3://, file:// or a path)".into())),
+            None if url.contains("://") => return Err(bad("unsupported scheme (use s3://, file:// or a path)")),
             None => PathBuf::from(url),
         };
         if !path.is_dir() {
-            return Err(bad("the folder does not exist".into()));
+            return Err(bad("the folder does not exist"));
         }
-        let store = LocalFileSystem::new_with_prefix(&path).map_err(|e| bad(e.to_string()))?;
+        let store = LocalFileSystem::new_with_prefix(&path).map_err(store_err)?;
         Ok(Location { url: url.to_string(), store: Arc::new(store), prefix: None, local_root: Some(path), bucket: None })
     }
 
@@ -163,7 +183,7 @@ impl Location {
             s3::StoreFailure::NotFound if self.local_root.is_none() => {
                 SourceError::NoBucket { bucket: self.bucket.clone().unwrap_or_default(), url: self.url.clone() }
             }
-            s3::StoreFailure::NotFound => SourceError::BadLocation { url: self.url.clone(), reason: "the folder does not exist".into() },
+            s3::StoreFailure::NotFound => SourceError::BadLocation { url: self.url.clone(), reason: "the folder does not exist" },
             s3::StoreFailure::Changed => SourceError::List { url: self.url.clone(), reason: "precondition failed".into() },
             s3::StoreFailure::Other(reason) => SourceError::List { url: self.url.clone(), reason },
         }
@@ -176,7 +196,7 @@ impl Location {
     /// never handed on.
     pub async fn fetch(&self, object: &SnapshotObject, temp_dir: &Path) -> Result<LocalSnapshot, SourceError> {
         let described = self.describe(&object.key);
-        let fetch_err = |reason: String| SourceError::Fetch { object: described.clone(), reason };
+        let copy_err = |source| SourceError::Download { object: described.clone(), source };
         let read_err = |e: &object_store::Error| match s3::classify(e) {
             s3::StoreFailure::NotFound => SourceError::Vanished { object: described.clone() },
             s3::StoreFailure::Changed => SourceError::Changed { object: described.clone() },
@@ -191,7 +211,7 @@ impl Location {
             // Reading in place blocks this thread only: each source runs on its own thread.
             let (checksum, size) = file_checksum(&path).map_err(|e| match e.kind() {
                 std::io::ErrorKind::NotFound => SourceError::Vanished { object: described.clone() },
-                _ => fetch_err(e.to_string()),
+                _ => copy_err(e),
             })?;
             if size != object.size {
                 return Err(SourceError::Changed { object: described.clone() });
@@ -204,9 +224,9 @@ impl Location {
         let temp = tempfile::Builder::new()
             .prefix("snapshot-")
             .tempfile_in(temp_dir)
-            .map_err(|e| fetch_err(e.to_string()))?
+            .map_err(copy_err)?
             .into_temp_path();
-        let mut file = tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::create(&temp).await.map_err(|e| fetch_err(e.to_string()))?);
+        let mut file = tokio::io::BufWriter::with_capacity(1 << 20, tokio::fs::File::create(&temp).await.map_err(copy_err)?);
         let mut hasher = Sha256::new();
         let mut written = 0u64;
         let mut stream = result.into_stream();
@@ -215,9 +235,9 @@ impl Location {
         while let Some(chunk) = stream.try_next().await.map_err(|e| read_err(&e))? {
             hasher.update(&chunk);
             written += chunk.len() as u64;
-            file.write_all(&chunk).await.map_err(|e| fetch_err(e.to_string()))?;
+            file.write_all(&chunk).await.map_err(copy_err)?;
         }
-        file.flush().await.map_err(|e| fetch_err(e.to_string()))?;
+        file.flush().await.map_err(copy_err)?;
         if written != object.size {
             return Err(SourceError::Truncated { object: described, got: written, expected: object.size });
         }
