@@ -217,7 +217,7 @@ fn environment_overrides_the_configuration_file(backend: Backend) {
     let config = env.config_file();
     let elsewhere = env.dir.path().join("elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap();
-    common::write_zip(&elsewhere.join("x.zip"), [("Piers.csv", &b"Id,Name,MarinaLocationId\n7,Env,1\n"[..])].into_iter());
+    common::write_snapshot_zip(&elsewhere.join("x.zip"), "molo", &[("Piers.csv", "Id,Name,MarinaLocationId\n7,Env,1\n")]);
     let out = Command::new(binary())
         .args(["--config", config.to_str().unwrap(), "run", "--source", "molo"])
         .env("MARINA_ETL_SOURCES__MOLO__LOCATION", &elsewhere)

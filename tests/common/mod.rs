@@ -190,6 +190,11 @@ fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
 
+/// Writes a ZIP snapshot of `system` holding `files` and, header only, every other table.
+pub fn write_snapshot_zip(path: &Path, system: &str, files: &[(&str, &str)]) {
+    write_zip(path, complete(system, files).into_iter().map(|(n, c)| (n, c.as_bytes())));
+}
+
 pub fn write_zip<'a>(path: &Path, files: impl Iterator<Item = (&'a str, &'a [u8])>) {
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
