@@ -253,12 +253,16 @@ fn a_snapshot_with_no_table_of_the_catalog_fails(backend: Backend) {
     let env = Env::new(backend);
     env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1)]);
     env.run(&["molo"]);
-    env.partial_zip("molo", "b.zip", 2, &[("export/Piers.csv", PIERS_V1)]);
+    // A zip holding only another zip.
+    let inner = env.dir.path().join("inner.zip");
+    common::write_snapshot_zip(&inner, "molo", &[("Piers.csv", PIERS_V1)]);
+    let inner_bytes = std::fs::read(&inner).unwrap();
+    env.zip_raw("molo", "b.zip", 2, &[("20250102050000.zip", &inner_bytes)]);
     let r = env.run(&["molo"]);
     assert_eq!(r.sources[0].status, SourceStatus::Failed);
     assert_eq!(r.exit_code(), 1);
     let message = r.sources[0].message.clone().unwrap();
-    assert!(message.contains("no member of the archive is a table of the catalog (members: export/Piers.csv)"), "{message}");
+    assert!(message.contains("no member of the archive is a table of the catalog (members: 20250102050000.zip)"), "{message}");
     assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS WHERE ARCHIVE_KEY = 'b.zip'"), 0);
     assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS WHERE DW_DELETED_AT IS NULL"), 3);
 }

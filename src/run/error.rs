@@ -91,6 +91,8 @@ pub enum TableProblem {
     },
     #[error("{member} vanished from the archive")]
     Vanished { member: String },
+    #[error("the archive holds {} members for this table ({}); which one is the export is not known", .members.len(), .members.join(", "))]
+    SeveralMembers { members: Vec<String> },
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     #[error(transparent)]

@@ -24,6 +24,9 @@ pub(super) struct MemberPlan<'c> {
     pub tables: Vec<&'c Table>,
     /// Tables to read, with their archive member.
     pub to_stage: Vec<(&'c Table, String)>,
+    /// Tables with more than one member in the archive: which one is the export is not
+    /// known, so the table fails.
+    pub conflicts: Vec<(&'c Table, Vec<String>)>,
     /// Tables whose member is the one last published: not read again.
     pub unchanged: Vec<TableRecord>,
     /// Tables whose file is not in the archive.
@@ -65,17 +68,34 @@ impl RunContext<'_> {
         let archive = Archive::open(&fetched.local.path, archive_kind(system), self.config.load.max_member_bytes).map_err(snapshot_err)?;
         let members = archive.members().map_err(snapshot_err)?;
         let tables: Vec<&'c Table> = Catalog::get().tables_of(system).collect();
-        let member_of = |table: &Table| -> Option<String> {
-            members
-                .iter()
-                .find(|m| m.name == table.file)
-                .or_else(|| members.iter().find(|m| m.name.eq_ignore_ascii_case(&table.file)))
-                .map(|m| m.name.clone())
+        let layout = MemberLayout::of(&members, &tables);
+        if let Some(folder) = &layout.top_folder {
+            tracing::info!(source = system.name(), "every member is inside the folder '{folder}'; read as if at the archive's root");
+        }
+        let members_of = |table: &Table| -> Vec<String> {
+            let matching: Vec<String> =
+                members.iter().filter(|m| layout.logical_name(&m.name) == table.file).map(|m| m.name.clone()).collect();
+            if !matching.is_empty() {
+                return matching;
+            }
+            members.iter().filter(|m| layout.logical_name(&m.name).eq_ignore_ascii_case(&table.file)).map(|m| m.name.clone()).collect()
         };
-        let present: Vec<(&'c Table, String)> = tables.iter().filter_map(|t| Some((*t, member_of(t)?))).collect();
-        outcome.ignored_files =
-            members.iter().filter(|m| !present.iter().any(|(_, name)| *name == m.name)).map(|m| m.name.clone()).collect();
-        if present.is_empty() {
+        let mut present: Vec<(&'c Table, String)> = Vec::new();
+        let mut conflicts: Vec<(&'c Table, Vec<String>)> = Vec::new();
+        for table in &tables {
+            let mut found = members_of(table);
+            match found.len() {
+                0 => {}
+                1 => present.push((*table, found.remove(0))),
+                _ => conflicts.push((*table, found)),
+            }
+        }
+        outcome.ignored_files = members
+            .iter()
+            .filter(|m| !present.iter().any(|(_, name)| *name == m.name) && !conflicts.iter().any(|(_, names)| names.contains(&m.name)))
+            .map(|m| m.name.clone())
+            .collect();
+        if present.is_empty() && conflicts.is_empty() {
             // Nothing to publish, and nothing may be taken for deleted: a snapshot of
             // another layout or system is a failure, never an empty success.
             let mut names: Vec<&str> = members.iter().take(5).map(|m| m.name.as_str()).collect();
@@ -102,7 +122,16 @@ impl RunContext<'_> {
         // its table (under the same catalog entry) would merge to no change: skip it, but
         // describe it in the ledger as published (its counts and outstanding rejects).
         let published = ledger::last_published_members(s, system.name())?;
-        let mut plan = MemberPlan { archive, members: Vec::new(), tables, to_stage: Vec::new(), unchanged: Vec::new(), missing: Vec::new(), fingerprints: HashMap::new() };
+        let mut plan = MemberPlan {
+            archive,
+            members: Vec::new(),
+            tables,
+            to_stage: Vec::new(),
+            conflicts,
+            unchanged: Vec::new(),
+            missing: Vec::new(),
+            fingerprints: HashMap::new(),
+        };
         for (table, member) in present {
             let fingerprint = members
                 .iter()
@@ -135,7 +164,7 @@ impl RunContext<'_> {
         plan.missing = plan
             .tables
             .iter()
-            .filter(|t| member_of(t).is_none())
+            .filter(|t| members_of(t).is_empty())
             .map(|t| TableRecord {
                 source: system.name().into(),
                 table: t.name.clone(),
@@ -193,6 +222,9 @@ impl RunContext<'_> {
                 out
             }
         };
+        for (table, names) in &plan.conflicts {
+            staged.push(failed_table(system, table, key, TableProblem::SeveralMembers { members: names.clone() }));
+        }
         outcome.phases.stage = clock.elapsed().as_secs_f64();
         for t in &mut staged {
             outcome.phases.decompress += t.times.decompress.as_secs_f64();
@@ -393,6 +425,37 @@ impl std::io::Read for TimedRead<'_> {
         let n = self.inner.read(buf);
         self.spent += started.elapsed();
         n
+    }
+}
+
+/// How the archive's member names map to the catalog's file names: exports made by hand
+/// or by other tools put `./` before the names, or wrap every member in one folder
+/// (`zip -r netsuite_20251221.zip netsuite_20251221/`).
+struct MemberLayout {
+    /// The one folder every member is in, when the catalog's names are found only inside it.
+    top_folder: Option<String>,
+}
+
+impl MemberLayout {
+    fn of(members: &[Member], tables: &[&Table]) -> Self {
+        let plain = |name: &str| name.trim_start_matches("./").to_string();
+        let known = |name: &str| tables.iter().any(|t| t.file.eq_ignore_ascii_case(name));
+        let top = members.first().and_then(|m| plain(&m.name).split_once('/').map(|(top, _)| format!("{top}/")));
+        let top_folder = top.filter(|top| {
+            members.iter().all(|m| plain(&m.name).starts_with(top.as_str()))
+                && !members.iter().any(|m| known(&plain(&m.name)))
+                && members.iter().any(|m| known(&plain(&m.name)[top.len()..]))
+        });
+        MemberLayout { top_folder }
+    }
+
+    /// The name a member would have at the root of a plain export.
+    fn logical_name<'n>(&self, name: &'n str) -> &'n str {
+        let name = name.trim_start_matches("./");
+        match &self.top_folder {
+            Some(top) => name.strip_prefix(top.as_str()).unwrap_or(name),
+            None => name,
+        }
     }
 }
 

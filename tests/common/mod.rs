@@ -216,6 +216,14 @@ pub fn binary() -> PathBuf {
 }
 
 impl Env {
+    /// A ZIP snapshot of exactly these members, as raw bytes.
+    pub fn zip_raw(&self, system: &str, name: &str, day: u64, files: &[(&str, &[u8])]) -> PathBuf {
+        let path = self.folder(system).join(name);
+        write_zip(&path, files.iter().map(|(n, c)| (*n, *c)));
+        set_day(&path, day);
+        path
+    }
+
     /// A ZIP snapshot with raw bytes (for invalid UTF-8).
     pub fn zip_bytes(&self, system: &str, name: &str, day: u64, files: &[(&str, &[u8])]) -> PathBuf {
         let path = self.folder(system).join(name);
