@@ -126,7 +126,52 @@ fn two_members_for_one_table_fail_that_table(backend: Backend) {
     assert_eq!(env.count("SELECT COUNT(*) FROM DW_STELLAR_HOLIDAYS"), 0);
 }
 
+const PIERS: &str = "Id,Name,MarinaLocationId\n1,A,1\n2,B,1\n";
+
+fn a_last_modified_time_in_the_future_does_not_freeze_the_choice(backend: Backend) {
+    let env = Env::new(backend);
+    let ahead = env.zip("molo", "20250101050000.zip", 1, &[("Piers.csv", PIERS)]);
+    let year_2099 = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(4_070_908_800);
+    std::fs::File::options().write(true).open(&ahead).unwrap().set_modified(year_2099).unwrap();
+    assert_eq!(env.run(&["molo"]).exit_code(), 0);
+    // A later export, with a true time, is loaded: the future time counted as then-now.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let next = env.zip("molo", "20250102050000.zip", 1, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A2,1\n")]);
+    std::fs::File::options().write(true).open(&next).unwrap().set_modified(std::time::SystemTime::now()).unwrap();
+    let r = env.run(&["molo"]);
+    assert_eq!(r.exit_code(), 0, "{:?}", r.sources[0].message);
+    assert_eq!(env.lines("SELECT ID, NAME, DW_DELETED_AT IS NULL FROM DW_MOLO_PIERS ORDER BY ID"), vec!["1|A2|true", "2|B|false"]);
+}
+
+fn an_old_export_copied_in_again_is_stale_and_not_loaded(backend: Backend) {
+    let env = Env::new(backend);
+    let old = "Id,Name,MarinaLocationId\n1,A,1\n2,B,1\n";
+    env.zip("molo", "20250101050000.zip", 1, &[("Piers.csv", old)]);
+    env.zip("molo", "20250102050000.zip", 2, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A2,1\n")]);
+    assert_eq!(env.run(&["molo"]).exit_code(), 0);
+    // The old export copied back without keeping its time: newest by time, oldest by name.
+    std::fs::remove_file(env.folder("molo").join("20250101050000.zip")).unwrap();
+    std::fs::create_dir(env.folder("molo").join("exports")).unwrap();
+    env.zip("molo", "exports/20250101050000.zip", 3, &[("Piers.csv", old)]);
+    let r = env.run(&["molo"]);
+    assert_eq!(r.exit_code(), 3);
+    assert_eq!(r.sources[0].status, SourceStatus::Skipped);
+    let message = r.sources[0].message.clone().unwrap();
+    assert!(
+        message.starts_with("stale snapshot: ") && message.contains("exports/20250101050000.zip was exported 2025-01-01 05:00:00 UTC, before ")
+            && message.contains("20250102050000.zip (2025-01-02 05:00:00 UTC)"),
+        "{message}"
+    );
+    assert_eq!(env.lines("SELECT ID, NAME, DW_DELETED_AT IS NULL FROM DW_MOLO_PIERS ORDER BY ID"), vec!["1|A2|true"]);
+    // Forced, it loads: the operator's word wins.
+    let forced = env.run_with(&["molo"], true, false);
+    assert_eq!(forced.exit_code(), 0, "{:?}", forced.sources[0].message);
+    assert_eq!(env.lines("SELECT ID, NAME, DW_DELETED_AT IS NULL FROM DW_MOLO_PIERS ORDER BY ID"), vec!["1|A|true", "2|B|true"]);
+}
+
 backend_tests!(
+    a_last_modified_time_in_the_future_does_not_freeze_the_choice,
+    an_old_export_copied_in_again_is_stale_and_not_loaded,
     a_gzip_of_several_streams_is_read_to_its_end,
     a_tar_cut_at_a_member_boundary_is_truncated,
     members_under_dot_slash_or_one_top_folder_are_found,

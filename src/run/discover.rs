@@ -6,7 +6,7 @@ use super::{RunContext, SourceFailure, SourceOutcome, SourceStatus, WaitOptions}
 use crate::catalog::System;
 use crate::fault;
 use crate::source::workdir::WorkFolder;
-use crate::source::{LocalSnapshot, Location, SnapshotObject, SourceError};
+use crate::source::{export_time, LocalSnapshot, Location, SnapshotObject, SourceError};
 use crate::warehouse::ledger;
 
 /// A snapshot chosen for loading and fetched to local disk.
@@ -27,9 +27,14 @@ impl RunContext<'_> {
         let source = self.config.source(system).expect("checked before the run");
         let location = Location::parse(&source.location, &self.config.s3_for(system))?;
         let clock = Instant::now();
+        let seen = {
+            let mut s = self.wh.session()?;
+            ledger::recorded_times(s.as_mut(), system.name())?
+        };
+        let seen = |key: &str, size: u64| seen.get(&(key.to_string(), size)).map(|t| t.and_utc());
         let object = match self.opts.wait {
-            None => self.runtime.block_on(location.newest(system))?,
-            Some(wait) => match self.wait_for_newer(system, &location, wait)? {
+            None => self.runtime.block_on(location.newest(system, seen))?,
+            Some(wait) => match self.wait_for_newer(system, &location, wait, &seen)? {
                 Ok(object) => object,
                 Err(late) => {
                     tracing::warn!(source = system.name(), "{late}");
@@ -43,6 +48,15 @@ impl RunContext<'_> {
         fault::after_listing(&object.key)?;
         let described = location.describe(&object.key);
         outcome.snapshot = Some(described.clone());
+        if !self.opts.force {
+            let mut s = self.wh.session()?;
+            if let Some(stale) = self.stale(system, s.as_mut(), &location, &object)? {
+                tracing::warn!(source = system.name(), "{stale}");
+                outcome.status = SourceStatus::Skipped;
+                outcome.message = Some(stale);
+                return Ok(None);
+            }
+        }
 
         let temp_root = self.config.load.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
         let work = WorkFolder::create(&temp_root).map_err(|source| SourceFailure::TempFolder { folder: temp_root.clone(), source })?;
@@ -61,6 +75,31 @@ impl RunContext<'_> {
         Ok(Some(Fetched { object, described, local, _work: work }))
     }
 
+    /// Says why `object` is stale, when the export time in its name is earlier than that
+    /// of the snapshot last published: an old export dropped in again (its last-modified
+    /// time renewed by the copy) would roll the warehouse back.
+    fn stale(
+        &self,
+        system: System,
+        s: &mut dyn crate::warehouse::Session,
+        location: &Location,
+        object: &SnapshotObject,
+    ) -> Result<Option<String>, SourceFailure> {
+        let Some(exported) = export_time(system, &object.key) else { return Ok(None) };
+        let Some(last) = ledger::last_published_key(s, system.name())? else { return Ok(None) };
+        let Some(last_exported) = export_time(system, &last) else { return Ok(None) };
+        Ok((exported < last_exported).then(|| {
+            format!(
+                "stale snapshot: {} was exported {} UTC, before {} ({} UTC), which is already published; \
+                 not loaded (use --force to load it anyway)",
+                location.describe(&object.key),
+                exported.format("%Y-%m-%d %H:%M:%S"),
+                location.describe(&last),
+                last_exported.format("%Y-%m-%d %H:%M:%S"),
+            )
+        }))
+    }
+
     /// Polls `location` until a snapshot newer (by last-modified time, then key) than the
     /// last one loaded appears, and returns it; or, once `wait.timeout` has passed,
     /// says since when the source is late. An empty location is waited for like a
@@ -70,6 +109,7 @@ impl RunContext<'_> {
         system: System,
         location: &Location,
         wait: WaitOptions,
+        seen: &dyn Fn(&str, u64) -> Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Result<SnapshotObject, String>, SourceFailure> {
         let last = {
             let mut s = self.wh.session()?;
@@ -77,7 +117,7 @@ impl RunContext<'_> {
         };
         let deadline = Instant::now() + wait.timeout;
         loop {
-            match self.runtime.block_on(location.newest(system)) {
+            match self.runtime.block_on(location.newest(system, seen)) {
                 Ok(object) if last.as_ref().is_none_or(|l| l.is_older_than(&object)) => return Ok(Ok(object)),
                 Ok(_) | Err(SourceError::NoSnapshot { .. }) => {}
                 Err(e) => return Err(e.into()),

@@ -82,6 +82,8 @@ pub struct SnapshotObject {
     pub last_modified: DateTime<Utc>,
     /// The store's version tag of the object as listed: a download is pinned to it.
     pub e_tag: Option<String>,
+    /// Its last-modified time was in the future; `last_modified` is when it was seen.
+    pub clock_ahead: bool,
 }
 
 /// A snapshot archive readable on local disk, with its content checksum.
@@ -150,24 +152,47 @@ impl Location {
                 self.store.list_with_delimiter(self.prefix.as_ref()).await.map_err(list_err)?.objects
             }
         };
+        let now = Utc::now();
         Ok(objects
             .into_iter()
             .filter(|o| is_snapshot_name(system, o.location.filename().unwrap_or("")))
-            .map(|o| SnapshotObject {
-                key: o.location.to_string(),
-                size: o.size,
-                last_modified: o.last_modified,
-                e_tag: o.e_tag,
+            .map(|o| {
+                // A clock that runs ahead must not freeze the choice on one object: a time
+                // in the future counts as now.
+                let clock_ahead = o.last_modified > now + FUTURE_TOLERANCE;
+                let last_modified = if clock_ahead {
+                    tracing::warn!(
+                        "{} has a last-modified time in the future ({}); taken as now",
+                        self.describe(o.location.as_ref()),
+                        o.last_modified.format("%Y-%m-%d %H:%M:%S UTC")
+                    );
+                    now
+                } else {
+                    o.last_modified
+                };
+                SnapshotObject { key: o.location.to_string(), size: o.size, last_modified, e_tag: o.e_tag, clock_ahead }
             })
             .collect())
     }
 
     /// The newest snapshot of `system`: latest last-modified time, ties broken by the
-    /// later key name.
-    pub async fn newest(&self, system: System) -> Result<SnapshotObject, SourceError> {
+    /// later key name. An object whose time is in the future counts as seen now, or, once
+    /// loaded, as seen when it was (`seen` gives that time for a key and size): so it never
+    /// hides a newer export.
+    pub async fn newest(
+        &self,
+        system: System,
+        seen: impl Fn(&str, u64) -> Option<DateTime<Utc>>,
+    ) -> Result<SnapshotObject, SourceError> {
         self.candidates(system)
             .await?
             .into_iter()
+            .map(|mut o| {
+                if o.clock_ahead && let Some(at) = seen(&o.key, o.size) {
+                    o.last_modified = at;
+                }
+                o
+            })
             .max_by(|a, b| a.last_modified.cmp(&b.last_modified).then_with(|| a.key.cmp(&b.key)))
             .ok_or_else(|| SourceError::NoSnapshot { url: self.url.clone(), expected: expected_name(system) })
     }
@@ -245,6 +270,31 @@ impl Location {
     }
 }
 
+/// How far ahead of this machine's clock a last-modified time may be before it is taken
+/// for a wrong clock.
+const FUTURE_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// The export time a snapshot's name carries: MOLO `YYYYMMDDHHMMSS` (anywhere in the file
+/// name), Stellar `YYYY-MM-DD_HH_MM`, NetSuite `YYYYMMDD`. `None` for a name without one.
+pub fn export_time(system: System, key: &str) -> Option<chrono::NaiveDateTime> {
+    let name = key.rsplit('/').next().unwrap_or(key);
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    match system {
+        System::Molo => (0..name.len().saturating_sub(13))
+            .filter_map(|i| name.get(i..i + 14))
+            .find(|w| digits(w, 14))
+            .and_then(|w| chrono::NaiveDateTime::parse_from_str(w, "%Y%m%d%H%M%S").ok()),
+        System::Stellar => (0..name.len().saturating_sub(15))
+            .filter_map(|i| name.get(i..i + 16))
+            .find_map(|w| chrono::NaiveDateTime::parse_from_str(w, "%Y-%m-%d_%H_%M").ok()),
+        System::NetSuite => name
+            .strip_prefix("netsuite_")
+            .and_then(|r| r.strip_suffix(".zip"))
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y%m%d").ok())
+            .and_then(|d| d.and_hms_opt(0, 0, 0)),
+    }
+}
+
 /// The archive kind a system delivers.
 pub fn archive_kind(system: System) -> ArchiveKind {
     match system {
@@ -308,5 +358,16 @@ mod tests {
         assert!(is_snapshot_name(System::NetSuite, "netsuite_20251221.zip"));
         assert!(!is_snapshot_name(System::NetSuite, "netsuite_2025122.zip"));
         assert!(!is_snapshot_name(System::NetSuite, "netsuite_latest.zip"));
+    }
+
+    #[test]
+    fn export_times_from_names() {
+        let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").ok();
+        assert_eq!(export_time(System::Molo, "exports/20251221050003.zip"), at("2025-12-21 05:00:03"));
+        assert_eq!(export_time(System::Molo, "molo_20251221050003_full.zip"), at("2025-12-21 05:00:03"));
+        assert_eq!(export_time(System::Molo, "a.zip"), None);
+        assert_eq!(export_time(System::Stellar, "prod_resilient_2025-12-21_07_01-DATA.sql.gz"), at("2025-12-21 07:01:00"));
+        assert_eq!(export_time(System::NetSuite, "netsuite_20251221.zip"), at("2025-12-21 00:00:00"));
+        assert_eq!(export_time(System::NetSuite, "netsuite_20251341.zip"), None);
     }
 }

@@ -349,6 +349,31 @@ pub fn already_loaded(s: &mut dyn Session, source: &str, key: &str, size: u64, c
     Ok(n > 0)
 }
 
+/// When each loaded snapshot of `source` (by key and size) counted as last modified.
+pub fn recorded_times(s: &mut dyn Session, source: &str) -> Result<std::collections::HashMap<(String, u64), NaiveDateTime>> {
+    let rows = s.query_rows(&format!(
+        "SELECT ARCHIVE_KEY, SIZE_BYTES, MIN(LAST_MODIFIED) FROM ETL_SNAPSHOTS WHERE SOURCE = {} GROUP BY ARCHIVE_KEY, SIZE_BYTES",
+        quote(source)
+    ))?;
+    Ok(rows
+        .rows
+        .into_iter()
+        .filter_map(|r| {
+            let at = NaiveDateTime::parse_from_str(&r[2].as_deref()?.replace('T', " "), "%Y-%m-%d %H:%M:%S%.f").ok()?;
+            Some(((r[0].clone()?, r[1].as_deref()?.parse().ok()?), at))
+        })
+        .collect())
+}
+
+/// The key of the snapshot of `source` published last (by run).
+pub fn last_published_key(s: &mut dyn Session, source: &str) -> Result<Option<String>> {
+    let rows = s.query_rows(&format!(
+        "SELECT ARCHIVE_KEY FROM ETL_SNAPSHOTS WHERE SOURCE = {} ORDER BY RUN_ID DESC, LOADED_AT DESC LIMIT 1",
+        quote(source)
+    ))?;
+    Ok(rows.rows.into_iter().next().and_then(|r| r.into_iter().next().flatten()))
+}
+
 /// Where the rejects of one table came from.
 pub struct RejectOrigin<'a> {
     pub run_id: i64,
