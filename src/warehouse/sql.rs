@@ -471,3 +471,29 @@ pub fn merge_statements_with(
         soft_delete: format!("UPDATE {dw} d SET {deleted_at} = {now}, {run_col} = {run_id}\n WHERE {absent}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_as_each_backend_folds_bare_names() {
+        assert_eq!(Dialect::DuckDb.ident("ORDER"), "\"ORDER\"");
+        assert_eq!(Dialect::Postgres.ident("ORDER"), "\"order\"");
+        assert_eq!(Dialect::Oracle.ident("order"), "\"ORDER\"");
+        assert_eq!(Dialect::DuckDb.ident("A\"B"), "\"A\"\"B\"");
+        assert_eq!(Dialect::Postgres.qualified("s", "USER"), "s.\"user\"");
+    }
+
+    #[test]
+    fn create_table_spells_scratch_and_if_missing_per_dialect() {
+        let t = |d| CreateTable::new(d, "T").column("A", "INT");
+        assert_eq!(t(Dialect::DuckDb).scratch().sql(), "CREATE TABLE \"T\" (\n  \"A\" INT\n)");
+        assert_eq!(t(Dialect::Postgres).scratch().sql(), "CREATE UNLOGGED TABLE \"t\" (\n  \"a\" INT\n)");
+        assert_eq!(t(Dialect::DuckDb).if_missing().sql(), "CREATE TABLE IF NOT EXISTS \"T\" (\n  \"A\" INT\n)");
+        let oracle = t(Dialect::Oracle).if_missing().sql();
+        assert!(oracle.contains("EXECUTE IMMEDIATE 'CREATE TABLE \"T\" (\n  \"A\" INT\n)'") && oracle.contains("-955"), "{oracle}");
+        let gtt = t(Dialect::Oracle).session_temporary().constrained_column("B", "INT", "NOT NULL").sql();
+        assert_eq!(gtt, "CREATE GLOBAL TEMPORARY TABLE \"T\" (\n  \"A\" INT,\n  \"B\" INT NOT NULL\n) ON COMMIT PRESERVE ROWS");
+    }
+}
