@@ -341,6 +341,11 @@ impl CountQuery {
     }
 }
 
+/// Live (not soft-deleted) rows of the `DW_` table of `table`.
+pub fn count_live(d: Dialect, table: &Table) -> CountQuery {
+    CountQuery::new(format!("{} WHERE {} IS NULL", d.ident(&table.dw_name()), d.ident(DW_DELETED_AT)))
+}
+
 /// The statements that merge one staged table into its `DW_` table. The run id and the
 /// publish time are SQL expressions ([`MergeParams`]): literals when the pipeline runs them,
 /// named parameters in the script of `marina-etl sql` (same text otherwise).
@@ -455,7 +460,7 @@ pub fn merge_statements_with(
     };
     MergeStatements {
         count_deletes: CountQuery::new(format!("{dw} d\n WHERE {absent}")),
-        count_live: CountQuery::new(format!("{dw} WHERE {deleted_at} IS NULL")),
+        count_live: count_live(d, table),
         count_rows: format!("SELECT COUNT(*), COUNT({deleted_at}) FROM {dw}"),
         count_undeletes: CountQuery::new(format!("{dw} d\n WHERE {d_deleted_at} IS NOT NULL\n   AND {in_stg}")),
         insert_new: format!(
