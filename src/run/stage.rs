@@ -139,7 +139,7 @@ impl RunContext<'_> {
                 .and_then(|m| Some(format!("{:08x}:{}:{}", m.crc32?, m.size, table_fingerprint(table))));
             match (&fingerprint, published.get(&table.name)) {
                 (Some(now), Some(last)) if !self.opts.full && *now == last.fingerprint => {
-                    let live = staging::live_rows(s, table)?;
+                    let live = staging::live_rows(s, self.wh.dialect(), table)?;
                     ledger::carry_forward_rejects(s, self.run_id, last.run_id, system.name(), &table.name)?;
                     plan.unchanged.push(TableRecord {
                         source: system.name().into(),
@@ -284,7 +284,7 @@ impl RunContext<'_> {
             })?;
             times.decompress = reader.spent;
             times.decode = times.decode.saturating_sub(reader.spent);
-            supersede_duplicates(s, archive, table, member, &mut decoded)?;
+            supersede_duplicates(s, d, archive, table, member, &mut decoded)?;
             let held_keys = staging::replace_held_keys(s, d, table, decoded.held_keys.take())?;
             staging::analyze(s, d, table, held_keys)?;
             let missing: Vec<&Column> = table
@@ -292,7 +292,7 @@ impl RunContext<'_> {
                 .iter()
                 .filter(|c| c.header.as_ref().is_some_and(|h| decoded.header.missing.contains(h)))
                 .collect();
-            let wiped = staging::columns_holding_values(s, table, &missing)?;
+            let wiped = staging::columns_holding_values(s, d, table, &missing)?;
             Ok((decoded, held_keys, wiped))
         })?;
         let origin = RejectOrigin { run_id: self.run_id, source: system.name(), table: &table.name, archive_key, file: member };
@@ -348,12 +348,13 @@ impl RunContext<'_> {
 /// quoting their raw lines (read again from the member).
 fn supersede_duplicates(
     s: &mut dyn Session,
+    d: crate::warehouse::Dialect,
     archive: &Archive,
     table: &Table,
     member: &str,
     decoded: &mut Decoded,
 ) -> Result<(), TableProblem> {
-    let superseded = staging::supersede_duplicates(s, table)?;
+    let superseded = staging::supersede_duplicates(s, d, table)?;
     if superseded.is_empty() {
         return Ok(());
     }

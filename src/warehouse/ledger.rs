@@ -9,7 +9,7 @@ use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder};
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 
-use super::sql::{create_table_if_missing, timestamp_literal, Dialect};
+use super::sql::{timestamp_literal, CreateTable, Dialect};
 use super::{quote, quote_opt, Result, Session};
 use crate::catalog::ColumnType;
 use crate::decode::Reject;
@@ -87,9 +87,8 @@ pub fn create_statements(dialect: Dialect) -> Vec<String> {
     LEDGER_TABLES
         .iter()
         .map(|(name, cols)| {
-            let cols: Vec<String> =
-                cols.iter().map(|(c, ty)| format!("{c} {}", dialect.column_type(*ty))).collect();
-            create_table_if_missing(dialect, &format!("CREATE TABLE {name} (\n  {}\n)", cols.join(",\n  ")))
+            let table = CreateTable::new(dialect, name).if_missing();
+            cols.iter().fold(table, |t, (c, ty)| t.column(c, &dialect.column_type(*ty))).sql()
         })
         .collect()
 }

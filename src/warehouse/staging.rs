@@ -46,10 +46,10 @@ pub fn analyze(s: &mut dyn Session, d: Dialect, table: &Table, held_keys: bool) 
 /// Finds rows of the staging table whose natural key appears again later in the file,
 /// removes them from staging (the last occurrence wins) and returns them as rejects
 /// (without their raw line, which the caller reads again from the file).
-pub fn supersede_duplicates(s: &mut dyn Session, table: &Table) -> Result<Vec<Reject>> {
-    let stg = table.staging_name();
-    let keys: Vec<&str> = table.key_columns().map(|c| c.name.as_str()).collect();
-    let key_list = keys.join(", ");
+pub fn supersede_duplicates(s: &mut dyn Session, d: Dialect, table: &Table) -> Result<Vec<Reject>> {
+    let stg = d.ident(&table.staging_name());
+    let key_list = sql::key_list(d, table);
+    let line = d.ident(sql::ETL_LINE);
     let dup_groups = s.query_i64(&format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM {stg} GROUP BY {key_list} HAVING COUNT(*) > 1) dups"
     ))?;
@@ -59,9 +59,10 @@ pub fn supersede_duplicates(s: &mut dyn Session, table: &Table) -> Result<Vec<Re
     let rows = s.query_rows(&format!(
         "SELECT {line}, LAST_LINE, {key_list} FROM (\
            SELECT {line}, {key_list}, MAX({line}) OVER (PARTITION BY {key_list}) AS LAST_LINE FROM {stg}) x \
-         WHERE {line} < LAST_LINE ORDER BY {line}",
-        line = sql::ETL_LINE
+         WHERE {line} < LAST_LINE ORDER BY {line}"
     ))?;
+    let key_names: Vec<&str> = table.key_columns().map(|c| c.name.as_str()).collect();
+    let key_names = key_names.join(", ");
     let mut rejects = Vec::new();
     for row in &rows.rows {
         let line: u64 = row[0].as_deref().and_then(|v| v.parse().ok()).unwrap_or(0);
@@ -69,7 +70,7 @@ pub fn supersede_duplicates(s: &mut dyn Session, table: &Table) -> Result<Vec<Re
         let values: Vec<&str> = row[2..].iter().map(|v| v.as_deref().unwrap_or("NULL")).collect();
         rejects.push(Reject {
             line,
-            column: Some(key_list.clone()),
+            column: Some(key_names.clone()),
             raw_value: Some(values.join(", ")),
             reason: format!("duplicate natural key, superseded by line {last} (the last occurrence wins)"),
             raw_line: None,
@@ -77,29 +78,34 @@ pub fn supersede_duplicates(s: &mut dyn Session, table: &Table) -> Result<Vec<Re
     }
     let lines: Vec<String> = rejects.iter().map(|r| r.line.to_string()).collect();
     for chunk in lines.chunks(1000) {
-        s.execute(&format!("DELETE FROM {stg} WHERE {} IN ({})", sql::ETL_LINE, chunk.join(", ")))?;
+        s.execute(&format!("DELETE FROM {stg} WHERE {line} IN ({})", chunk.join(", ")))?;
     }
     Ok(rejects)
 }
 
 /// Live rows of the table's `DW_` table.
-pub fn live_rows(s: &mut dyn Session, table: &Table) -> Result<u64> {
-    let n = s.query_i64(&format!("SELECT COUNT(*) FROM {} WHERE {} IS NULL", table.dw_name(), sql::DW_DELETED_AT))?;
+pub fn live_rows(s: &mut dyn Session, d: Dialect, table: &Table) -> Result<u64> {
+    let n = s.query_i64(&sql::count_live(d, table).sql())?;
     Ok(n.max(0) as u64)
 }
 
 /// Of `columns`, those that hold a value in at least one live row of the `DW_` table,
 /// with the number of such rows: a file that lacks them would wipe those values to NULL.
-pub fn columns_holding_values<'c>(s: &mut dyn Session, table: &Table, columns: &[&'c Column]) -> Result<Vec<(&'c Column, u64)>> {
+pub fn columns_holding_values<'c>(
+    s: &mut dyn Session,
+    d: Dialect,
+    table: &Table,
+    columns: &[&'c Column],
+) -> Result<Vec<(&'c Column, u64)>> {
     if columns.is_empty() {
         return Ok(Vec::new());
     }
-    let counts: Vec<String> = columns.iter().map(|c| format!("COUNT({})", c.name)).collect();
+    let counts: Vec<String> = columns.iter().map(|c| format!("COUNT({})", d.ident(&c.name))).collect();
     let rows = s.query_rows(&format!(
         "SELECT {} FROM {} WHERE {} IS NULL",
         counts.join(", "),
-        table.dw_name(),
-        sql::DW_DELETED_AT
+        d.ident(&table.dw_name()),
+        d.ident(sql::DW_DELETED_AT)
     ))?;
     let Some(row) = rows.rows.first() else { return Ok(Vec::new()) };
     Ok(columns
