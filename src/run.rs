@@ -606,7 +606,7 @@ impl SourceContext<'_> {
             let mut reader = TimedRead { inner: reader, spent: Duration::ZERO };
             let mut decoded = stream_into_staging(s, &staging, &mut times, |sink| {
                 let mut progress = |rows| self.progress.rows(system, member, rows);
-                decode::decode_table(table, &mut reader, sink, &mut progress).map_err(|e| format!("{member}: {e}"))
+                decode::decode_table(table, &mut reader, &self.config.load.decode_limits(), sink, &mut progress).map_err(|e| format!("{member}: {e}"))
             })?;
             times.decompress = reader.spent;
             times.decode = times.decode.saturating_sub(reader.spent);
@@ -614,7 +614,7 @@ impl SourceContext<'_> {
             if !superseded.is_empty() {
                 let lines: BTreeSet<u64> = superseded.iter().map(|r| r.line).collect();
                 let raw = archive
-                    .with_member(member, |r| decode::raw_records(r, &lines))
+                    .with_member(member, |r| decode::raw_records(r, &lines, &self.config.load.decode_limits()))
                     .map_err(|e| e.to_string())?
                     .transpose()
                     .map_err(|e| e.to_string())?
