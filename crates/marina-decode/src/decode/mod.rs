@@ -201,17 +201,33 @@ fn printable(bytes: &[u8]) -> String {
 /// boundary) with a note of the full length `full_len` when there is more.
 pub fn quote_raw(bytes: &[u8], full_len: u64, max: usize) -> String {
     let mut cut = bytes.len().min(max);
-    // Back to the start of a UTF-8 character (at most 3 continuation bytes).
-    for _ in 0..3 {
-        if cut > 0 && cut < bytes.len() && bytes[cut] & 0xC0 == 0x80 {
-            cut -= 1;
-        }
+    if full_len > cut as u64 {
+        cut = without_partial_char(&bytes[..cut]);
     }
     let mut text = printable(&bytes[..cut]);
     if full_len > cut as u64 {
         text.push_str(&format!("… [cut: {cut} of {full_len} bytes shown]"));
     }
     text
+}
+
+/// The length of `prefix` without a UTF-8 character cut short at its end (judged from
+/// the prefix alone, so that any copy of the same prefix is cut alike).
+fn without_partial_char(prefix: &[u8]) -> usize {
+    let n = prefix.len();
+    for back in 1..=n.min(4) {
+        let b = prefix[n - back];
+        if b & 0xC0 != 0x80 {
+            let needs = match b {
+                0xF0.. => 4,
+                0xE0.. => 3,
+                0xC0.. => 2,
+                _ => 1,
+            };
+            return if needs > back { n - back } else { n };
+        }
+    }
+    n
 }
 
 /// Decodes one CSV file of `table`, handing each full batch to `stage` and reporting the

@@ -485,7 +485,7 @@ impl<R: Read> RecordReader<R> {
                 let kept = &first[..self.limits.max_raw_bytes.min(first_len)];
                 let fields = parse_alone(&mut self.core, kept, &mut self.out, &mut self.ends);
                 let problem = RecordProblem::TooLong { limit: self.limits.max_record_bytes, bytes: first_len as u64 };
-                (problem, fields, fields - 1)
+                (problem, fields, fields.saturating_sub(1))
             }
             cut => {
                 let problem = match cut {
@@ -514,9 +514,7 @@ impl<R: Read> RecordReader<R> {
     /// Rejects the line at `data[start..end]`, longer than the byte limit and not ended
     /// yet: keeps its start and reads on to its end without keeping the rest.
     fn skip_long_line(&mut self, start: usize, line: u64) -> io::Result<()> {
-        let keep = self.limits.max_raw_bytes.min(self.end - start);
         self.kept.clear();
-        self.kept.extend_from_slice(&self.data[start..start + keep]);
         let mut total = 0u64;
         self.pos = start;
         loop {
@@ -529,6 +527,8 @@ impl<R: Read> RecordReader<R> {
             }
             let rest = &self.data[self.pos..self.end];
             let len = lines::first_line_end(rest).unwrap_or(rest.len());
+            let more = (self.limits.max_raw_bytes - self.kept.len()).min(len);
+            self.kept.extend_from_slice(&rest[..more]);
             self.counter.advance(&rest[..len]);
             total += len as u64;
             self.pos += len;
@@ -544,7 +544,7 @@ impl<R: Read> RecordReader<R> {
             raw: RawAt::Kept,
             raw_len: total,
             fields,
-            complete: fields - 1,
+            complete: fields.saturating_sub(1),
             problem: Some(RecordProblem::TooLong { limit: self.limits.max_record_bytes, bytes: total }),
         };
         Ok(())
