@@ -434,7 +434,10 @@ impl<R: Read> RecordReader<R> {
                 };
                 return Ok(true);
             }
-            Some(Cut::Problem(RecordProblem::UnterminatedAcrossLines { last_line: line + line_ends }))
+            // The line of its last byte (a line end the quotes swallowed opens no line).
+            let last = content.len() - content.iter().rev().take_while(|&&b| b == b'\r' || b == b'\n').count();
+            let last_line = line + lines::line_ends(&content[..last], false);
+            Some(Cut::Problem(RecordProblem::UnterminatedAcrossLines { last_line }))
         } else if line_ends > 0
             && let Some(width) = self.width
         {
