@@ -39,11 +39,14 @@ static SERIAL: Mutex<()> = Mutex::new(());
 const GIB: u64 = 1 << 30;
 const BOUND: usize = 64 << 20;
 
+/// Appends the next piece of a generated input.
+type Body = Box<dyn FnMut(&mut Vec<u8>)>;
+
 /// A prefix, then what `body` gives, again and again until `total` bytes have been given
 /// (the last piece of the body is given whole).
 struct Generated {
     prefix: Vec<u8>,
-    body: Box<dyn FnMut(&mut Vec<u8>)>,
+    body: Body,
     pending: Vec<u8>,
     given: u64,
     total: u64,

@@ -21,6 +21,11 @@ impl Default for LineCounter {
 }
 
 impl LineCounter {
+    /// A counter at `line`, after a `\r` or not.
+    pub fn at(line: u64, after_cr: bool) -> Self {
+        LineCounter { line, after_cr }
+    }
+
     /// The line of the next byte (the first line is 1).
     pub fn line(&self) -> u64 {
         self.line

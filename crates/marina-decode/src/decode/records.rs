@@ -463,7 +463,9 @@ impl<R: Read> RecordReader<R> {
             self.cut_at_first_line(start, line, cut);
             return Ok(true);
         }
-        self.counter.advance(&self.data[start..fed]);
+        // The content's line ends are counted already: only its line end is left.
+        self.counter = LineCounter::at(line + line_ends, content.last() == Some(&b'\r'));
+        self.counter.advance(&self.data[content_end..fed]);
         self.pos = fed;
         self.current = Current {
             line,
