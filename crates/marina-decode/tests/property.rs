@@ -40,6 +40,9 @@ fn piece() -> impl Strategy<Value = Vec<u8>> {
         1 => Just(b"\0".to_vec()),
         1 => Just(b"\xff\xfe".to_vec()),
         1 => Just("é".as_bytes().to_vec()),
+        // The two halves of "é", to be split by a comma or a quote.
+        1 => Just(b"\xc3".to_vec()),
+        1 => Just(b"\xa9".to_vec()),
         1 => Just(b"\xef\xbb\xbf".to_vec()),
         4 => "[0-9]{1,4}".prop_map(String::into_bytes),
         3 => "[a-zA-Z ]{1,6}".prop_map(String::into_bytes),
@@ -97,6 +100,10 @@ fn decode(bytes: &[u8], step: usize, limits: DecodeLimits) -> Outcome {
             let lines = batch.column_by_name(ETL_LINE).unwrap().as_primitive::<Int64Type>();
             assert_eq!(lines.null_count(), 0);
             staged_lines.extend(lines.values().iter().copied());
+            let names = batch.column_by_name("NAME").unwrap().as_string::<i32>();
+            for name in names.iter().flatten() {
+                assert!(std::str::from_utf8(name.as_bytes()).is_ok(), "staged text is not UTF-8: {:?}", name.as_bytes());
+            }
             Ok(())
         },
         &mut |_| {},

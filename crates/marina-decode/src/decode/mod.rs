@@ -285,8 +285,7 @@ pub fn decode_table_observed(
         // Of a record cut short, only the fields read to their end count (for its key).
         let usable = record.complete_fields();
         let mut key_ok = true;
-        // Checking the whole record once is much cheaper than field by field.
-        let valid_utf8 = std::str::from_utf8(record.as_bytes()).is_ok();
+        let valid_utf8 = record.is_utf8();
         for (slot, column) in table.columns.iter().enumerate() {
             let raw = layout.fields[slot].filter(|&i| i < usable).and_then(|i| record.get(i)).unwrap_or(b"");
             // A cut record is rejected as a whole: only its key is read, to hold it.
@@ -295,8 +294,7 @@ pub fn decode_table_observed(
                 continue;
             }
             let text = if valid_utf8 {
-                // SAFETY: a field is a sub-slice of fields that are valid UTF-8 together and
-                // are split at ASCII delimiters and quotes only.
+                // SAFETY: `is_utf8` checked that every field is valid UTF-8.
                 Ok(unsafe { std::str::from_utf8_unchecked(raw) })
             } else {
                 std::str::from_utf8(raw)
