@@ -428,25 +428,26 @@ impl<R: Read> RecordReader<R> {
         let cut = if let Some(cut) = self.crossed(content, line_ends) {
             Some(cut)
         } else if at_eof && shape(content).open {
-            if line_ends == 0 {
+            // The line of its last byte (line ends the open quotes took at the end of the
+            // file open no line of their own).
+            let last = content.len() - content.iter().rev().take_while(|&&b| b == b'\r' || b == b'\n').count();
+            let spanned = lines::line_ends(&content[..last], false);
+            if spanned == 0 {
                 // The last line of the file alone: rejected whole, its complete fields kept.
                 self.counter.advance(content);
                 self.pos = fed;
                 self.current = Current {
                     line,
                     last_line: line,
-                    raw: RawAt::Buffer { start, end: content_end },
-                    raw_len: content.len() as u64,
+                    raw: RawAt::Buffer { start, end: start + last },
+                    raw_len: last as u64,
                     fields: nend,
                     complete: nend.saturating_sub(1),
                     problem: Some(RecordProblem::Unterminated),
                 };
                 return Ok(true);
             }
-            // The line of its last byte (a line end the quotes swallowed opens no line).
-            let last = content.len() - content.iter().rev().take_while(|&&b| b == b'\r' || b == b'\n').count();
-            let last_line = line + lines::line_ends(&content[..last], false);
-            Some(Cut::Problem(RecordProblem::UnterminatedAcrossLines { last_line }))
+            Some(Cut::Problem(RecordProblem::UnterminatedAcrossLines { last_line: line + spanned }))
         } else if line_ends > 0
             && let Some(width) = self.width
         {
@@ -619,6 +620,9 @@ mod tests {
     #[test]
     fn an_open_quote_gives_back_its_first_line_and_the_rest_is_read_again() {
         let l = DecodeLimits::default();
+        // On the last line.
+        let got = same_at_every_step(b"id,n,m\n1,A,1\n2,\"open,1\r\n\n", l, Some(3));
+        assert_eq!(got[2], "3-3 2|open,1\r\n\n !Unterminated");
         // Open to the end of the file.
         let got = same_at_every_step(b"id,n,m\n1,A,1\n2,\"open,1\n3,C,1\n", l, Some(3));
         assert_eq!(got[..2], ["1-1 id|n|m", "2-2 1|A|1"]);
