@@ -124,11 +124,13 @@ pub struct Record<'a> {
 
 impl<'a> Record<'a> {
     /// Why the record was cut at its first line, if it was.
+    #[inline]
     pub fn problem(&self) -> Option<&'a RecordProblem> {
         self.problem
     }
 
     /// The number of fields.
+    #[inline]
     pub fn len(&self) -> usize {
         self.ends.len()
     }
@@ -139,11 +141,13 @@ impl<'a> Record<'a> {
 
     /// The fields that were read to their end: all of them, except in a record cut
     /// inside a field. Only these may be trusted (to hold a rejected row's key).
+    #[inline]
     pub fn complete_fields(&self) -> usize {
         self.complete
     }
 
     /// Field `i`, unquoted.
+    #[inline]
     pub fn get(&self, i: usize) -> Option<&'a [u8]> {
         let end = *self.ends.get(i)?;
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
@@ -156,6 +160,7 @@ impl<'a> Record<'a> {
     }
 
     /// All fields' bytes one after the other.
+    #[inline]
     pub fn as_bytes(&self) -> &'a [u8] {
         &self.out[..self.ends.last().copied().unwrap_or(0)]
     }
@@ -164,6 +169,7 @@ impl<'a> Record<'a> {
     /// cheaper than field by field). The fields are written one after the other without
     /// their commas and quotes, so two invalid halves may join into a valid character:
     /// every field must also start on a character boundary.
+    #[inline]
     pub fn is_utf8(&self) -> bool {
         let bytes = self.as_bytes();
         std::str::from_utf8(bytes).is_ok() && self.ends.iter().all(|&e| e >= bytes.len() || bytes[e] & 0xC0 != 0x80)
@@ -339,12 +345,12 @@ impl<R: Read> RecordReader<R> {
                 self.fill(self.pos)?;
                 continue;
             }
-            let rest = &self.data[self.pos..self.end];
-            let blank = rest.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(rest.len());
-            self.counter.advance(&rest[..blank]);
-            self.pos += blank;
-            if self.pos < self.end {
-                return Ok(true);
+            while self.pos < self.end {
+                match self.data[self.pos] {
+                    b @ (b'\r' | b'\n') => self.counter.advance_byte(b),
+                    _ => return Ok(true),
+                }
+                self.pos += 1;
             }
         }
     }
@@ -475,7 +481,9 @@ impl<R: Read> RecordReader<R> {
         }
         // The content's line ends are counted already: only its line end is left.
         self.counter = LineCounter::at(line + line_ends, content.last() == Some(&b'\r'));
-        self.counter.advance(&self.data[content_end..fed]);
+        if !at_eof {
+            self.counter.advance_byte(self.data[content_end]);
+        }
         self.pos = fed;
         self.current = Current {
             line,
