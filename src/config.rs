@@ -157,11 +157,39 @@ pub struct LoadConfig {
     pub max_member_bytes: u64,
     /// Where downloaded archives are kept while they load (default: the system temp folder).
     pub temp_dir: Option<PathBuf>,
+    /// Longest CSV record in bytes (default 4 MiB): a longer line is rejected, and a
+    /// quoted field running past it is taken for unterminated (its first line rejected,
+    /// the lines after it read as records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_record_bytes: Option<usize>,
+    /// Most physical lines one CSV record may span (default 100); beyond, a quoted field
+    /// is taken for unterminated, as above.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_record_lines: Option<u64>,
 }
 
 impl Default for LoadConfig {
     fn default() -> Self {
-        LoadConfig { max_reject_ratio: 0.01, mass_delete_ratio: 0.5, max_member_bytes: 20 << 30, temp_dir: None }
+        LoadConfig {
+            max_reject_ratio: 0.01,
+            mass_delete_ratio: 0.5,
+            max_member_bytes: 20 << 30,
+            temp_dir: None,
+            max_record_bytes: None,
+            max_record_lines: None,
+        }
+    }
+}
+
+impl LoadConfig {
+    /// The CSV decoder's limits: the keys above where set, the defaults elsewhere.
+    pub fn decode_limits(&self) -> crate::decode::DecodeLimits {
+        let defaults = crate::decode::DecodeLimits::default();
+        crate::decode::DecodeLimits {
+            max_record_bytes: self.max_record_bytes.unwrap_or(defaults.max_record_bytes),
+            max_record_lines: self.max_record_lines.unwrap_or(defaults.max_record_lines),
+            ..defaults
+        }
     }
 }
 

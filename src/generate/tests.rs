@@ -588,6 +588,6 @@ fn a_table_without_a_generator_is_written_from_its_catalog_entry() {
     let hours: BTreeSet<&str> = csv.values("hours").filter(|v| !v.is_empty()).collect();
     assert!(!hours.is_empty() && hours.iter().all(|v| v.len() <= 3), "{hours:?}");
 
-    let decoded = crate::decode::decode_table(&table, &bytes[..], &mut |_| Ok(()), &mut |_| {}).unwrap();
+    let decoded = crate::decode::decode_table(&table, &bytes[..], &crate::decode::DecodeLimits::default(), &mut |_| Ok(()), &mut |_| {}).unwrap();
     assert_eq!((decoded.rows_read, decoded.rows_staged, decoded.rows_rejected), (72, 72, 0));
 }

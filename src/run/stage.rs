@@ -279,12 +279,12 @@ impl RunContext<'_> {
             let mut reader = TimedRead { inner: reader, spent: Duration::ZERO };
             let mut decoded = stream_into_staging(s, &table.staging_name(), &mut times, |sink| {
                 let mut progress = |rows| self.listener.rows(system, member, rows);
-                decode::decode_table(table, &mut reader, sink, &mut progress)
+                decode::decode_table(table, &mut reader, &self.config.load.decode_limits(), sink, &mut progress)
                     .map_err(|source| TableProblem::Decode { member: member.to_string(), source })
             })?;
             times.decompress = reader.spent;
             times.decode = times.decode.saturating_sub(reader.spent);
-            supersede_duplicates(s, d, archive, table, member, &mut decoded)?;
+            supersede_duplicates(s, d, archive, table, member, &self.config.load.decode_limits(), &mut decoded)?;
             let held_keys = staging::replace_held_keys(s, d, table, decoded.held_keys.take())?;
             staging::analyze(s, d, table, held_keys)?;
             let missing: Vec<&Column> = table
@@ -352,6 +352,7 @@ fn supersede_duplicates(
     archive: &Archive,
     table: &Table,
     member: &str,
+    limits: &decode::DecodeLimits,
     decoded: &mut Decoded,
 ) -> Result<(), TableProblem> {
     let superseded = staging::supersede_duplicates(s, d, table)?;
@@ -360,7 +361,7 @@ fn supersede_duplicates(
     }
     let lines: BTreeSet<u64> = superseded.iter().map(|r| r.line).collect();
     let raw = archive
-        .with_member(member, |r| decode::raw_records(r, &lines))?
+        .with_member(member, |r| decode::raw_records(r, &lines, limits))?
         .transpose()
         .map_err(|e| TableProblem::Decode { member: member.to_string(), source: e.into() })?
         .unwrap_or_default();

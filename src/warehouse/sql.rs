@@ -24,9 +24,8 @@ pub const DW_LAST_INSERTED: &str = "DW_LAST_INSERTED";
 pub const DW_LAST_UPDATED: &str = "DW_LAST_UPDATED";
 pub const DW_DELETED_AT: &str = "DW_DELETED_AT";
 pub const DW_RUN_ID: &str = "DW_RUN_ID";
-/// Line of the CSV file a staged row came from; staging tables carry it after the
-/// contract columns so that every staged row can be traced to its source line.
-pub const ETL_LINE: &str = "ETL_LINE";
+/// Line of the CSV file a staged row came from (defined by the decoder, which fills it).
+pub use crate::decode::ETL_LINE;
 
 impl Dialect {
     /// A table or column name as a quoted identifier, so that reserved words (`ORDER`,

@@ -40,9 +40,9 @@ impl System {
 
     fn catalog_text(self) -> &'static str {
         match self {
-            System::Molo => include_str!("../catalog/molo.tsv"),
-            System::Stellar => include_str!("../catalog/stellar.tsv"),
-            System::NetSuite => include_str!("../catalog/netsuite.tsv"),
+            System::Molo => include_str!("../../../catalog/molo.tsv"),
+            System::Stellar => include_str!("../../../catalog/stellar.tsv"),
+            System::NetSuite => include_str!("../../../catalog/netsuite.tsv"),
         }
     }
 }

@@ -60,7 +60,9 @@ fn plain_decimal(t: &str, scale: u8) -> Option<i128> {
     };
     let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
     let frac = frac.trim_end_matches('0');
-    if int.is_empty() || int.len() > 30 || frac.len() > usize::from(scale) {
+    // Up to 38 digits at the column's scale fit an i128 without overflow; longer
+    // spellings (leading zeros) take the slow path.
+    if int.is_empty() || int.len() + usize::from(scale) > 38 || frac.len() > usize::from(scale) {
         return None;
     }
     let mut v: i128 = 0;
@@ -115,8 +117,12 @@ pub fn timestamp_to_micros(t: NaiveDateTime) -> i64 {
     t.and_utc().timestamp_micros()
 }
 
-/// Text within the column's maximum length (in characters).
+/// Text within the column's maximum length (in characters), without NUL (which
+/// PostgreSQL cannot store in text: refused on every backend alike).
 pub fn check_text(s: &str, max_chars: Option<u32>) -> Result<(), String> {
+    if memchr::memchr(0, s.as_bytes()).is_some() {
+        return Err("text contains a NUL byte".to_string());
+    }
     match max_chars {
         Some(max) if s.len() > max as usize && s.chars().count() > max as usize => {
             Err(format!("longer than {max} characters ({})", s.chars().count()))
@@ -312,5 +318,6 @@ mod tests {
         assert!(parse_float("NaN").is_err());
         assert!(check_text("héllo", Some(5)).is_ok());
         assert!(check_text("héllo!", Some(5)).is_err());
+        assert_eq!(check_text("a\0b", None), Err("text contains a NUL byte".to_string()));
     }
 }
