@@ -207,9 +207,18 @@ impl ExitStatus for run::RunError {
 
 /// A query of a person that the warehouse refused or could not run: the query is at fault
 /// (exit code 2), unless the warehouse itself is unusable or unreachable.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
+#[derive(Debug)]
 pub struct QueryFailed(warehouse::WarehouseError);
+
+impl std::fmt::Display for QueryFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            // The context would repeat the query; the engine's reason is what matters.
+            warehouse::WarehouseError::Sql { reason, .. } => write!(f, "the query failed: {reason}"),
+            other => other.fmt(f),
+        }
+    }
+}
 
 impl ExitStatus for QueryFailed {
     fn exit_code(&self) -> i32 {

@@ -32,10 +32,11 @@ pub struct Config {
     pub log: LogConfig,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WarehouseConfig {
     /// `duckdb://file.duckdb`, `duckdb:///abs/path.duckdb` or `postgres://user@host:port/db`.
+    /// A DuckDB URL names a file, in a folder that exists (not `:memory:`, not a folder).
     pub url: String,
     /// DuckDB's memory limit (its buffer pool spills to disk beyond it), e.g. `1GB`.
     /// Default: 200MB while loading, which keeps a run of ten times the production volume
@@ -78,6 +79,20 @@ pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::fr
 /// `--full` reload of invoice items), so well under a minute at scale 10. Half an hour
 /// leaves room for a slow or busy server and still ends a hung run the same day.
 pub const DEFAULT_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// Written by hand so that a configuration printed for debugging shows no secret.
+impl std::fmt::Debug for WarehouseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WarehouseConfig")
+            .field("url", &MaskedUrl::new(&self.url))
+            .field("memory_limit", &self.memory_limit)
+            .field("threads", &self.threads)
+            .field("password_file", &self.password_file)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .finish()
+    }
+}
 
 impl WarehouseConfig {
     /// The statement timeout in force: `None` when switched off (`0s`).
@@ -440,6 +455,9 @@ mod tests {
         for (url, shown) in cases {
             assert_eq!(mask_url(url), shown, "{url}");
         }
+        let mut config = Config::default();
+        config.warehouse.url = "postgres://etl:s3cret@db/w?password=s3cret".into();
+        assert!(!format!("{config:?}").contains("s3cret"), "{config:?}");
     }
 
     #[test]

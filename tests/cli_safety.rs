@@ -6,7 +6,7 @@
 mod common;
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use common::pg::{own_cluster, PASSWORD_ROLE};
 use common::{binary, Backend, Env};
@@ -20,23 +20,35 @@ fn cli(env: &Env, args: &[&str]) -> (i32, String, String) {
 }
 
 fn cli_with(env: &Env, args: &[&str], vars: &[(&str, &str)]) -> (i32, String, String) {
-    let out = Command::new(binary())
-        .arg("--config")
-        .arg(env.config_file())
-        .args(args)
-        .envs(vars.iter().copied())
-        .env_remove("PGPASSWORD")
-        .output()
-        .unwrap();
-    outputs(out)
+    let mut cmd = Command::new(binary());
+    cmd.arg("--config").arg(env.config_file()).args(args).envs(vars.iter().copied()).env_remove("PGPASSWORD");
+    finish(cmd)
 }
 
-fn outputs(out: Output) -> (i32, String, String) {
-    (
-        out.status.code().expect("exited, not killed"),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// Runs the command to its end; one that hangs (the defect some of these tests are
+/// about) is killed and fails the test instead of hanging the suite.
+fn finish(mut cmd: Command) -> (i32, String, String) {
+    let files = tempfile::tempdir().unwrap();
+    let (out, err) = (files.path().join("out"), files.path().join("err"));
+    let mut child = cmd
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let limit = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{cmd:?} hung: killed after 3 minutes");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let read = |p: &std::path::Path| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned();
+    (status.code().expect("exited, not killed"), read(&out), read(&err))
 }
 
 /// A warehouse with one MOLO snapshot loaded: three piers, one snapshot.
@@ -192,8 +204,8 @@ fn query_reads_a_read_only_duckdb_file() {
         cmd = Command::new(&program);
         cmd.uid(65534).gid(65534).current_dir(&folder).env("HOME", &folder);
     }
-    let out = cmd.arg("--config").arg(&config).args(["query", "SELECT ID, NAME FROM DW_MOLO_PIERS ORDER BY ID", "--format", "csv"]).output().unwrap();
-    let (code, stdout, stderr) = outputs(out);
+    cmd.arg("--config").arg(&config).args(["query", "SELECT ID, NAME FROM DW_MOLO_PIERS ORDER BY ID", "--format", "csv"]);
+    let (code, stdout, stderr) = finish(cmd);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, "ID,NAME\n10001,A\n10002,B\n10200,C\n");
     let names: Vec<_> = std::fs::read_dir(&folder).unwrap().map(|e| e.unwrap().file_name()).collect();

@@ -163,6 +163,10 @@ impl Session for DuckDbSession {
         self.conn.query_row(sql, [], |row| row.get::<_, i64>(0)).map_err(|e| sql_err(sql, e))
     }
 
+    fn query_rows(&mut self, sql: &str) -> Result<Rows> {
+        self.query_rows_at_most(sql, None)
+    }
+
     fn query_rows_at_most(&mut self, sql: &str, limit: Option<usize>) -> Result<Rows> {
         if self.one_statement
             && let Some(n @ 2..) = statement_count(sql)

@@ -83,12 +83,14 @@ pub trait Session: Send {
     /// Runs a query that returns one integer (`SELECT COUNT(*) ...`).
     fn query_i64(&mut self, sql: &str) -> Result<i64>;
     /// Runs a query and returns every value as text.
-    fn query_rows(&mut self, sql: &str) -> Result<Rows> {
-        self.query_rows_at_most(sql, None)
+    fn query_rows(&mut self, sql: &str) -> Result<Rows>;
+    /// Runs a query and returns the first `limit` rows (all when `None`) as text. The
+    /// backends never hold the rest in memory; this default (for test doubles) does.
+    fn query_rows_at_most(&mut self, sql: &str, limit: Option<usize>) -> Result<Rows> {
+        let mut rows = self.query_rows(sql)?;
+        rows.rows.truncate(limit.unwrap_or(usize::MAX));
+        Ok(rows)
     }
-    /// Runs a query and returns the first `limit` rows (all when `None`) as text; the
-    /// rest are never held in memory.
-    fn query_rows_at_most(&mut self, sql: &str, limit: Option<usize>) -> Result<Rows>;
     /// Bulk-loads a batch into a table whose columns match the batch's schema.
     fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()>;
 }
@@ -156,7 +158,7 @@ pub enum RunLock {
     /// An OS lock on `<database file>.lock` next to the DuckDB file.
     File(std::fs::File),
     /// A session-level advisory lock, held by its own connection.
-    Advisory(postgres::AdvisoryLock),
+    Advisory(Box<postgres::AdvisoryLock>),
 }
 
 /// The file whose OS lock is the run lock of a DuckDB warehouse.
@@ -172,7 +174,7 @@ fn lock_file_of(database: &Path) -> PathBuf {
 pub fn try_lock_run(config: &WarehouseConfig) -> Result<Option<RunLock>> {
     let path = match target(config)? {
         Target::DuckDb(path) => path,
-        Target::Postgres => return Ok(postgres::PgWarehouse::try_lock_run(config)?.map(RunLock::Advisory)),
+        Target::Postgres => return Ok(postgres::PgWarehouse::try_lock_run(config)?.map(|lock| RunLock::Advisory(Box::new(lock)))),
     };
     let lock_path = lock_file_of(path);
     let open_err = |reason: String| WarehouseError::Open { url: MaskedUrl::new(&config.url), reason };

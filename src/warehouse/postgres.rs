@@ -413,6 +413,10 @@ impl Session for PgSession {
         })
     }
 
+    fn query_rows(&mut self, sql: &str) -> Result<Rows> {
+        self.query_rows_at_most(sql, None)
+    }
+
     fn query_rows_at_most(&mut self, sql: &str, limit: Option<usize>) -> Result<Rows> {
         let limit = limit.unwrap_or(usize::MAX);
         let read_only = self.read_only;
