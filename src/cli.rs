@@ -152,8 +152,8 @@ pub fn main() -> i32 {
         match cli.command {
             Command::Run { sources, force, allow_mass_delete, full, wait, poll, wait_lock } => {
                 let wait = wait.map(|timeout| run::WaitOptions { timeout, poll });
-                let opts = RunOptions { sources, force, allow_mass_delete, full, progress, wait, wait_lock };
-                run_command(&mut out, &config, &opts)
+                let opts = RunOptions { sources, force, allow_mass_delete, full, wait, wait_lock };
+                run_command(&mut out, &config, &opts, progress)
             }
             Command::Status { runs } => status(&mut out, &config, runs),
             Command::Generate { out: folder, scale, seed, date, days } => {
@@ -197,11 +197,7 @@ impl ExitStatus for warehouse::WarehouseError {
 
 impl ExitStatus for run::RunError {
     fn exit_code(&self) -> i32 {
-        match self {
-            run::RunError::UnknownSource(_) => exit::USAGE,
-            run::RunError::Warehouse(e) => e.exit_code(),
-            _ => exit::SOURCE_FAILED,
-        }
+        if self.is_usage() { exit::USAGE } else { exit::SOURCE_FAILED }
     }
 }
 
@@ -294,19 +290,34 @@ fn init_logging(config: &Config, quiet_info: bool) {
         .try_init();
 }
 
-fn run_command(out: &mut Out, config: &Config, opts: &RunOptions) -> Result<i32, CliError> {
-    let outcome = run::run(config, opts)?;
-    // One line per source that did not load, for whoever reads the job's error output.
+fn run_command(out: &mut Out, config: &Config, opts: &RunOptions, progress: bool) -> Result<i32, CliError> {
+    let outcome = run_with_progress(config, opts, progress)?;
+    // The run is done whether or not anyone reads its summary: its outcome is the exit code.
+    let printed = out.text(&report::run_summary(&outcome)).and_then(|()| out.flush());
+    // One line per source that did not load, and per warning and error, for whoever reads
+    // the job's error output.
     for source in &outcome.sources {
-        if matches!(source.status, run::SourceStatus::Failed | run::SourceStatus::Late) {
+        if matches!(source.status, run::SourceStatus::Failed | run::SourceStatus::Late | run::SourceStatus::Partial) {
             eprintln!("marina-etl: {}: {}", source.system, source.message.as_deref().unwrap_or("failed"));
         }
     }
-    // The run is done whether or not anyone reads its summary: its outcome is the exit code.
-    match out.text(&report::run_summary(&outcome)).and_then(|()| out.flush()) {
+    for warning in outcome.warnings() {
+        eprintln!("marina-etl: warning: {warning}");
+    }
+    for error in &outcome.errors {
+        eprintln!("marina-etl: {error}");
+    }
+    match printed {
         Ok(()) | Err(CliError::OutputClosed) => Ok(outcome.exit_code()),
         Err(e) => Err(e),
     }
+}
+
+/// Runs the pipeline with progress bars on the terminal when `progress`.
+fn run_with_progress(config: &Config, opts: &RunOptions, progress: bool) -> Result<run::RunOutcome, CliError> {
+    let systems = if opts.sources.is_empty() { config.systems() } else { opts.sources.clone() };
+    let bars = report::Progress::new(progress, &systems);
+    Ok(run::run_watched(config, opts, &bars)?)
 }
 
 fn status(out: &mut Out, config: &Config, runs: usize) -> Result<i32, CliError> {
@@ -365,7 +376,7 @@ fn demo(out: &mut Out, scale: f64, progress: bool) -> Result<i32, CliError> {
     }
     let config = Config::load(Some(&config_file))?;
     out.line(format_args!("Loading them into ./{DEMO_WAREHOUSE} ...\n"))?;
-    let outcome = run::run(&config, &RunOptions { progress, ..RunOptions::default() })?;
+    let outcome = run_with_progress(&config, &RunOptions::default(), progress)?;
     out.line(report::run_summary(&outcome))?;
     let wh = warehouse::open(&config.warehouse)?;
     let mut s = wh.session()?;

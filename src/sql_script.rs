@@ -22,7 +22,7 @@ use std::fmt::Write;
 use crate::catalog::{Catalog, System, Table};
 use crate::views;
 use crate::warehouse::sql::{self, merge_statements_with, Dialect, MergeParams};
-use crate::warehouse::{ledger, oracle, replace_staging_statements};
+use crate::warehouse::{ledger, oracle, staging};
 
 /// The one-row temporary table that carries the merge parameters in DuckDB and PostgreSQL
 /// scripts (`RUN_ID`, `PUBLISHED_AT`, `MAX_DELETE_RATIO`).
@@ -181,7 +181,7 @@ fn ddl(w: &mut Script) {
     }
     for table in Catalog::get().tables() {
         w.table_header(table, "");
-        for stmt in replace_staging_statements(w.dialect, table) {
+        for stmt in staging::replace_statements(w.dialect, table) {
             w.stmt(&stmt);
         }
         w.stmt(&sql::drop_table_if_exists(w.dialect, &sql::held_keys_name(table)));

@@ -457,7 +457,7 @@ fn every_statement_the_pipeline_executes_is_in_the_script() {
         // when a table had rejects, and an empty held-keys table makes it the same).
         prepare_warehouse(&mut pipeline, d).unwrap();
         for table in Catalog::get().tables() {
-            for stmt in marina_etl::warehouse::replace_staging_statements(d, table) {
+            for stmt in marina_etl::warehouse::staging::replace_statements(d, table) {
                 marina_etl::warehouse::Session::execute(&mut pipeline, &stmt).unwrap();
             }
         }

@@ -9,6 +9,7 @@
 pub mod duckdb;
 pub mod ledger;
 pub mod merge;
+pub mod staging;
 pub mod oracle;
 pub mod postgres;
 pub mod sql;
@@ -17,7 +18,6 @@ use std::path::{Path, PathBuf};
 
 use ::duckdb::arrow::record_batch::RecordBatch;
 
-use crate::catalog::Table;
 use crate::config::{MaskedUrl, WarehouseConfig};
 pub use sql::Dialect;
 
@@ -199,11 +199,6 @@ fn run_in_progress(database: &Path) -> bool {
         .is_ok_and(|f| matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock)))
 }
 
-/// Statements that replace a staging table with an empty one.
-pub fn replace_staging_statements(dialect: Dialect, table: &Table) -> Vec<String> {
-    vec![sql::drop_table_if_exists(dialect, &table.staging_name()), sql::create_staging_table(dialect, table)]
-}
-
 /// Quotes a text literal for SQL.
 pub fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -215,12 +210,12 @@ pub fn quote_opt(s: Option<&str>) -> String {
 }
 
 /// Runs `body` in one transaction: committed when it returns Ok, rolled back otherwise.
-pub fn in_transaction<T>(
+pub fn in_transaction<T, E: From<WarehouseError>>(
     s: &mut dyn Session,
-    body: impl FnOnce(&mut dyn Session) -> std::result::Result<T, String>,
-) -> std::result::Result<T, String> {
-    s.execute("BEGIN TRANSACTION").map_err(|e| e.to_string())?;
-    match body(s).and_then(|v| s.execute("COMMIT").map(|_| v).map_err(|e| e.to_string())) {
+    body: impl FnOnce(&mut dyn Session) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    s.execute("BEGIN TRANSACTION")?;
+    match body(s).and_then(|v| s.execute("COMMIT").map(|_| v).map_err(E::from)) {
         Ok(v) => Ok(v),
         Err(e) => {
             // The transaction may already be gone (a failed COMMIT); the error that
