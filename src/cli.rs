@@ -145,68 +145,138 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
-    let config = match Config::load(cli.config.as_deref()) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("marina-etl: {e}");
-            return exit::USAGE;
+    let mut out = Out::stdout();
+    let result = Config::load(cli.config.as_deref()).map_err(CliError::from).and_then(|config| {
+        let progress = std::io::stderr().is_terminal();
+        init_logging(&config, progress && matches!(cli.command, Command::Run { .. } | Command::Demo { .. }));
+        match cli.command {
+            Command::Run { sources, force, allow_mass_delete, full, wait, poll, wait_lock } => {
+                let wait = wait.map(|timeout| run::WaitOptions { timeout, poll });
+                let opts = RunOptions { sources, force, allow_mass_delete, full, wait, wait_lock };
+                run_command(&mut out, &config, &opts, progress)
+            }
+            Command::Status { runs } => status(&mut out, &config, runs),
+            Command::Generate { out: folder, scale, seed, date, days } => {
+                let defaults = GenerateOptions::default();
+                let opts = GenerateOptions { out: folder, scale, seed, date: date.unwrap_or(defaults.date), days };
+                generate_command(&mut out, &opts)
+            }
+            Command::Demo { scale } => demo(&mut out, scale, progress),
+            Command::Query { query, format, limit } => query_command(&mut out, &config, &query, format, limit),
+            Command::Sql { dialect, what } => sql_command(&mut out, dialect, what),
         }
-    };
-    let progress = std::io::stderr().is_terminal();
-    init_logging(&config, progress && matches!(cli.command, Command::Run { .. } | Command::Demo { .. }));
-    let result = match cli.command {
-        Command::Run { sources, force, allow_mass_delete, full, wait, poll, wait_lock } => {
-            let wait = wait.map(|timeout| run::WaitOptions { timeout, poll });
-            run_command(&config, &RunOptions { sources, force, allow_mass_delete, full, wait, wait_lock }, progress)
-        }
-        Command::Status { runs } => status(&config, runs),
-        Command::Generate { out, scale, seed, date, days } => {
-            let defaults = GenerateOptions::default();
-            generate_command(&GenerateOptions { out, scale, seed, date: date.unwrap_or(defaults.date), days })
-        }
-        Command::Demo { scale } => demo(scale, progress),
-        Command::Query { query, format, limit } => query_command(&config, &query, format, limit),
-        Command::Sql { dialect, what } => sql_command(dialect, what),
-    };
-    match result {
+    });
+    match result.and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => code,
-        Err(e) => {
-            eprintln!("marina-etl: {e}");
-            e.code
+        // Whoever read the output has all they wanted (`status | head -1`).
+        Err(CliError::OutputClosed) => exit::OK,
+        Err(CliError::Failed { message, code }) => {
+            eprintln!("marina-etl: {message}");
+            code
         }
     }
 }
 
-/// An error for the person at the terminal: one line, and the exit code it means.
-#[derive(Debug)]
-pub struct CliError {
-    message: String,
-    code: i32,
+/// The kind of an error decides the exit code (see [`exit`]): the configuration or the
+/// command line at fault is 2, a failure of the work is 1.
+pub trait ExitStatus: std::fmt::Display {
+    fn exit_code(&self) -> i32;
 }
 
-impl std::fmt::Display for CliError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
+impl ExitStatus for crate::config::ConfigError {
+    fn exit_code(&self) -> i32 {
+        exit::USAGE
     }
+}
+
+impl ExitStatus for warehouse::WarehouseError {
+    fn exit_code(&self) -> i32 {
+        if self.is_configuration() { exit::USAGE } else { exit::SOURCE_FAILED }
+    }
+}
+
+impl ExitStatus for run::RunError {
+    fn exit_code(&self) -> i32 {
+        if self.is_usage() { exit::USAGE } else { exit::SOURCE_FAILED }
+    }
+}
+
+/// A query of a person that the warehouse refused or could not run: the query is at fault
+/// (exit code 2), unless the warehouse itself is unusable or unreachable.
+#[derive(Debug)]
+pub struct QueryFailed(warehouse::WarehouseError);
+
+impl std::fmt::Display for QueryFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            // The context would repeat the query; the engine's reason is what matters.
+            warehouse::WarehouseError::Sql { reason, .. } => write!(f, "the query failed: {reason}"),
+            other => other.fmt(f),
+        }
+    }
+}
+
+impl ExitStatus for QueryFailed {
+    fn exit_code(&self) -> i32 {
+        match &self.0 {
+            warehouse::WarehouseError::Sql { .. } => exit::USAGE,
+            other => other.exit_code(),
+        }
+    }
+}
+
+/// How a command ends when it does not end with an exit code of its own.
+#[derive(Debug)]
+pub enum CliError {
+    /// One line for the person at the terminal, and the exit code it means.
+    Failed { message: String, code: i32 },
+    /// The reader of the output went away (`| head`): a normal end.
+    OutputClosed,
 }
 
 impl CliError {
     fn new(code: i32, message: impl std::fmt::Display) -> Self {
-        CliError { message: message.to_string(), code }
+        CliError::Failed { message: message.to_string(), code }
     }
 }
 
-impl From<run::RunError> for CliError {
-    fn from(e: run::RunError) -> Self {
-        let code = if e.is_usage() { exit::USAGE } else { exit::SOURCE_FAILED };
-        CliError::new(code, e)
+impl<E: ExitStatus> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError::new(e.exit_code(), e)
     }
 }
 
-impl From<warehouse::WarehouseError> for CliError {
-    fn from(e: warehouse::WarehouseError) -> Self {
-        let code = if matches!(e, warehouse::WarehouseError::UnsupportedUrl(_)) { exit::USAGE } else { exit::SOURCE_FAILED };
-        CliError::new(code, e)
+/// Standard output for a reader that may stop reading: a closed pipe ends the command
+/// normally ([`CliError::OutputClosed`]) where `println!` would panic.
+pub struct Out(std::io::StdoutLock<'static>);
+
+impl Out {
+    pub fn stdout() -> Self {
+        Out(std::io::stdout().lock())
+    }
+
+    /// Writes `text` as it is.
+    pub fn text(&mut self, text: &str) -> Result<(), CliError> {
+        use std::io::Write;
+        self.0.write_all(text.as_bytes()).map_err(output_error)
+    }
+
+    /// Writes `text` and a newline.
+    pub fn line(&mut self, text: impl std::fmt::Display) -> Result<(), CliError> {
+        self.text(&format!("{text}\n"))
+    }
+
+    pub fn flush(&mut self) -> Result<(), CliError> {
+        use std::io::Write;
+        self.0.flush().map_err(output_error)
+    }
+}
+
+fn output_error(e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CliError::OutputClosed
+    } else {
+        CliError::new(exit::SOURCE_FAILED, format!("cannot write the output: {e}"))
     }
 }
 
@@ -220,9 +290,10 @@ fn init_logging(config: &Config, quiet_info: bool) {
         .try_init();
 }
 
-fn run_command(config: &Config, opts: &RunOptions, progress: bool) -> Result<i32, CliError> {
+fn run_command(out: &mut Out, config: &Config, opts: &RunOptions, progress: bool) -> Result<i32, CliError> {
     let outcome = run_with_progress(config, opts, progress)?;
-    print!("{}", report::run_summary(&outcome));
+    // The run is done whether or not anyone reads its summary: its outcome is the exit code.
+    let printed = out.text(&report::run_summary(&outcome)).and_then(|()| out.flush());
     // One line per source that did not load, and per warning and error, for whoever reads
     // the job's error output.
     for source in &outcome.sources {
@@ -236,7 +307,10 @@ fn run_command(config: &Config, opts: &RunOptions, progress: bool) -> Result<i32
     for error in &outcome.errors {
         eprintln!("marina-etl: {error}");
     }
-    Ok(outcome.exit_code())
+    match printed {
+        Ok(()) | Err(CliError::OutputClosed) => Ok(outcome.exit_code()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Runs the pipeline with progress bars on the terminal when `progress`.
@@ -246,7 +320,7 @@ fn run_with_progress(config: &Config, opts: &RunOptions, progress: bool) -> Resu
     Ok(run::run_watched(config, opts, &bars)?)
 }
 
-fn status(config: &Config, runs: usize) -> Result<i32, CliError> {
+fn status(out: &mut Out, config: &Config, runs: usize) -> Result<i32, CliError> {
     let wh = warehouse::open(&config.warehouse)?;
     let mut s = wh.session()?;
     run::prepare_warehouse(s.as_mut(), wh.dialect())?;
@@ -254,32 +328,32 @@ fn status(config: &Config, runs: usize) -> Result<i32, CliError> {
         "SELECT RUN_ID, STARTED_AT, FINISHED_AT, STATUS, HOST, ERROR_TEXT FROM ETL_RUNS ORDER BY RUN_ID DESC LIMIT {runs}"
     ))?;
     if recent.rows.is_empty() {
-        println!("No runs yet. Start one with: marina-etl run");
+        out.line("No runs yet. Start one with: marina-etl run")?;
         return Ok(exit::OK);
     }
-    println!("Recent runs\n{}", report::text_table(&recent));
+    out.line(format_args!("Recent runs\n{}", report::text_table(&recent)))?;
     let tables = s.query_rows(
         "SELECT SOURCE, TABLE_NAME, STATUS, ROWS_READ, ROWS_REJECTED, ROWS_INSERTED, ROWS_UPDATED, ROWS_UNCHANGED, \
                 ROWS_DELETED, ROWS_UNDELETED FROM ETL_RUN_TABLES \
           WHERE RUN_ID = (SELECT MAX(RUN_ID) FROM ETL_RUN_TABLES) ORDER BY SOURCE, TABLE_NAME",
     )?;
     if !tables.rows.is_empty() {
-        println!("Tables of the latest run that loaded a snapshot\n{}", report::text_table(&tables));
+        out.line(format_args!("Tables of the latest run that loaded a snapshot\n{}", report::text_table(&tables)))?;
     }
     let snapshots = s.query_rows(
         "SELECT SOURCE, ARCHIVE_KEY, SIZE_BYTES, LAST_MODIFIED, RUN_ID, LOADED_AT FROM ETL_SNAPSHOTS s \
           WHERE LOADED_AT = (SELECT MAX(LOADED_AT) FROM ETL_SNAPSHOTS x WHERE x.SOURCE = s.SOURCE) ORDER BY SOURCE",
     )?;
     if !snapshots.rows.is_empty() {
-        println!("Loaded snapshots\n{}", report::text_table(&snapshots));
+        out.line(format_args!("Loaded snapshots\n{}", report::text_table(&snapshots)))?;
     }
     Ok(exit::OK)
 }
 
-fn generate_command(opts: &GenerateOptions) -> Result<i32, CliError> {
+fn generate_command(out: &mut Out, opts: &GenerateOptions) -> Result<i32, CliError> {
     let summary = generate::generate(opts).map_err(|e| CliError::new(exit::SOURCE_FAILED, format!("{e:#}")))?;
     for snap in &summary.snapshots {
-        println!("{:<9} {:>10} rows  {}", snap.system.name(), report::thousands(snap.rows), snap.path.display());
+        out.line(format_args!("{:<9} {:>10} rows  {}", snap.system.name(), report::thousands(snap.rows), snap.path.display()))?;
     }
     Ok(exit::OK)
 }
@@ -288,44 +362,41 @@ fn generate_command(opts: &GenerateOptions) -> Result<i32, CliError> {
 pub const DEMO_DATA: &str = "demo-data";
 pub const DEMO_WAREHOUSE: &str = "marina.duckdb";
 
-fn demo(scale: f64, progress: bool) -> Result<i32, CliError> {
+fn demo(out: &mut Out, scale: f64, progress: bool) -> Result<i32, CliError> {
     let data = Path::new(DEMO_DATA);
     let config_file = data.join("marina-etl.toml");
     if config_file.exists() {
-        println!("Using the sample snapshots in ./{DEMO_DATA} (delete the folder to generate anew).");
+        out.line(format_args!("Using the sample snapshots in ./{DEMO_DATA} (delete the folder to generate anew)."))?;
     } else {
-        println!("Generating sample snapshots of MOLO, Stellar and NetSuite into ./{DEMO_DATA} ...");
+        out.line(format_args!("Generating sample snapshots of MOLO, Stellar and NetSuite into ./{DEMO_DATA} ..."))?;
         let opts = GenerateOptions { out: data.to_path_buf(), scale, ..GenerateOptions::default() };
         let summary = generate::generate(&opts).map_err(|e| CliError::new(exit::SOURCE_FAILED, format!("{e:#}")))?;
         std::fs::write(&config_file, demo_config(&summary.location_subsidiary))
             .map_err(|e| CliError::new(exit::SOURCE_FAILED, format!("cannot write {}: {e}", config_file.display())))?;
     }
-    let config = Config::load(Some(&config_file)).map_err(|e| CliError::new(exit::USAGE, e))?;
-    println!("Loading them into ./{DEMO_WAREHOUSE} ...\n");
+    let config = Config::load(Some(&config_file))?;
+    out.line(format_args!("Loading them into ./{DEMO_WAREHOUSE} ...\n"))?;
     let outcome = run_with_progress(&config, &RunOptions::default(), progress)?;
-    print!("{}", report::run_summary(&outcome));
-    println!();
+    out.line(report::run_summary(&outcome))?;
     let wh = warehouse::open(&config.warehouse)?;
     let mut s = wh.session()?;
     let per_system = s.query_rows(
         "SELECT SOURCE, COUNT(*) AS TABLES, SUM(ROWS_STAGED) AS ROWS_LOADED, SUM(ROWS_REJECTED) AS REJECTS \
            FROM ETL_RUN_TABLES WHERE RUN_ID = (SELECT MAX(RUN_ID) FROM ETL_RUN_TABLES) GROUP BY SOURCE ORDER BY SOURCE",
     )?;
-    println!("What loaded (latest run that read a snapshot)\n{}", report::text_table(&per_system));
+    out.line(format_args!("What loaded (latest run that read a snapshot)\n{}", report::text_table(&per_system)))?;
     for (title, sql) in HEADLINES {
         match s.query_rows(sql) {
-            Ok(rows) => println!("{title}\n{}", report::text_table(&rows)),
+            Ok(rows) => out.line(format_args!("{title}\n{}", report::text_table(&rows)))?,
             Err(e) => tracing::debug!("headline '{title}' unavailable: {e}"),
         }
     }
     let cfg = config_file.display();
-    println!("Explore further:");
-    println!("  marina-etl --config {cfg} status");
-    println!("  marina-etl --config {cfg} query DW_MOLO_DAILY_OCCUPANCY_RATE_VW --limit 20");
-    println!("  marina-etl --config {cfg} query DW_STELLAR_DAILY_RENTALS_VW --limit 20");
-    println!(
-        "  marina-etl --config {cfg} query \"SELECT POSTING_MONTH_NUM, SUM(NET_PROFIT) FROM DW_NS_X_FIN_REPORT_V GROUP BY 1 ORDER BY 1\""
-    );
+    out.line(format_args!("Explore further:"))?;
+    out.line(format_args!("  marina-etl --config {cfg} status"))?;
+    out.line(format_args!("  marina-etl --config {cfg} query DW_MOLO_DAILY_OCCUPANCY_RATE_VW --limit 20"))?;
+    out.line(format_args!("  marina-etl --config {cfg} query DW_STELLAR_DAILY_RENTALS_VW --limit 20"))?;
+    out.line(format_args!("  marina-etl --config {cfg} query \"SELECT POSTING_MONTH_NUM, SUM(NET_PROFIT) FROM DW_NS_X_FIN_REPORT_V GROUP BY 1 ORDER BY 1\""))?;
     Ok(outcome.exit_code())
 }
 
@@ -378,40 +449,23 @@ const HEADLINES: &[(&str, &str)] = &[
     ),
 ];
 
-/// Whether a statement only reads: a single SELECT, WITH, or a bare table/view name.
-pub fn read_only_statement(query: &str) -> Result<String, String> {
-    let q = query.trim().trim_end_matches(';').trim();
-    if q.is_empty() {
-        return Err("empty query".into());
+fn query_command(out: &mut Out, config: &Config, query: &str, format: Format, limit: Option<usize>) -> Result<i32, CliError> {
+    let query = query.trim();
+    if query.is_empty() {
+        return Err(CliError::new(exit::USAGE, "the query is empty: give a view or table name, or a SELECT"));
     }
-    if q.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
-        return Ok(format!("SELECT * FROM {q}"));
-    }
-    let first = q.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
-    if !matches!(first.as_str(), "SELECT" | "WITH" | "FROM" | "VALUES" | "TABLE") {
-        return Err(format!("only read-only queries are allowed (SELECT or WITH), not {first}"));
-    }
-    if q.contains(';') {
-        return Err("only one statement is allowed".into());
-    }
-    let upper = q.to_ascii_uppercase();
-    let writes = ["INSERT ", "UPDATE ", "DELETE ", "DROP ", "CREATE ", "ALTER ", "COPY ", "ATTACH ", "TRUNCATE ", "MERGE "];
-    if let Some(w) = writes.iter().find(|w| upper.split(|c: char| c.is_whitespace() || c == '(').any(|t| t == w.trim())) {
-        return Err(format!("only read-only queries are allowed; {} modifies data", w.trim()));
-    }
-    Ok(q.to_string())
-}
-
-fn query_command(config: &Config, query: &str, format: Format, limit: Option<usize>) -> Result<i32, CliError> {
-    let sql = read_only_statement(query).map_err(|e| CliError::new(exit::USAGE, e))?;
-    let sql = match limit {
-        Some(n) => format!("SELECT * FROM ({sql}) q LIMIT {n}"),
-        None => sql,
+    // A bare name shows the whole view or table.
+    let sql = if query.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+        format!("SELECT * FROM {query}")
+    } else {
+        query.to_string()
     };
-    let wh = warehouse::open(&config.warehouse)?;
+    // Read-only in the engine: nothing a query says can change the warehouse or reach
+    // other files (see `warehouse::open_read_only`).
+    let wh = warehouse::open_read_only(&config.warehouse)?;
     let mut s = wh.session()?;
-    let rows = s.query_rows(&sql)?;
-    print!("{}", render(&rows, format));
+    let rows = s.query_rows_at_most(&sql, limit).map_err(QueryFailed)?;
+    out.text(&render(&rows, format))?;
     Ok(exit::OK)
 }
 
@@ -445,7 +499,7 @@ pub fn render(rows: &Rows, format: Format) -> String {
     }
 }
 
-fn sql_command(dialect: SqlDialect, what: SqlPart) -> Result<i32, CliError> {
+fn sql_command(out: &mut Out, dialect: SqlDialect, what: SqlPart) -> Result<i32, CliError> {
     use crate::sql_script::{script, Part};
     use warehouse::Dialect;
     let dialect = match dialect {
@@ -459,14 +513,8 @@ fn sql_command(dialect: SqlDialect, what: SqlPart) -> Result<i32, CliError> {
         SqlPart::Views => Part::Views,
         SqlPart::All => Part::All,
     };
-    // A reader that stops early (`| head`) is not an error; the script is long.
-    use std::io::Write;
-    match std::io::stdout().lock().write_all(script(dialect, part).as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(CliError::new(exit::SOURCE_FAILED, format!("cannot write the script: {e}")))
-        }
-        _ => Ok(exit::OK),
-    }
+    out.text(&script(dialect, part))?;
+    Ok(exit::OK)
 }
 
 fn json_string(s: &str) -> String {

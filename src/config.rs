@@ -32,10 +32,11 @@ pub struct Config {
     pub log: LogConfig,
 }
 
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WarehouseConfig {
     /// `duckdb://file.duckdb`, `duckdb:///abs/path.duckdb` or `postgres://user@host:port/db`.
+    /// A DuckDB URL names a file, in a folder that exists (not `:memory:`, not a folder).
     pub url: String,
     /// DuckDB's memory limit (its buffer pool spills to disk beyond it), e.g. `1GB`.
     /// Default: 200MB while loading, which keeps a run of ten times the production volume
@@ -53,10 +54,53 @@ pub struct WarehouseConfig {
     /// `PGPASSWORD` gives one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub password_file: Option<PathBuf>,
+    /// PostgreSQL: longest wait for a connection to be ready (TCP, TLS, authentication),
+    /// per host of the URL. `connect_timeout=SECONDS` in the URL, as libpq writes it, wins.
+    /// Default [`DEFAULT_CONNECT_TIMEOUT`].
+    #[serde(default, with = "humantime_serde_opt", skip_serializing_if = "Option::is_none")]
+    pub connect_timeout: Option<std::time::Duration>,
+    /// PostgreSQL: longest run of one statement (the server's `statement_timeout`; the
+    /// client also gives up on a server silent for this long and a minute more). `0s`: no
+    /// limit. Default [`DEFAULT_STATEMENT_TIMEOUT`].
+    #[serde(default, with = "humantime_serde_opt", skip_serializing_if = "Option::is_none")]
+    pub statement_timeout: Option<std::time::Duration>,
 }
 
 /// The memory limit of a run when the configuration names none.
 pub const LOAD_MEMORY_LIMIT: &str = "200MB";
+
+/// How long a PostgreSQL connection may take to be ready when neither the URL nor the
+/// configuration says: libpq's advice is at least 2 s; a server that answers at all does
+/// within a second.
+pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How long one PostgreSQL statement may run when the configuration does not say. The
+/// longest statements are the merges of the largest tables: about 2 s at scale 1 (a forced
+/// `--full` reload of invoice items), so well under a minute at scale 10. Half an hour
+/// leaves room for a slow or busy server and still ends a hung run the same day.
+pub const DEFAULT_STATEMENT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// Written by hand so that a configuration printed for debugging shows no secret.
+impl std::fmt::Debug for WarehouseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WarehouseConfig")
+            .field("url", &MaskedUrl::new(&self.url))
+            .field("memory_limit", &self.memory_limit)
+            .field("threads", &self.threads)
+            .field("password_file", &self.password_file)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("statement_timeout", &self.statement_timeout)
+            .finish()
+    }
+}
+
+impl WarehouseConfig {
+    /// The statement timeout in force: `None` when switched off (`0s`).
+    pub fn statement_timeout(&self) -> Option<std::time::Duration> {
+        let timeout = self.statement_timeout.unwrap_or(DEFAULT_STATEMENT_TIMEOUT);
+        (!timeout.is_zero()).then_some(timeout)
+    }
+}
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -217,6 +261,75 @@ pub struct LogConfig {
     pub level: Option<String>,
 }
 
+/// A URL fit to show: the password of its user part and the values of secret-bearing
+/// parameters (`password`, `sslpassword`, tokens, keys...) replaced by `***`. Every
+/// message and log line that names a configured URL names it through this type, so that
+/// no secret written into a URL is ever printed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaskedUrl(String);
+
+impl MaskedUrl {
+    pub fn new(url: &str) -> Self {
+        MaskedUrl(mask_url(url))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for MaskedUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `url` with every secret-bearing part replaced by `***` (see [`MaskedUrl`]).
+///
+/// Works on the text rather than on a parsed URL: a URL that does not parse (a password
+/// with an unescaped `/` or `?`) is where a secret is most likely to be shown, in the very
+/// error that says so. When in doubt it masks too much: everything between the first `:`
+/// after the scheme and the last `@` is the password.
+pub fn mask_url(url: &str) -> String {
+    let masked = mask_parameters(url);
+    let Some(scheme_end) = masked.find("://").map(|i| i + 3) else { return masked };
+    let rest = &masked[scheme_end..];
+    match rest.rfind('@').and_then(|at| rest[..at].find(':').map(|colon| (colon, at))) {
+        Some((colon, at)) => format!("{}{}:***{}", &masked[..scheme_end], &rest[..colon], &rest[at..]),
+        None => masked,
+    }
+}
+
+/// Masks the value of every `key=value` whose key names a secret, in a URL's query
+/// (`?a=1&password=x`) or a libpq keyword list (`host=db password=x`).
+fn mask_parameters(text: &str) -> String {
+    let is_separator = |c: char| matches!(c, '?' | '&' | ';') || c.is_whitespace();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let end = rest.find(is_separator).unwrap_or(rest.len());
+        let (part, tail) = rest.split_at(end);
+        match part.split_once('=') {
+            Some((key, value)) if !value.is_empty() && names_a_secret(key) => {
+                out.push_str(key);
+                out.push_str("=***");
+            }
+            _ => out.push_str(part),
+        }
+        let separator = tail.chars().next().map_or(0, char::len_utf8);
+        out.push_str(&tail[..separator]);
+        rest = &tail[separator..];
+    }
+    out
+}
+
+/// Whether a parameter name speaks of a secret: `password`, `sslpassword`, `passfile`,
+/// `pwd`, `secret`, `token`, `sslkey`, `api_key`, `credentials`, `X-Amz-Signature`, ...
+fn names_a_secret(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["pass", "pwd", "secret", "token", "key", "credential", "signature", "auth"].iter().any(|w| key.contains(w))
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("configuration file {0} does not exist")]
@@ -235,6 +348,8 @@ impl Default for Config {
                 memory_limit: None,
                 threads: None,
                 password_file: None,
+                connect_timeout: None,
+                statement_timeout: None,
             },
             sources: BTreeMap::new(),
             s3: S3Settings::default(),
@@ -287,6 +402,9 @@ impl Config {
             && !limit.chars().all(|c| c.is_ascii_alphanumeric() || c == '.')
         {
             return Err(ConfigError::Invalid(format!("[warehouse] memory_limit '{limit}' is not a size")));
+        }
+        if self.warehouse.connect_timeout.is_some_and(|t| t.is_zero()) {
+            return Err(ConfigError::Invalid("[warehouse] connect_timeout must be more than zero".into()));
         }
         if !(0.0..=1.0).contains(&self.load.max_reject_ratio) || !(0.0..=1.0).contains(&self.load.mass_delete_ratio) {
             return Err(ConfigError::Invalid("[load] ratios must be between 0 and 1".into()));
@@ -346,5 +464,40 @@ mod tests {
         let stellar = config.s3_for(System::Stellar);
         assert_eq!(stellar.region.as_deref(), Some("eu-west-1"));
         assert_eq!(stellar.access_key_id_env, None);
+    }
+
+    #[test]
+    fn every_secret_of_a_url_is_masked() {
+        let cases = [
+            ("postgres://etl:s3cret@db:5432/w", "postgres://etl:***@db:5432/w"),
+            ("postgres://etl@db/w", "postgres://etl@db/w"),
+            ("postgres://db/w?sslmode=require", "postgres://db/w?sslmode=require"),
+            ("postgres://etl@db/w?password=s3cret&sslpassword=x&sslmode=disable", "postgres://etl@db/w?password=***&sslpassword=***&sslmode=disable"),
+            ("postgresql://etl:a/b?c@db/w", "postgresql://etl:***@db/w"),
+            ("postgres://etl:p@ss@db/w?PASSWORD=x@y", "postgres://etl:***@db/w?PASSWORD=***"),
+            ("host=db password=s3cret user=etl", "host=db password=*** user=etl"),
+            ("mysql://root:s3cret@db/w", "mysql://root:***@db/w"),
+            ("duckdb://marina.duckdb", "duckdb://marina.duckdb"),
+            ("", ""),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(mask_url(url), shown, "{url}");
+        }
+        let mut config = Config::default();
+        config.warehouse.url = "postgres://etl:s3cret@db/w?password=s3cret".into();
+        assert!(!format!("{config:?}").contains("s3cret"), "{config:?}");
+    }
+
+    #[test]
+    fn timeouts_are_read_as_durations_and_zero_switches_the_statement_timeout_off() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[warehouse]\nurl = \"postgres://db/w\"\nconnect_timeout = \"3s\"\nstatement_timeout = \"0s\"\n").unwrap();
+        let config = Config::load(Some(&path)).unwrap();
+        assert_eq!(config.warehouse.connect_timeout, Some(std::time::Duration::from_secs(3)));
+        assert_eq!(config.warehouse.statement_timeout(), None);
+        assert_eq!(Config::default().warehouse.statement_timeout(), Some(DEFAULT_STATEMENT_TIMEOUT));
+        std::fs::write(&path, "[warehouse]\nurl = \"postgres://db/w\"\nconnect_timeout = \"0s\"\n").unwrap();
+        assert!(matches!(Config::load(Some(&path)), Err(ConfigError::Invalid(_))));
     }
 }

@@ -209,7 +209,7 @@ fn command_line_exit_codes_and_one_line_errors(backend: Backend) {
     assert_eq!(stdout, "ID,NAME\n1,A\n");
     let (code, _, stderr) = run(&["query", "DELETE FROM DW_MOLO_PIERS"]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("only read-only queries"), "{stderr}");
+    assert!(stderr.contains("read-only"), "the warehouse refuses the change: {stderr}");
 }
 
 fn environment_overrides_the_configuration_file(backend: Backend) {

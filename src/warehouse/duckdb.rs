@@ -4,6 +4,7 @@
 //! DuckDB lets one process at a time open a file for writing, so a second run against
 //! the same file is refused by the file lock: never two merges at once.
 
+use std::path::Path;
 use std::sync::Mutex;
 
 use duckdb::arrow::record_batch::RecordBatch;
@@ -11,12 +12,12 @@ use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 use duckdb::Connection;
 
 use super::{Dialect, Result, Rows, Session, Warehouse, WarehouseError};
-use crate::config::WarehouseConfig;
+use crate::config::{MaskedUrl, WarehouseConfig};
 
 pub struct DuckDbWarehouse {
     root: Mutex<Connection>,
-    /// Whether the database is the attached file (every session must `USE` it).
-    attached: bool,
+    /// Opened for a person's queries: one statement per query (see [`statement_count`]).
+    read_only: bool,
 }
 
 /// The name the warehouse file is attached under.
@@ -31,31 +32,94 @@ const CATALOG: &str = "warehouse";
 const ROW_GROUP_ROWS: u32 = 16_384;
 
 impl DuckDbWarehouse {
-    /// Opens (or creates) the database at `path` (`:memory:` for a throwaway one).
-    pub fn open(path: &str, config: &WarehouseConfig) -> Result<Self> {
-        let open_err = |e: duckdb::Error| WarehouseError::Open { url: config.url.clone(), reason: one_line(&e) };
-        let conn = Connection::open_in_memory().map_err(open_err)?;
-        if path != ":memory:" {
-            conn.execute_batch(&format!(
-                "ATTACH {} AS {CATALOG} (ROW_GROUP_SIZE {ROW_GROUP_ROWS}); USE {CATALOG};",
-                super::quote(path)
-            ))
-            .map_err(open_err)?;
+    /// Opens (or creates) the database file at `path` for loading.
+    pub fn open(path: &Path, config: &WarehouseConfig) -> Result<Self> {
+        let conn = attach(path, config, &format!("ROW_GROUP_SIZE {ROW_GROUP_ROWS}"))?;
+        apply_settings(&conn, config, "")?;
+        Ok(DuckDbWarehouse { root: Mutex::new(conn), read_only: false })
+    }
+
+    /// Opens the existing database file at `path` so that nothing can change it or reach
+    /// any other file: the file is attached read-only (which also works on a read-only
+    /// file or folder), access to other files and the network is switched off, and the
+    /// configuration is locked so that no statement can switch it back on.
+    pub fn open_read_only(path: &Path, config: &WarehouseConfig) -> Result<Self> {
+        let url = MaskedUrl::new(&config.url);
+        if !path.exists() {
+            return Err(WarehouseError::Open {
+                url,
+                reason: format!("{} does not exist: nothing was loaded into it yet (marina-etl run)", path.display()),
+            });
         }
-        // A run names a limit (see `WarehouseConfig::memory_limit`); without one DuckDB
-        // keeps up to 80% of the machine's memory in its buffer pool.
-        let mut settings = config
-            .memory_limit
-            .as_ref()
-            .map_or_else(String::new, |limit| format!("SET memory_limit = '{limit}';"));
-        // The servers cannot download extensions: whatever is needed is compiled in, and
-        // a missing one must fail loudly instead of trying the network.
-        settings.push_str(" SET autoinstall_known_extensions = false;");
-        if let Some(threads) = config.threads {
-            settings.push_str(&format!(" SET threads = {threads};"));
+        let conn = attach(path, config, "READ_ONLY").map_err(|e| {
+            // DuckDB lets no other process open a file that one process has open for
+            // writing, which a run does from start to end.
+            if super::run_in_progress(path) { WarehouseError::Busy { url: url.clone() } } else { e }
+        })?;
+        apply_settings(&conn, config, "SET enable_external_access = false; SET lock_configuration = true;")?;
+        Ok(DuckDbWarehouse { root: Mutex::new(conn), read_only: true })
+    }
+}
+
+/// An in-memory root database with the file attached as [`CATALOG`] and made the default.
+fn attach(path: &Path, config: &WarehouseConfig, options: &str) -> Result<Connection> {
+    let open_err = |e: duckdb::Error| WarehouseError::Open { url: MaskedUrl::new(&config.url), reason: one_line(&e) };
+    let conn = Connection::open_in_memory().map_err(open_err)?;
+    conn.execute_batch(&format!(
+        "ATTACH {} AS {CATALOG} ({options}); USE {CATALOG};",
+        super::quote(&path.to_string_lossy())
+    ))
+    .map_err(open_err)?;
+    Ok(conn)
+}
+
+/// The settings of the configuration, then `last` (settings that must come after them).
+fn apply_settings(conn: &Connection, config: &WarehouseConfig, last: &str) -> Result<()> {
+    // A run names a limit (see `WarehouseConfig::memory_limit`); without one DuckDB
+    // keeps up to 80% of the machine's memory in its buffer pool.
+    let mut settings = config
+        .memory_limit
+        .as_ref()
+        .map_or_else(String::new, |limit| format!("SET memory_limit = '{limit}';"));
+    // The servers cannot download extensions: whatever is needed is compiled in, and
+    // a missing one must fail loudly instead of trying the network.
+    settings.push_str(" SET autoinstall_known_extensions = false;");
+    if let Some(threads) = config.threads {
+        settings.push_str(&format!(" SET threads = {threads};"));
+    }
+    settings.push(' ');
+    settings.push_str(last);
+    conn.execute_batch(&settings)
+        .map_err(|e| WarehouseError::Open { url: MaskedUrl::new(&config.url), reason: one_line(&e) })
+}
+
+/// How many statements `sql` holds, by DuckDB's own parser; `None` when it does not parse
+/// (preparing it then reports the syntax error without running anything).
+///
+/// The driver's `prepare` runs every statement but the last, so a person's query is
+/// counted first, on a throwaway in-memory database: the driver offers no other way to
+/// the parser.
+fn statement_count(sql: &str) -> Option<usize> {
+    use duckdb::ffi;
+    let text = std::ffi::CString::new(sql).ok()?;
+    // SAFETY: each handle is created by DuckDB, checked before use and destroyed once, in
+    // the reverse order of creation; `text` outlives the call that reads it.
+    unsafe {
+        let mut db: ffi::duckdb_database = std::ptr::null_mut();
+        if ffi::duckdb_open(std::ptr::null(), &mut db) != ffi::DuckDBSuccess {
+            return None;
         }
-        conn.execute_batch(&settings).map_err(open_err)?;
-        Ok(DuckDbWarehouse { root: Mutex::new(conn), attached: path != ":memory:" })
+        let mut con: ffi::duckdb_connection = std::ptr::null_mut();
+        let mut count = None;
+        if ffi::duckdb_connect(db, &mut con) == ffi::DuckDBSuccess {
+            let mut extracted: ffi::duckdb_extracted_statements = std::ptr::null_mut();
+            let n = ffi::duckdb_extract_statements(con, text.as_ptr(), &mut extracted);
+            count = (n > 0).then_some(n as usize);
+            ffi::duckdb_destroy_extracted(&mut extracted);
+            ffi::duckdb_disconnect(&mut con);
+        }
+        ffi::duckdb_close(&mut db);
+        count
     }
 }
 
@@ -70,15 +134,15 @@ impl Warehouse for DuckDbWarehouse {
 
     fn session(&self) -> Result<Box<dyn Session>> {
         let conn = self.root.lock().expect("connection lock").try_clone().map_err(|e| sql_err("new session", e))?;
-        if self.attached {
-            conn.execute_batch(&format!("USE {CATALOG}")).map_err(|e| sql_err("new session", e))?;
-        }
-        Ok(Box::new(DuckDbSession { conn }))
+        conn.execute_batch(&format!("USE {CATALOG}")).map_err(|e| sql_err("new session", e))?;
+        Ok(Box::new(DuckDbSession { conn, one_statement: self.read_only }))
     }
 }
 
 struct DuckDbSession {
     conn: Connection,
+    /// Refuse a query of several statements (the driver would run all but the last).
+    one_statement: bool,
 }
 
 fn one_line(e: &duckdb::Error) -> String {
@@ -100,8 +164,30 @@ impl Session for DuckDbSession {
     }
 
     fn query_rows(&mut self, sql: &str) -> Result<Rows> {
+        self.query_rows_at_most(sql, None)
+    }
+
+    fn query_rows_at_most(&mut self, sql: &str, limit: Option<usize>) -> Result<Rows> {
+        if self.one_statement
+            && let Some(n @ 2..) = statement_count(sql)
+        {
+            return Err(WarehouseError::Sql {
+                context: "query".into(),
+                reason: format!("only one statement is allowed, this is {n}"),
+            });
+        }
+        let limit = limit.unwrap_or(usize::MAX);
         let mut stmt = self.conn.prepare(sql).map_err(|e| sql_err(sql, e))?;
-        let batches: Vec<RecordBatch> = stmt.query_arrow([]).map_err(|e| sql_err(sql, e))?.collect();
+        // Batches are fetched as they are needed: a limit stops reading.
+        let mut batches: Vec<RecordBatch> = Vec::new();
+        let mut fetched = 0;
+        for batch in stmt.query_arrow([]).map_err(|e| sql_err(sql, e))? {
+            if fetched >= limit {
+                break;
+            }
+            fetched += batch.num_rows();
+            batches.push(batch);
+        }
         let columns = stmt.column_names();
         let options = FormatOptions::default();
         let mut rows = Vec::new();
@@ -112,7 +198,7 @@ impl Session for DuckDbSession {
                 .map(|a| ArrayFormatter::try_new(a.as_ref(), &options))
                 .collect::<std::result::Result<Vec<_>, _>>()
                 .map_err(|e| WarehouseError::Sql { context: sql.into(), reason: e.to_string() })?;
-            for i in 0..batch.num_rows() {
+            for i in 0..batch.num_rows().min(limit - rows.len()) {
                 rows.push(
                     batch
                         .columns()
@@ -146,7 +232,7 @@ mod tests {
             threads: Some(1),
             ..crate::config::Config::default().warehouse
         };
-        let wh = DuckDbWarehouse::open(path.to_str().unwrap(), &config).unwrap();
+        let wh = DuckDbWarehouse::open(&path, &config).unwrap();
         let mut s = wh.session().unwrap();
         s.execute("CREATE TABLE T AS SELECT range AS I FROM range(40000)").unwrap();
         let row_groups = "SELECT COUNT(DISTINCT row_group_id) FROM pragma_storage_info('T')";

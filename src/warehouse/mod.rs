@@ -14,25 +14,44 @@ pub mod oracle;
 pub mod postgres;
 pub mod sql;
 
+use std::path::{Path, PathBuf};
+
 use ::duckdb::arrow::record_batch::RecordBatch;
 
+use crate::config::{MaskedUrl, WarehouseConfig};
 pub use sql::Dialect;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WarehouseError {
+    /// The URL names no backend this program has. A configuration error.
     #[error("warehouse URL '{0}' is not supported (use duckdb://FILE or postgres://...)")]
-    UnsupportedUrl(String),
+    UnsupportedUrl(MaskedUrl),
+    /// The URL names a backend but no usable database (an empty or in-memory DuckDB
+    /// path, a folder, a file in a missing folder, a malformed PostgreSQL URL, an
+    /// unreadable password file). A configuration error.
+    #[error("warehouse URL '{url}': {reason}")]
+    BadUrl { url: MaskedUrl, reason: String },
     #[error("cannot open the warehouse {url}: {reason}")]
-    Open { url: String, reason: String },
+    Open { url: MaskedUrl, reason: String },
+    /// A DuckDB file that a run is loading: DuckDB lets no other process open it then.
+    #[error("the warehouse {url} is being loaded by a run, and DuckDB lets no other process read the file meanwhile; try again when the run has finished")]
+    Busy { url: MaskedUrl },
+    /// The server did not answer within the client's deadline; the connection was dropped.
+    #[error("{context}: the warehouse {url} did not answer within {}; gave up", humantime::format_duration(*after))]
+    NoAnswer { context: String, url: MaskedUrl, after: std::time::Duration },
+    /// The server canceled a statement: its `statement_timeout` ran out (or an
+    /// administrator canceled it). The server's message says which.
+    #[error("{context}: {reason}")]
+    Canceled { context: String, reason: String },
     #[error("{context}: {reason}")]
     Sql { context: String, reason: String },
 }
 
 impl WarehouseError {
-    /// Whether the configuration names a warehouse that cannot be used, as opposed to
-    /// one that failed while in use.
+    /// Whether the configuration is at fault (exit code 2) rather than the warehouse or
+    /// the work asked of it (exit code 1).
     pub fn is_configuration(&self) -> bool {
-        matches!(self, WarehouseError::UnsupportedUrl(_))
+        matches!(self, WarehouseError::UnsupportedUrl(_) | WarehouseError::BadUrl { .. })
     }
 }
 
@@ -65,24 +84,72 @@ pub trait Session: Send {
     fn query_i64(&mut self, sql: &str) -> Result<i64>;
     /// Runs a query and returns every value as text.
     fn query_rows(&mut self, sql: &str) -> Result<Rows>;
+    /// Runs a query and returns the first `limit` rows (all when `None`) as text. The
+    /// backends never hold the rest in memory; this default (for test doubles) does.
+    fn query_rows_at_most(&mut self, sql: &str, limit: Option<usize>) -> Result<Rows> {
+        let mut rows = self.query_rows(sql)?;
+        rows.rows.truncate(limit.unwrap_or(usize::MAX));
+        Ok(rows)
+    }
     /// Bulk-loads a batch into a table whose columns match the batch's schema.
     fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()>;
 }
 
-/// Opens the configured warehouse.
-pub fn open(config: &crate::config::WarehouseConfig) -> Result<Box<dyn Warehouse>> {
-    let url = &config.url;
-    if let Some(path) = url.strip_prefix("duckdb://") {
-        return Ok(Box::new(duckdb::DuckDbWarehouse::open(path, config)?));
-    }
-    if is_postgres_url(url) {
-        return Ok(Box::new(postgres::PgWarehouse::open(config)?));
-    }
-    Err(WarehouseError::UnsupportedUrl(postgres::masked_url(url)))
+/// What a warehouse URL names, once checked.
+enum Target<'a> {
+    DuckDb(&'a Path),
+    Postgres,
 }
 
-fn is_postgres_url(url: &str) -> bool {
-    url.starts_with("postgres://") || url.starts_with("postgresql://")
+/// Reads the URL of the configuration: which backend, and for DuckDB a file that can be.
+/// Every command that reaches the warehouse comes through here, so an unusable URL is the
+/// same configuration error (exit code 2) for all of them.
+fn target(config: &WarehouseConfig) -> Result<Target<'_>> {
+    let url = config.url.as_str();
+    if let Some(path) = url.strip_prefix("duckdb://") {
+        let bad = |reason: String| WarehouseError::BadUrl { url: MaskedUrl::new(url), reason };
+        if path.trim().is_empty() {
+            return Err(bad("names no DuckDB file (write duckdb://FILE, e.g. duckdb://marina.duckdb)".into()));
+        }
+        // An in-memory database would take a run's load and lose it when the run ends,
+        // reporting success each time.
+        if path.starts_with(":memory:") {
+            return Err(bad("an in-memory DuckDB database keeps nothing; name a file (duckdb://FILE)".into()));
+        }
+        let file = Path::new(path);
+        if file.is_dir() {
+            return Err(bad(format!("{path} is a folder; name the DuckDB file in it (duckdb://{}/marina.duckdb)", path.trim_end_matches('/'))));
+        }
+        if let Some(folder) = file.parent().filter(|f| !f.as_os_str().is_empty())
+            && !folder.is_dir()
+        {
+            return Err(bad(format!("the folder {} does not exist", folder.display())));
+        }
+        return Ok(Target::DuckDb(file));
+    }
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Target::Postgres);
+    }
+    Err(WarehouseError::UnsupportedUrl(MaskedUrl::new(url)))
+}
+
+/// Opens the configured warehouse.
+pub fn open(config: &WarehouseConfig) -> Result<Box<dyn Warehouse>> {
+    match target(config)? {
+        Target::DuckDb(path) => Ok(Box::new(duckdb::DuckDbWarehouse::open(path, config)?)),
+        Target::Postgres => Ok(Box::new(postgres::PgWarehouse::open(config)?)),
+    }
+}
+
+/// Opens the configured warehouse for a person's queries (`marina-etl query`): the
+/// database engine refuses every change, and on DuckDB every access to other files
+/// (`read_csv('/etc/passwd')`, `COPY ... TO`, `ATTACH`). Sessions run one statement per
+/// query. Works on a read-only DuckDB file, and on PostgreSQL while a run loads.
+pub fn open_read_only(config: &WarehouseConfig) -> Result<Box<dyn Warehouse>> {
+    match target(config)? {
+        Target::DuckDb(path) => Ok(Box::new(duckdb::DuckDbWarehouse::open_read_only(path, config)?)),
+        Target::Postgres => Ok(Box::new(postgres::PgWarehouse::open_read_only(config)?)),
+    }
 }
 
 /// Held for the whole of a run so that runs against one warehouse never overlap; released
@@ -91,38 +158,45 @@ pub enum RunLock {
     /// An OS lock on `<database file>.lock` next to the DuckDB file.
     File(std::fs::File),
     /// A session-level advisory lock, held by its own connection.
-    Advisory(postgres::AdvisoryLock),
-    /// An in-memory DuckDB database belongs to one process: nothing to lock.
-    InMemory,
+    Advisory(Box<postgres::AdvisoryLock>),
+}
+
+/// The file whose OS lock is the run lock of a DuckDB warehouse.
+fn lock_file_of(database: &Path) -> PathBuf {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
 }
 
 /// Takes the run lock of the configured warehouse if it is free: `Ok(None)` when another
 /// run holds it. Taken before the warehouse is opened: DuckDB lets only one process open
 /// the file, so a second run must wait here rather than fail to open it.
-pub fn try_lock_run(config: &crate::config::WarehouseConfig) -> Result<Option<RunLock>> {
-    let url = &config.url;
-    if let Some(path) = url.strip_prefix("duckdb://") {
-        if path == ":memory:" {
-            return Ok(Some(RunLock::InMemory));
-        }
-        let lock_path = format!("{path}.lock");
-        let open_err = |reason: String| WarehouseError::Open { url: url.clone(), reason };
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(|e| open_err(format!("cannot open the lock file {lock_path}: {e}")))?;
-        return match file.try_lock() {
-            Ok(()) => Ok(Some(RunLock::File(file))),
-            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-            Err(std::fs::TryLockError::Error(e)) => Err(open_err(format!("cannot lock {lock_path}: {e}"))),
-        };
+pub fn try_lock_run(config: &WarehouseConfig) -> Result<Option<RunLock>> {
+    let path = match target(config)? {
+        Target::DuckDb(path) => path,
+        Target::Postgres => return Ok(postgres::PgWarehouse::try_lock_run(config)?.map(|lock| RunLock::Advisory(Box::new(lock)))),
+    };
+    let lock_path = lock_file_of(path);
+    let open_err = |reason: String| WarehouseError::Open { url: MaskedUrl::new(&config.url), reason };
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| open_err(format!("cannot open the lock file {}: {e}", lock_path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(RunLock::File(file))),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(open_err(format!("cannot lock {}: {e}", lock_path.display()))),
     }
-    if is_postgres_url(url) {
-        return Ok(postgres::PgWarehouse::try_lock_run(config)?.map(RunLock::Advisory));
-    }
-    Err(WarehouseError::UnsupportedUrl(postgres::masked_url(url)))
+}
+
+/// Whether a run holds the run lock of the DuckDB file at `database`. Asked only once the
+/// file could not be opened, to say why: the shared lock it takes for a moment would make
+/// a run starting in that very moment refuse to start.
+fn run_in_progress(database: &Path) -> bool {
+    std::fs::File::open(lock_file_of(database))
+        .is_ok_and(|f| matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock)))
 }
 
 /// Quotes a text literal for SQL.

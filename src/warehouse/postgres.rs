@@ -9,8 +9,16 @@
 //! offers it, `require` always. Like libpq, `prefer` and `require` encrypt without checking
 //! the server's certificate; `sslrootcert=FILE` in the URL makes the certificate and host
 //! name be verified against that CA.
+//!
+//! Nothing waits for the server without a deadline: connecting (TCP, TLS, authentication)
+//! has `connect_timeout` per host (the URL's, as libpq writes it, else `[warehouse]`'s,
+//! else 10 s); each statement has the server's `statement_timeout` (`[warehouse]`,
+//! default 30 min), and the client gives a silent server a minute more before it drops
+//! the connection. Hence the asynchronous driver on a small runtime per connection: the
+//! blocking one bounds only the TCP connect.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use duckdb::arrow::array::{
@@ -19,80 +27,148 @@ use duckdb::arrow::array::{
 };
 use duckdb::arrow::datatypes::{DataType, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
-use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::config::SslMode;
-use postgres::types::{FromSql, ToSql, Type};
-use postgres::{Client, NoTls};
+use futures::TryStreamExt;
 use rust_decimal::Decimal;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::config::SslMode;
+use tokio_postgres::types::{FromSql, ToSql, Type};
+use tokio_postgres::{Client, NoTls};
 
 use super::{Dialect, Result, Rows, Session, Warehouse, WarehouseError};
-use crate::config::WarehouseConfig;
+use crate::config::{MaskedUrl, WarehouseConfig, DEFAULT_CONNECT_TIMEOUT};
 
 /// Key of the advisory lock that makes runs exclusive (per database): "marina-e" in ASCII.
 pub const RUN_LOCK_KEY: i64 = 0x6d61_7269_6e61_2d65;
 
+/// How much longer than the server's statement timeout the client waits for an answer
+/// before it gives the connection up: the server's own timeout, with its clear message,
+/// comes first whenever the server is alive.
+const ANSWER_GRACE: Duration = Duration::from_secs(60);
+
 /// A PostgreSQL database reached by URL.
 pub struct PgWarehouse {
-    config: postgres::Config,
+    config: tokio_postgres::Config,
     tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
-    /// The URL without its password, for messages.
-    shown_url: String,
+    /// The URL without its secrets, for messages.
+    shown_url: MaskedUrl,
+    /// Longest wait for a connection to be ready, every host of the URL included.
+    connect_deadline: Duration,
+    /// The server's `statement_timeout` (`None`: no limit).
+    statement_timeout: Option<Duration>,
+    /// Sessions refuse every change (`marina-etl query`).
+    read_only: bool,
 }
 
 impl PgWarehouse {
     /// Parses the URL and checks that the database answers.
     pub fn open(config: &WarehouseConfig) -> Result<Self> {
-        let wh = Self::from_config(config)?;
+        let wh = Self::from_config(config, false)?;
         wh.connect()?;
         Ok(wh)
     }
 
-    fn from_config(config: &WarehouseConfig) -> Result<Self> {
-        let shown_url = masked_url(&config.url);
-        let open_err = |reason: String| WarehouseError::Open { url: shown_url.clone(), reason };
-        let mut url = url::Url::parse(&config.url).map_err(|e| open_err(e.to_string()))?;
+    /// As [`open`](Self::open), for sessions whose every transaction is read-only and
+    /// whose queries are one statement each (see [`Session::query_rows_at_most`]).
+    pub fn open_read_only(config: &WarehouseConfig) -> Result<Self> {
+        let wh = Self::from_config(config, true)?;
+        wh.connect()?;
+        Ok(wh)
+    }
+
+    fn from_config(config: &WarehouseConfig, read_only: bool) -> Result<Self> {
+        let shown_url = MaskedUrl::new(&config.url);
+        let bad = |reason: String| WarehouseError::BadUrl { url: shown_url.clone(), reason };
+        let mut url = url::Url::parse(&config.url).map_err(|e| bad(format!("not a valid URL: {e}")))?;
         // Options of ours that the driver does not know are taken out of the URL first.
+        // `sslpassword` unlocks a client key, and no client key is ever sent: libpq
+        // ignores it then too.
         let mut root_cert = None;
         let kept: Vec<(String, String)> = url
             .query_pairs()
-            .filter_map(|(k, v)| {
-                if k == "sslrootcert" {
+            .filter_map(|(k, v)| match k.as_ref() {
+                "sslrootcert" => {
                     root_cert = Some(v.into_owned());
                     None
-                } else {
-                    Some((k.into_owned(), v.into_owned()))
                 }
+                "sslpassword" => None,
+                _ => Some((k.into_owned(), v.into_owned())),
             })
             .collect();
         url.set_query(None);
         if !kept.is_empty() {
             url.query_pairs_mut().extend_pairs(kept);
         }
-        let mut pg: postgres::Config = url.as_str().parse().map_err(|e: postgres::Error| open_err(one_line(&e)))?;
+        let mut pg: tokio_postgres::Config = url.as_str().parse().map_err(|e: tokio_postgres::Error| bad(one_line(&e)))?;
         if pg.get_password().is_none() {
             if let Ok(p) = std::env::var("PGPASSWORD") {
                 pg.password(p);
             } else if let Some(file) = &config.password_file {
                 let text = std::fs::read_to_string(file)
-                    .map_err(|e| open_err(format!("cannot read the password file {}: {e}", file.display())))?;
+                    .map_err(|e| bad(format!("cannot read the password file {}: {e}", file.display())))?;
                 pg.password(text.trim_end_matches(['\r', '\n']));
             }
         }
         pg.application_name("marina-etl");
+        // libpq's `connect_timeout` bounds the whole of connecting to one host; the driver's
+        // bounds only the TCP connect, so a server that accepts and never answers would
+        // hang the handshake. The driver keeps its per-host bound (to move on to the next
+        // host), and the client bounds the whole.
+        let per_host = pg.get_connect_timeout().copied().or(config.connect_timeout).unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        pg.connect_timeout(per_host);
+        let hosts = pg.get_hosts().len().max(1) as u32;
         let tls = match pg.get_ssl_mode() {
             SslMode::Disable => None,
-            _ => Some(tls_connector(root_cert.as_deref()).map_err(open_err)?),
+            _ => Some(tls_connector(root_cert.as_deref()).map_err(bad)?),
         };
-        Ok(PgWarehouse { config: pg, tls, shown_url })
+        Ok(PgWarehouse {
+            config: pg,
+            tls,
+            shown_url,
+            connect_deadline: per_host * hosts,
+            statement_timeout: config.statement_timeout(),
+            read_only,
+        })
     }
 
-    fn connect(&self) -> Result<Client> {
-        let connected = match &self.tls {
-            Some(tls) => self.config.connect(tls.clone()),
-            None => self.config.connect(NoTls),
+    fn connect(&self) -> Result<PgConn> {
+        let open_err = |reason: String| WarehouseError::Open { url: self.shown_url.clone(), reason };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| open_err(format!("cannot start the connection's runtime: {e}")))?;
+        // The connection task exchanges the messages; it runs whenever the client waits.
+        let connecting = async {
+            let connection = match &self.tls {
+                Some(tls) => {
+                    let (client, connection) = self.config.connect(tls.clone()).await?;
+                    (client, tokio::spawn(async move { drop(connection.await) }))
+                }
+                None => {
+                    let (client, connection) = self.config.connect(NoTls).await?;
+                    (client, tokio::spawn(async move { drop(connection.await) }))
+                }
+            };
+            Ok::<_, tokio_postgres::Error>(connection)
         };
-        let mut client =
-            connected.map_err(|e| WarehouseError::Open { url: self.shown_url.clone(), reason: one_line(&e) })?;
+        let (client, connection) =
+            match runtime.block_on(async { tokio::time::timeout(self.connect_deadline, connecting).await }) {
+                Ok(Ok(connected)) => connected,
+                Ok(Err(e)) => return Err(open_err(one_line(&e))),
+                Err(_) => {
+                    return Err(open_err(format!(
+                        "the server did not answer within {} (connect_timeout)",
+                        humantime::format_duration(self.connect_deadline)
+                    )));
+                }
+            };
+        let mut conn = PgConn {
+            runtime,
+            client: Some(client),
+            connection: Some(connection),
+            deadline: Some(self.connect_deadline),
+            shown_url: self.shown_url.clone(),
+            abandoned: false,
+        };
         // Notices such as "table does not exist, skipping" are noise for a pipeline.
         // Nested loops are off: warehouse tables have no indexes, so a nested loop is a
         // scan per row, and the planner picks one whenever it underestimates a table just
@@ -103,47 +179,107 @@ impl PgWarehouse {
         // compiling a 96-column comparison takes seconds longer than running it.
         // A merge hash-joins a snapshot with its table: with the default 4 MB of work
         // memory that spills to disk and sorts instead.
-        client
-            .batch_execute(
-                "SET client_min_messages = warning; SET enable_nestloop = off; SET jit = off; SET work_mem = '64MB'",
-            )
-            .map_err(|e| WarehouseError::Open { url: self.shown_url.clone(), reason: one_line(&e) })?;
-        Ok(client)
+        let timeout_ms = self.statement_timeout.map_or(0, |t| t.as_millis().max(1));
+        let mut settings = format!(
+            "SET client_min_messages = warning; SET enable_nestloop = off; SET jit = off; SET work_mem = '64MB'; \
+             SET statement_timeout = {timeout_ms}"
+        );
+        if self.read_only {
+            settings.push_str("; SET default_transaction_read_only = on");
+        }
+        conn.wait("session settings", async |c| c.batch_execute(&settings).await).map_err(|e| match e {
+            WarehouseError::Sql { reason, .. } => open_err(reason),
+            other => other,
+        })?;
+        conn.deadline = self.statement_timeout.map(|t| t + ANSWER_GRACE);
+        Ok(conn)
     }
 
     /// Takes the run lock if no other session holds it: `Ok(None)` when it is taken.
     pub fn try_lock_run(config: &WarehouseConfig) -> Result<Option<AdvisoryLock>> {
-        let wh = Self::from_config(config)?;
-        let mut client = wh.connect()?;
-        let got: bool = client
-            .query_one(&format!("SELECT pg_try_advisory_lock({RUN_LOCK_KEY})"), &[])
-            .and_then(|r| r.try_get(0))
-            .map_err(|e| sql_err("run lock", e))?;
-        Ok(got.then_some(AdvisoryLock(client)))
+        let wh = Self::from_config(config, false)?;
+        let mut conn = wh.connect()?;
+        let sql = format!("SELECT pg_try_advisory_lock({RUN_LOCK_KEY})");
+        let got: bool = conn.wait("run lock", async |c| c.query_one(&sql, &[]).await?.try_get(0))?;
+        Ok(got.then_some(AdvisoryLock(conn)))
+    }
+}
+
+/// One connection: the asynchronous driver on a runtime of its own, so that every wait
+/// for the server has a deadline (the blocking `postgres` crate offers none).
+struct PgConn {
+    runtime: tokio::runtime::Runtime,
+    /// `None` only while dropping.
+    client: Option<Client>,
+    connection: Option<tokio::task::JoinHandle<()>>,
+    /// Longest wait for one exchange (`None`: no limit).
+    deadline: Option<Duration>,
+    shown_url: MaskedUrl,
+    /// A deadline passed: what the server did is unknown, so the connection is not used again.
+    abandoned: bool,
+}
+
+impl PgConn {
+    /// Runs one exchange with the server, `context` naming it in errors.
+    fn wait<T>(
+        &mut self,
+        context: &str,
+        work: impl AsyncFnOnce(&Client) -> std::result::Result<T, tokio_postgres::Error>,
+    ) -> Result<T> {
+        self.wait_mapped(context, async |c| work(c).await.map_err(|e| sql_err(context, e)))
+    }
+
+    /// As [`wait`](Self::wait), for work that names its own errors.
+    fn wait_mapped<T>(&mut self, context: &str, work: impl AsyncFnOnce(&Client) -> Result<T>) -> Result<T> {
+        let context_line = || context.lines().next().unwrap_or("").trim().chars().take(120).collect::<String>();
+        if self.abandoned {
+            return Err(WarehouseError::Sql {
+                context: context_line(),
+                reason: "the connection was given up after the server stopped answering".into(),
+            });
+        }
+        let client = self.client.as_ref().expect("the client lives until the connection is dropped");
+        let deadline = self.deadline;
+        let outcome = self.runtime.block_on(async {
+            match deadline {
+                Some(d) => tokio::time::timeout(d, work(client)).await,
+                None => Ok(work(client).await),
+            }
+        });
+        outcome.unwrap_or_else(|_| {
+            self.abandoned = true;
+            Err(WarehouseError::NoAnswer {
+                context: context_line(),
+                url: self.shown_url.clone(),
+                after: deadline.unwrap_or_default(),
+            })
+        })
+    }
+}
+
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        // Without a client the connection task says goodbye to the server (Terminate) and
+        // ends; the server would otherwise log an unexpected end of the connection.
+        drop(self.client.take());
+        if let Some(task) = self.connection.take()
+            && !self.abandoned
+        {
+            let _ = self.runtime.block_on(async { tokio::time::timeout(Duration::from_secs(5), task).await });
+        }
     }
 }
 
 /// The run lock: a session-level advisory lock on its own connection. The server drops it
 /// when the connection ends, also when the process is killed.
-pub struct AdvisoryLock(Client);
+pub struct AdvisoryLock(PgConn);
 
 impl Drop for AdvisoryLock {
     fn drop(&mut self) {
         // Unlocked explicitly: the server ends a closed session asynchronously, and a run
         // that follows at once in the same process must find the lock free.
-        let _ = self.0.execute(&format!("SELECT pg_advisory_unlock({RUN_LOCK_KEY})"), &[]);
-    }
-}
-
-/// The URL with its password replaced by `***`.
-pub fn masked_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        Ok(_) => url.to_string(),
-        Err(_) => "(unparsable URL)".to_string(),
+        let sql = format!("SELECT pg_advisory_unlock({RUN_LOCK_KEY})");
+        let _ = self.0.wait("run unlock", async |c| c.execute(&sql, &[]).await);
     }
 }
 
@@ -216,16 +352,17 @@ impl Warehouse for PgWarehouse {
     }
 
     fn session(&self) -> Result<Box<dyn Session>> {
-        Ok(Box::new(PgSession { client: self.connect()? }))
+        Ok(Box::new(PgSession { conn: self.connect()?, read_only: self.read_only }))
     }
 }
 
 struct PgSession {
-    client: Client,
+    conn: PgConn,
+    read_only: bool,
 }
 
 /// The server's message (and detail) on one line, without the driver's prefixes.
-fn one_line(e: &postgres::Error) -> String {
+fn one_line(e: &tokio_postgres::Error) -> String {
     let text = match e.as_db_error() {
         Some(db) => match db.detail() {
             Some(detail) => format!("{}: {detail}", db.message()),
@@ -239,14 +376,32 @@ fn one_line(e: &postgres::Error) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn sql_err(sql: &str, e: postgres::Error) -> WarehouseError {
-    let first_line = sql.lines().next().unwrap_or("").trim();
-    WarehouseError::Sql { context: first_line.chars().take(120).collect(), reason: one_line(&e) }
+fn sql_err(sql: &str, e: tokio_postgres::Error) -> WarehouseError {
+    let context = sql.lines().next().unwrap_or("").trim().chars().take(120).collect();
+    let reason = one_line(&e);
+    if e.code() == Some(&tokio_postgres::error::SqlState::QUERY_CANCELED) {
+        WarehouseError::Canceled { context, reason }
+    } else {
+        WarehouseError::Sql { context, reason }
+    }
+}
+
+/// Column names as the catalog and the views write them (upper case), as DuckDB shows
+/// them: PostgreSQL folds unquoted names to lower case.
+fn column_names(stmt: &tokio_postgres::Statement) -> Vec<String> {
+    stmt.columns()
+        .iter()
+        .map(|c| if c.name().chars().any(|ch| ch.is_ascii_uppercase()) { c.name().to_string() } else { c.name().to_ascii_uppercase() })
+        .collect()
+}
+
+fn row_values(sql: &str, row: &tokio_postgres::Row) -> Result<Vec<Option<String>>> {
+    (0..row.len()).map(|i| row.try_get::<_, Cell>(i).map(|cell| cell.0).map_err(|e| sql_err(sql, e))).collect()
 }
 
 impl Session for PgSession {
     fn execute(&mut self, sql: &str) -> Result<u64> {
-        self.client.execute(sql, &[]).map_err(|e| sql_err(sql, e))
+        self.conn.wait(sql, async |c| c.execute(sql, &[]).await)
     }
 
     fn query_i64(&mut self, sql: &str) -> Result<i64> {
@@ -259,25 +414,43 @@ impl Session for PgSession {
     }
 
     fn query_rows(&mut self, sql: &str) -> Result<Rows> {
-        let stmt = self.client.prepare(sql).map_err(|e| sql_err(sql, e))?;
-        // PostgreSQL folds unquoted names to lower case; they are shown as the catalog and
-        // the views write them (upper case), as DuckDB shows them.
-        let columns = stmt
-            .columns()
-            .iter()
-            .map(|c| if c.name().chars().any(|ch| ch.is_ascii_uppercase()) { c.name().to_string() } else { c.name().to_ascii_uppercase() })
-            .collect();
-        let rows = self.client.query(&stmt, &[]).map_err(|e| sql_err(sql, e))?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let mut values = Vec::with_capacity(row.len());
-            for i in 0..row.len() {
-                let cell: Cell = row.try_get(i).map_err(|e| sql_err(sql, e))?;
-                values.push(cell.0);
+        self.query_rows_at_most(sql, None)
+    }
+
+    fn query_rows_at_most(&mut self, sql: &str, limit: Option<usize>) -> Result<Rows> {
+        let limit = limit.unwrap_or(usize::MAX);
+        let read_only = self.read_only;
+        self.conn.wait_mapped(sql, async |c| {
+            // A prepared statement is one statement: the server refuses `a; b`.
+            let stmt = c.prepare(sql).await.map_err(|e| sql_err(sql, e))?;
+            let columns = column_names(&stmt);
+            // A person's query runs in a transaction that is read-only from its start, so
+            // that not even `SET TRANSACTION READ WRITE` inside it can make it write, and
+            // which is rolled back whatever the query did.
+            if read_only {
+                c.batch_execute("START TRANSACTION READ ONLY").await.map_err(|e| sql_err(sql, e))?;
             }
-            out.push(values);
-        }
-        Ok(Rows { columns, rows: out })
+            let fetched = async {
+                let stream = c.query_raw(&stmt, std::iter::empty::<&dyn ToSql>()).await.map_err(|e| sql_err(sql, e))?;
+                futures::pin_mut!(stream);
+                let mut rows = Vec::new();
+                // Rows past the limit are read from the connection and dropped at once.
+                while let Some(row) = stream.try_next().await.map_err(|e| sql_err(sql, e))? {
+                    if rows.len() < limit {
+                        rows.push(row_values(sql, &row)?);
+                    }
+                }
+                Ok(Rows { columns, rows })
+            }
+            .await;
+            if read_only {
+                let rolled_back = c.batch_execute("ROLLBACK").await;
+                let rows = fetched?;
+                rolled_back.map_err(|e| sql_err(sql, e))?;
+                return Ok(rows);
+            }
+            fetched
+        })
     }
 
     fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()> {
@@ -292,16 +465,18 @@ impl Session for PgSession {
             .collect::<std::result::Result<_, String>>()
             .map_err(|reason| WarehouseError::Sql { context: table.to_string(), reason })?;
         let types: Vec<Type> = values.iter().map(Column::pg_type).collect();
-        let writer = self.client.copy_in(&copy).map_err(|e| sql_err(&copy, e))?;
-        let mut writer = BinaryCopyInWriter::new(writer, &types);
-        let mut row: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(values.len());
-        for i in 0..batch.num_rows() {
-            row.clear();
-            row.extend(values.iter().map(|c| c.value(i)));
-            writer.write(&row).map_err(|e| sql_err(&copy, e))?;
-        }
-        writer.finish().map_err(|e| sql_err(&copy, e))?;
-        Ok(())
+        self.conn.wait(&copy, async |c| {
+            let sink = c.copy_in(&copy).await?;
+            let writer = BinaryCopyInWriter::new(sink, &types);
+            futures::pin_mut!(writer);
+            let mut row: Vec<&(dyn ToSql + Sync)> = Vec::with_capacity(values.len());
+            for i in 0..batch.num_rows() {
+                row.clear();
+                row.extend(values.iter().map(|c| c.value(i)));
+                writer.as_mut().write(&row).await?;
+            }
+            writer.finish().await.map(drop)
+        })
     }
 }
 
@@ -480,11 +655,5 @@ mod tests {
         assert_eq!(numeric_text(&numeric(1, 0, 0, &[1, 0])).unwrap(), "10000");
         assert_eq!(numeric_text(&numeric(-2, 0, 8, &[5])).unwrap(), "0.00000005");
         assert_eq!(numeric_text(&numeric(0, 0, 0, &[])).unwrap(), "0");
-    }
-
-    #[test]
-    fn the_password_is_masked() {
-        assert_eq!(masked_url("postgres://etl:s3cret@db:5432/w"), "postgres://etl:***@db:5432/w");
-        assert_eq!(masked_url("postgres://etl@db/w"), "postgres://etl@db/w");
     }
 }
