@@ -10,17 +10,9 @@ use marina_etl::run::SourceStatus;
 
 const HOLIDAYS: &str = "location_id,holiday_date\n1,2025-07-04\n2,2025-12-25\n";
 
-/// A tar of `files` (with its end-of-archive blocks unless `cut`).
+/// A tar of `files`, with its end-of-archive blocks unless `cut`.
 fn tar_bytes(files: &[(&str, &str)], cut: bool) -> Vec<u8> {
-    let mut tar = tar::Builder::new(Vec::new());
-    for (name, content) in files {
-        let mut header = tar::Header::new_gnu();
-        header.set_size(content.len() as u64);
-        header.set_mode(0o644);
-        header.set_cksum();
-        tar.append_data(&mut header, name, content.as_bytes()).unwrap();
-    }
-    let mut bytes = tar.into_inner().unwrap();
+    let mut bytes = common::tar_bytes(files);
     if cut {
         // Drop the end-of-archive blocks (and the record padding): the tar then stops at a
         // member boundary.

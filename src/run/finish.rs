@@ -22,7 +22,7 @@ pub(super) fn finish(s: &mut dyn Session, d: Dialect, config: &Config, run_id: i
     // calendar, which already runs a year past the latest date. It is cheap and also
     // repairs a rebuild that failed in an earlier run, so every run does it.
     let clock = Instant::now();
-    let refreshed = warehouse::in_transaction(s, |s| -> Result<(), RefreshError> {
+    let refreshed = warehouse::in_transaction(s, |s| -> Result<(), FinishError> {
         fault::before_views()?;
         Ok(refresh_views(s, d, config)?)
     });
@@ -49,8 +49,9 @@ pub(super) fn finish(s: &mut dyn Session, d: Dialect, config: &Config, run_id: i
     RunOutcome { run_id, status, sources, errors }
 }
 
+/// A failure of the run's own steps at its end.
 #[derive(Debug, thiserror::Error)]
-enum RefreshError {
+enum FinishError {
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
     #[error(transparent)]
@@ -76,7 +77,7 @@ pub(super) fn end_run(
             joined
         }
     });
-    let mut attempt = |n: usize, status: RunStatus, text: Option<&str>| -> Result<(), EndError> {
+    let mut attempt = |n: usize, status: RunStatus, text: Option<&str>| -> Result<(), FinishError> {
         fault::before_run_end(n)?;
         Ok(ledger::finish_run(s, d, run_id, now(), status, text)?)
     };
@@ -96,14 +97,6 @@ pub(super) fn end_run(
             ))
         }
     }
-}
-
-#[derive(Debug, thiserror::Error)]
-enum EndError {
-    #[error(transparent)]
-    Warehouse(#[from] WarehouseError),
-    #[error(transparent)]
-    Injected(#[from] fault::Injected),
 }
 
 /// Rebuilds the location mapping, the calendar and every view.

@@ -92,16 +92,9 @@ impl Env {
     /// Writes a Stellar gzip tar snapshot holding only `files`.
     pub fn partial_tar_gz(&self, name: &str, day: u64, files: &[(&str, &str)]) -> PathBuf {
         let path = self.folder("stellar").join(name);
-        let gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
-        let mut tar = tar::Builder::new(gz);
-        for (name, content) in files {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(content.len() as u64);
-            header.set_mode(0o644);
-            header.set_cksum();
-            tar.append_data(&mut header, name, content.as_bytes()).unwrap();
-        }
-        tar.into_inner().unwrap().finish().unwrap();
+        let mut gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
+        gz.write_all(&tar_bytes(files)).unwrap();
+        gz.finish().unwrap();
         set_day(&path, day);
         path
     }
@@ -165,6 +158,19 @@ impl Env {
         std::fs::write(&path, text).unwrap();
         path
     }
+}
+
+/// A tar of `files`, ended as tar ends an archive.
+pub fn tar_bytes(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut tar = tar::Builder::new(Vec::new());
+    for (name, content) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_cksum();
+        tar.append_data(&mut header, name, content.as_bytes()).unwrap();
+    }
+    tar.into_inner().unwrap()
 }
 
 /// `files`, then a header-only member for every other table of the system's catalog.
