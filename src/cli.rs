@@ -157,7 +157,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Run { sources, force, allow_mass_delete, full, wait, poll, wait_lock } => {
             let wait = wait.map(|timeout| run::WaitOptions { timeout, poll });
-            run_command(&config, &RunOptions { sources, force, allow_mass_delete, full, progress, wait, wait_lock })
+            run_command(&config, &RunOptions { sources, force, allow_mass_delete, full, wait, wait_lock }, progress)
         }
         Command::Status { runs } => status(&config, runs),
         Command::Generate { out, scale, seed, date, days } => {
@@ -198,7 +198,7 @@ impl CliError {
 
 impl From<run::RunError> for CliError {
     fn from(e: run::RunError) -> Self {
-        let code = if matches!(e, run::RunError::UnknownSource(_)) { exit::USAGE } else { exit::SOURCE_FAILED };
+        let code = if e.is_usage() { exit::USAGE } else { exit::SOURCE_FAILED };
         CliError::new(code, e)
     }
 }
@@ -220,16 +220,30 @@ fn init_logging(config: &Config, quiet_info: bool) {
         .try_init();
 }
 
-fn run_command(config: &Config, opts: &RunOptions) -> Result<i32, CliError> {
-    let outcome = run::run(config, opts)?;
+fn run_command(config: &Config, opts: &RunOptions, progress: bool) -> Result<i32, CliError> {
+    let outcome = run_with_progress(config, opts, progress)?;
     print!("{}", report::run_summary(&outcome));
-    // One line per source that did not load, for whoever reads the job's error output.
+    // One line per source that did not load, and per warning and error, for whoever reads
+    // the job's error output.
     for source in &outcome.sources {
-        if matches!(source.status, run::SourceStatus::Failed | run::SourceStatus::Late) {
+        if matches!(source.status, run::SourceStatus::Failed | run::SourceStatus::Late | run::SourceStatus::Partial) {
             eprintln!("marina-etl: {}: {}", source.system, source.message.as_deref().unwrap_or("failed"));
         }
     }
+    for warning in outcome.warnings() {
+        eprintln!("marina-etl: warning: {warning}");
+    }
+    for error in &outcome.errors {
+        eprintln!("marina-etl: {error}");
+    }
     Ok(outcome.exit_code())
+}
+
+/// Runs the pipeline with progress bars on the terminal when `progress`.
+fn run_with_progress(config: &Config, opts: &RunOptions, progress: bool) -> Result<run::RunOutcome, CliError> {
+    let systems = if opts.sources.is_empty() { config.systems() } else { opts.sources.clone() };
+    let bars = report::Progress::new(progress, &systems);
+    Ok(run::run_watched(config, opts, &bars)?)
 }
 
 fn status(config: &Config, runs: usize) -> Result<i32, CliError> {
@@ -288,7 +302,7 @@ fn demo(scale: f64, progress: bool) -> Result<i32, CliError> {
     }
     let config = Config::load(Some(&config_file)).map_err(|e| CliError::new(exit::USAGE, e))?;
     println!("Loading them into ./{DEMO_WAREHOUSE} ...\n");
-    let outcome = run::run(&config, &RunOptions { progress, ..RunOptions::default() })?;
+    let outcome = run_with_progress(&config, &RunOptions::default(), progress)?;
     print!("{}", report::run_summary(&outcome));
     println!();
     let wh = warehouse::open(&config.warehouse)?;

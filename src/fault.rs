@@ -2,14 +2,22 @@
 //! makes the publish transaction fail after merging N tables, `pause-after-merge:N`
 //! holds it open for a minute there so a test can kill the process mid-merge
 //! (`pause-after-merge:N:SECONDS` for another length, e.g. to hold the run lock a while);
-//! `fail-views` makes the rebuild of the calendar and views fail;
+//! `fail-views` makes the rebuild of the calendar and views fail, `pause-before-views`
+//! holds the run there for a minute (every source published, the run not yet ended);
+//! `fail-run-end` makes the ledger's writes at the end of the run fail (as on a full disk),
+//! `fail-run-end:1` only the first of them;
 //! `wait-after-listing:FILE` holds a source between choosing its snapshot and reading it
 //! until FILE exists, so a test can delete or replace the object in between.
 
 use std::time::Duration;
 
+/// A failure injected by `MARINA_ETL_FAULT`.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Injected(String);
+
 /// Called after each table merged inside a publish transaction.
-pub fn after_merge(tables_merged: usize) -> Result<(), String> {
+pub fn after_merge(tables_merged: usize) -> Result<(), Injected> {
     let Ok(spec) = std::env::var("MARINA_ETL_FAULT") else { return Ok(()) };
     let mut parts = spec.split(':');
     let action = parts.next().unwrap_or_default();
@@ -19,7 +27,7 @@ pub fn after_merge(tables_merged: usize) -> Result<(), String> {
         return Ok(());
     }
     match action {
-        "fail-after-merge" => Err(format!("injected failure after {tables_merged} merged table(s)")),
+        "fail-after-merge" => Err(Injected(format!("injected failure after {tables_merged} merged table(s)"))),
         "pause-after-merge" => {
             eprintln!("marina-etl: pausing mid-merge (MARINA_ETL_FAULT)");
             std::thread::sleep(pause);
@@ -30,24 +38,38 @@ pub fn after_merge(tables_merged: usize) -> Result<(), String> {
 }
 
 /// Called before the calendar and views are rebuilt at the end of a run.
-pub fn before_views() -> Result<(), String> {
+pub fn before_views() -> Result<(), Injected> {
     match std::env::var("MARINA_ETL_FAULT") {
-        Ok(spec) if spec == "fail-views" => Err("injected failure before the views".into()),
+        Ok(spec) if spec == "fail-views" => Err(Injected("injected failure before the views".into())),
+        Ok(spec) if spec == "pause-before-views" => {
+            eprintln!("marina-etl: pausing before the views (MARINA_ETL_FAULT)");
+            std::thread::sleep(Duration::from_secs(60));
+            Ok(())
+        }
         _ => Ok(()),
     }
 }
 
 /// Called between choosing a source's snapshot and reading it.
-pub fn after_listing(key: &str) -> Result<(), String> {
+pub fn after_listing(key: &str) -> Result<(), Injected> {
     let Ok(spec) = std::env::var("MARINA_ETL_FAULT") else { return Ok(()) };
     let Some(file) = spec.strip_prefix("wait-after-listing:") else { return Ok(()) };
     eprintln!("marina-etl: paused after listing {key} (MARINA_ETL_FAULT)");
     let deadline = std::time::Instant::now() + Duration::from_secs(120);
     while !std::path::Path::new(file).exists() {
         if std::time::Instant::now() > deadline {
-            return Err(format!("injected pause: {file} never appeared"));
+            return Err(Injected(format!("injected pause: {file} never appeared")));
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     Ok(())
+}
+
+/// Called before each write of the ledger at the end of a run (`attempt` counts from 1).
+pub fn before_run_end(attempt: usize) -> Result<(), Injected> {
+    match std::env::var("MARINA_ETL_FAULT").as_deref() {
+        Ok("fail-run-end") => Err(Injected("injected failure: No space left on device".into())),
+        Ok("fail-run-end:1") if attempt == 1 => Err(Injected("injected failure: No space left on device".into())),
+        _ => Ok(()),
+    }
 }

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::catalog::System;
-use crate::run::{RunOutcome, SourceOutcome, SourceStatus};
+use crate::run::{RunListener, RunOutcome, SourceOutcome, SourceStatus};
+use crate::warehouse::ledger::TableStatus;
 use crate::warehouse::Rows;
 
 /// Progress bars, one per source, showing the table being read with rows and rate.
@@ -39,8 +40,10 @@ impl Progress {
         Progress { bars, started: Mutex::default(), _multi: Some(multi) }
     }
 
-    /// `rows` rows of `file` read so far.
-    pub fn rows(&self, system: System, file: &str, rows: u64) {
+}
+
+impl RunListener for Progress {
+    fn rows(&self, system: System, file: &str, rows: u64) {
         let Some(bar) = self.bars.get(&system) else { return };
         let elapsed = {
             let mut started = self.started.lock().expect("progress lock");
@@ -50,19 +53,21 @@ impl Progress {
         bar.set_message(format!("{file}: {} rows ({}/s)", thousands(rows), thousands(rate as u64)));
     }
 
-    pub fn done(&self, system: System, outcome: &SourceOutcome) {
-        if let Some(bar) = self.bars.get(&system) {
+    fn source_done(&self, outcome: &SourceOutcome) {
+        if let Some(bar) = self.bars.get(&outcome.system) {
             let rows: u64 = outcome.tables.iter().map(|t| t.rows_read).sum();
+            let message = outcome.message.as_deref().unwrap_or("");
             bar.finish_with_message(match outcome.status {
                 SourceStatus::Published => format!("published, {} rows in {:.1}s", thousands(rows), outcome.seconds),
+                SourceStatus::Partial => format!("PARTIAL: {message}"),
                 SourceStatus::Skipped => "already loaded, skipped".to_string(),
-                SourceStatus::Late => format!("LATE: {}", outcome.message.as_deref().unwrap_or("")),
-                SourceStatus::Failed => format!("FAILED: {}", outcome.message.as_deref().unwrap_or("")),
+                SourceStatus::Late => format!("LATE: {message}"),
+                SourceStatus::Failed => format!("FAILED: {message}"),
             });
         }
     }
 
-    pub fn finish(&self) {
+    fn sources_done(&self) {
         for bar in self.bars.values() {
             bar.finish();
         }
@@ -96,7 +101,7 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
             rows.rows.push(vec![
                 Some(t.source.clone()),
                 Some(t.table.clone()),
-                Some(t.status.clone()),
+                Some(t.status.to_string()),
                 n(t.rows_read),
                 n(t.rows_rejected),
                 n(t.rows_inserted),
@@ -114,10 +119,8 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
     }
     for source in &outcome.sources {
         let status = match source.status {
-            SourceStatus::Published => "published",
-            SourceStatus::Skipped => "skipped",
-            SourceStatus::Late => "LATE",
-            SourceStatus::Failed => "FAILED",
+            SourceStatus::Published | SourceStatus::Skipped => source.status.as_str().to_string(),
+            other => other.as_str().to_uppercase(),
         };
         let _ = write!(out, "{:<9} {status}", source.system.name());
         if let Some(snapshot) = &source.snapshot {
@@ -133,13 +136,22 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
         if let Some(message) = &source.message {
             let _ = write!(out, "\n          {message}");
         }
-        for t in source.tables.iter().filter(|t| t.message.is_some() && t.status != "published" || t.rows_rejected > 0) {
+        for warning in &source.warnings {
+            let _ = write!(out, "\n          WARNING {warning}");
+        }
+        let noteworthy = |t: &&crate::warehouse::ledger::TableRecord| {
+            t.message.is_some() && !matches!(t.status, TableStatus::Published | TableStatus::Unchanged) || t.rows_rejected > 0
+        };
+        for t in source.tables.iter().filter(noteworthy) {
             let _ = write!(out, "\n          {}: {}", t.table, t.message.as_deref().unwrap_or(""));
         }
         if !source.ignored_files.is_empty() {
             let _ = write!(out, "\n          ignored {} file(s) not in the catalog", source.ignored_files.len());
         }
         out.push('\n');
+    }
+    for error in &outcome.errors {
+        let _ = writeln!(out, "ERROR {error}");
     }
     let _ = writeln!(out, "run {}: {}", outcome.run_id, outcome.status.as_str());
     out

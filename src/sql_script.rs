@@ -21,8 +21,8 @@ use std::fmt::Write;
 
 use crate::catalog::{Catalog, System, Table};
 use crate::views;
-use crate::warehouse::sql::{self, merge_statements_with, Dialect, MergeParams};
-use crate::warehouse::{ledger, oracle, replace_staging_statements};
+use crate::warehouse::sql::{self, merge_statements_with, CountQuery, Dialect, MergeParams};
+use crate::warehouse::{ledger, oracle, staging};
 
 /// The one-row temporary table that carries the merge parameters in DuckDB and PostgreSQL
 /// scripts (`RUN_ID`, `PUBLISHED_AT`, `MAX_DELETE_RATIO`).
@@ -181,7 +181,7 @@ fn ddl(w: &mut Script) {
     }
     for table in Catalog::get().tables() {
         w.table_header(table, "");
-        for stmt in replace_staging_statements(w.dialect, table) {
+        for stmt in staging::replace_statements(w.dialect, table) {
             w.stmt(&stmt);
         }
         w.stmt(&sql::drop_table_if_exists(w.dialect, &sql::held_keys_name(table)));
@@ -199,7 +199,7 @@ fn default_max_delete_ratio() -> f64 {
 /// mass-delete guard: a value that cannot be cast makes the statement fail (DuckDB and
 /// PostgreSQL have no common way to raise an error), with the reason as the value, so
 /// the source's transaction is rolled back and `psql -v ON_ERROR_STOP=1` stops there.
-fn guard_statement(table: &Table, count_live: &str, count_deletes: &str) -> String {
+fn guard_statement(table: &Table, count_live: &CountQuery, count_deletes: &CountQuery) -> String {
     let text = [
         "SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE".to_string(),
         format!(
@@ -207,8 +207,8 @@ fn guard_statement(table: &Table, count_live: &str, count_deletes: &str) -> Stri
             table.dw_name()
         ),
         "            ELSE g.WOULD_DELETE END AS ROWS_TO_SOFT_DELETE".to_string(),
-        format!("  FROM (SELECT ({count_live}) AS LIVE,"),
-        format!("               ({}) AS WOULD_DELETE) g, {PARAMS_TABLE} p", count_deletes.replace('\n', "\n                ")),
+        format!("  FROM (SELECT ({}) AS LIVE,", count_live.sql()),
+        format!("               ({}) AS WOULD_DELETE) g, {PARAMS_TABLE} p", count_deletes.sql().replace('\n', "\n                ")),
     ];
     text.join("\n")
 }

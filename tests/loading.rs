@@ -15,7 +15,7 @@ fn lifecycle_insert_update_delete_undelete_and_reload(backend: Backend) {
     let r1 = env.run(&["molo"]);
     assert_eq!(r1.exit_code(), 0);
     assert_eq!(env.table_counts(r1.run_id, "piers"), "published|3|3|0|3|0|0|0|0");
-    assert_eq!(env.table_counts(r1.run_id, "marina_locations"), "missing|0|0|0|0|0|0|0|0");
+    assert_eq!(env.table_counts(r1.run_id, "marina_locations"), "published|0|0|0|0|0|0|0|0");
     let p = r1.sources[0].phases;
     assert!(p.decompress > 0.0 && p.decode > 0.0 && p.load > 0.0 && p.merge > 0.0, "every phase is timed: {p:?}");
     let first = env.lines("SELECT ID, DW_LAST_INSERTED, DW_LAST_UPDATED FROM DW_MOLO_PIERS ORDER BY ID");
@@ -60,7 +60,7 @@ fn lifecycle_insert_update_delete_undelete_and_reload(backend: Backend) {
     assert_eq!(env.lines(&format!("SELECT STATUS FROM ETL_RUNS WHERE RUN_ID = {}", r4.run_id)), vec!["skipped"]);
     let r5 = env.run_with(&["molo"], true, false);
     assert_eq!(r5.exit_code(), 0);
-    assert_eq!(env.table_counts(r5.run_id, "piers"), "unchanged|0|0|0|0|0|4|0|0");
+    assert_eq!(env.table_counts(r5.run_id, "piers"), "unchanged|4|4|0|0|0|4|0|0");
     let r6 = env.run_opts(RunOptions { sources: vec![System::Molo], force: true, full: true, ..RunOptions::default() });
     assert_eq!(r6.exit_code(), 0);
     assert_eq!(env.table_counts(r6.run_id, "piers"), "published|4|4|0|0|0|4|0|0");
@@ -229,12 +229,42 @@ fn a_missing_table_file_changes_nothing_and_unknown_files_are_listed(backend: Ba
     let env = Env::new(backend);
     env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1), ("MarinaLocations.csv", "Id,Name\n1,North\n")]);
     env.run(&["molo"]);
-    env.zip("molo", "b.zip", 2, &[("MarinaLocations.csv", "Id,Name\n1,North\n"), ("SV_JobSet.csv", "Id\n1\n")]);
+    env.partial_zip("molo", "b.zip", 2, &[("MarinaLocations.csv", "Id,Name\n1,North\n2,South\n"), ("SV_JobSet.csv", "Id\n1\n")]);
     let r = env.run(&["molo"]);
-    assert_eq!(r.exit_code(), 0);
     assert_eq!(env.table_counts(r.run_id, "piers"), "missing|0|0|0|0|0|0|0|0");
     assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS WHERE DW_DELETED_AT IS NULL"), 3);
     assert_eq!(r.sources[0].ignored_files, vec!["SV_JobSet.csv"]);
+    // The tables that are there are published; the snapshot is incomplete, which the
+    // outcome, the exit code and the ledger say, and it is not recorded as loaded.
+    assert_eq!(env.table_counts(r.run_id, "marina_locations"), "published|2|2|0|1|0|1|0|0");
+    assert_eq!(r.sources[0].status, SourceStatus::Partial);
+    assert_eq!(r.exit_code(), 1);
+    let message = r.sources[0].message.clone().unwrap();
+    assert!(message.starts_with("snapshot incomplete: 49 of 50 tables missing (piers, "), "{message}");
+    assert_eq!(env.lines(&format!("SELECT STATUS FROM ETL_RUNS WHERE RUN_ID = {}", r.run_id)), vec!["partial"]);
+    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS WHERE ARCHIVE_KEY = 'b.zip'"), 0);
+    // So the next run reads it again rather than calling it loaded.
+    let again = env.run(&["molo"]);
+    assert_eq!(again.sources[0].status, SourceStatus::Partial);
+    assert_eq!(again.exit_code(), 1);
+}
+
+fn a_snapshot_with_no_table_of_the_catalog_fails(backend: Backend) {
+    let env = Env::new(backend);
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1)]);
+    env.run(&["molo"]);
+    // A zip holding only another zip.
+    let inner = env.dir.path().join("inner.zip");
+    common::write_snapshot_zip(&inner, "molo", &[("Piers.csv", PIERS_V1)]);
+    let inner_bytes = std::fs::read(&inner).unwrap();
+    env.zip_raw("molo", "b.zip", 2, &[("20250102050000.zip", &inner_bytes)]);
+    let r = env.run(&["molo"]);
+    assert_eq!(r.sources[0].status, SourceStatus::Failed);
+    assert_eq!(r.exit_code(), 1);
+    let message = r.sources[0].message.clone().unwrap();
+    assert!(message.contains("no member of the archive is a table of the catalog (members: 20250102050000.zip)"), "{message}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS WHERE ARCHIVE_KEY = 'b.zip'"), 0);
+    assert_eq!(env.count("SELECT COUNT(*) FROM DW_MOLO_PIERS WHERE DW_DELETED_AT IS NULL"), 3);
 }
 
 fn the_mass_delete_guard_holds_back_a_table_until_overridden(backend: Backend) {
@@ -317,7 +347,7 @@ fn a_member_unchanged_since_its_last_publish_is_not_read_again(backend: Backend)
     env.zip("molo", "b.zip", 2, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A2,1\n2,B,1\n3,C,2\n"), ("MarinaLocations.csv", marinas)]);
     let r2 = env.run(&["molo"]);
     assert_eq!(env.table_counts(r2.run_id, "piers"), "published|3|3|0|0|1|2|0|0");
-    assert_eq!(env.table_counts(r2.run_id, "marina_locations"), "unchanged|0|0|0|0|0|1|0|0");
+    assert_eq!(env.table_counts(r2.run_id, "marina_locations"), "unchanged|1|1|0|0|0|1|0|0");
     assert_eq!(
         env.lines(&format!("SELECT MESSAGE FROM ETL_RUN_TABLES WHERE RUN_ID = {} AND TABLE_NAME = 'marina_locations'", r2.run_id)),
         vec![format!("MarinaLocations.csv is the same as when run {} published it; not read again", r1.run_id)]
@@ -327,9 +357,78 @@ fn a_member_unchanged_since_its_last_publish_is_not_read_again(backend: Backend)
     assert_eq!(env.run(&["molo"]).exit_code(), 1);
     env.zip("molo", "d.zip", 4, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A2,1\n2,B,1\n3,C,2\n"), ("MarinaLocations.csv", "Id,Name\n1,South\n")]);
     let r4 = env.run(&["molo"]);
-    assert_eq!(env.table_counts(r4.run_id, "piers"), "unchanged|0|0|0|0|0|3|0|0");
+    assert_eq!(env.table_counts(r4.run_id, "piers"), "unchanged|3|3|0|0|0|3|0|0");
     assert_eq!(env.table_counts(r4.run_id, "marina_locations"), "published|1|1|0|0|1|0|0|0");
     assert_eq!(env.lines("SELECT NAME FROM DW_MOLO_MARINA_LOCATIONS"), vec!["South"]);
+}
+
+/// A member skipped as unchanged is described as it was published: its counts, and its
+/// rejects, which are still outstanding, carried into the run.
+fn an_unchanged_member_carries_its_counts_and_rejects_forward(backend: Backend) {
+    let mut env = Env::new(backend);
+    env.config.load.max_reject_ratio = 0.5;
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,A,1\n2,B,x\n3,C,2\n")]);
+    let r1 = env.run(&["molo"]);
+    assert_eq!(env.table_counts(r1.run_id, "piers"), "published|3|2|1|2|0|0|0|0");
+    let r2 = env.run_with(&["molo"], true, false);
+    assert_eq!(r2.exit_code(), 0);
+    assert_eq!(env.table_counts(r2.run_id, "piers"), "unchanged|3|2|1|0|0|2|0|0");
+    let rejects = |run: i64| {
+        env.lines(&format!(
+            "SELECT LINE_NUMBER, COLUMN_NAME, RAW_VALUE, FILE_NAME, ARCHIVE_KEY FROM ETL_REJECTS WHERE RUN_ID = {run} AND TABLE_NAME = 'piers'"
+        ))
+    };
+    assert_eq!(rejects(r2.run_id), vec!["3|MARINA_LOCATION_ID|x|Piers.csv|a.zip"]);
+    assert_eq!(rejects(r2.run_id), rejects(r1.run_id));
+    // Carried again by the next forced run, from the run that carried it last.
+    let r3 = env.run_with(&["molo"], true, false);
+    assert_eq!(rejects(r3.run_id), rejects(r1.run_id));
+    assert_eq!(env.table_counts(r3.run_id, "piers"), "unchanged|3|2|1|0|0|2|0|0");
+}
+
+/// A non-key column missing from the file loads as NULL; when it held values in the
+/// published table (a renamed column, say), the run says so: a warning, exit code 4.
+fn a_missing_column_that_held_values_is_a_warning(backend: Backend) {
+    let env = Env::new(backend);
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1)]);
+    assert_eq!(env.run(&["molo"]).exit_code(), 0);
+    env.zip("molo", "b.zip", 2, &[("Piers.csv", "Id,Name,MarinaLocation\n1,A,1\n2,B,1\n3,C,2\n")]);
+    let r = env.run(&["molo"]);
+    assert_eq!(r.exit_code(), 4);
+    assert_eq!(r.status.as_str(), "warning");
+    assert_eq!(r.sources[0].status, SourceStatus::Published);
+    let warnings: Vec<String> = r.warnings().collect();
+    assert_eq!(
+        warnings,
+        vec!["molo: piers: column MARINA_LOCATION_ID (MarinaLocationId) is missing from Piers.csv but holds values in 3 live row(s); they become NULL"]
+    );
+    assert_eq!(env.count("SELECT COUNT(MARINA_LOCATION_ID) FROM DW_MOLO_PIERS"), 0);
+    let run = env.lines(&format!("SELECT STATUS, ERROR_TEXT FROM ETL_RUNS WHERE RUN_ID = {}", r.run_id));
+    assert_eq!(run, vec![format!("warning|{}", warnings[0])]);
+    assert!(marina_etl::report::run_summary(&r).contains("WARNING piers: column MARINA_LOCATION_ID"), "{}", marina_etl::report::run_summary(&r));
+    // Once the column is empty, its absence is no longer news.
+    env.zip("molo", "c.zip", 3, &[("Piers.csv", "Id,Name,MarinaLocation\n1,A,1\n2,B,1\n")]);
+    assert_eq!(env.run(&["molo"]).exit_code(), 0);
+}
+
+/// A killed run cannot remove its working folder; the next run clears it, and keeps
+/// the folders that other runs still hold.
+fn working_folders_left_by_killed_runs_are_removed(backend: Backend) {
+    let mut env = Env::new(backend);
+    let temp = env.dir.path().join("temp");
+    let abandoned = temp.join("marina-etl-run-killed");
+    std::fs::create_dir_all(&abandoned).unwrap();
+    std::fs::write(abandoned.join(".in-use"), b"").unwrap();
+    std::fs::write(abandoned.join("snapshot-x"), b"half a download").unwrap();
+    let unrelated = temp.join("other-program");
+    std::fs::create_dir_all(&unrelated).unwrap();
+    env.config.load.temp_dir = Some(temp.clone());
+    env.zip("molo", "a.zip", 1, &[("Piers.csv", PIERS_V1)]);
+    assert_eq!(env.run(&["molo"]).exit_code(), 0);
+    assert!(!abandoned.exists(), "the abandoned working folder is removed");
+    assert!(unrelated.exists(), "other folders are left alone");
+    let left: Vec<_> = std::fs::read_dir(&temp).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, vec!["other-program"], "the run removed its own working folder too");
 }
 
 /// The merge skips steps that cannot change anything (a first load only inserts; no
@@ -384,6 +483,7 @@ backend_tests!(
     header_drift_matches_by_name_and_reports_extra_and_missing_columns,
     a_missing_key_column_fails_the_table,
     a_missing_table_file_changes_nothing_and_unknown_files_are_listed,
+    a_snapshot_with_no_table_of_the_catalog_fails,
     the_mass_delete_guard_holds_back_a_table_until_overridden,
     composite_and_null_able_keys_match_between_snapshots,
     text_longer_than_its_column_is_rejected_not_truncated,
@@ -391,4 +491,7 @@ backend_tests!(
     a_member_unchanged_since_its_last_publish_is_not_read_again,
     the_newest_snapshot_wins_with_ties_broken_by_name,
     a_table_emptied_by_a_snapshot_comes_back_with_the_next,
+    an_unchanged_member_carries_its_counts_and_rejects_forward,
+    a_missing_column_that_held_values_is_a_warning,
+    working_folders_left_by_killed_runs_are_removed,
 );

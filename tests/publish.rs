@@ -47,6 +47,58 @@ fn a_failure_after_some_merged_tables_leaves_every_table_as_before(backend: Back
     assert_eq!(dw_values(&env), vec!["Marina v2|Pier v2"]);
 }
 
+/// A full disk when the run's end is recorded: what was published is reported, and the
+/// run's record is ended with a shorter statement, as `partial` since its bookkeeping failed.
+fn a_run_whose_end_cannot_be_fully_recorded_reports_what_it_published(backend: Backend) {
+    let env = Env::new(backend);
+    let config = env.config_file();
+    two_table_snapshot(&env, "a.zip", 1, "Pier v1", "Marina v1");
+    let run = Command::new(binary())
+        .args(["--config", config.to_str().unwrap(), "run", "--source", "molo"])
+        .env("MARINA_ETL_FAULT", "fail-run-end:1")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert_eq!(run.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("molo      published"), "{stdout}");
+    assert!(stdout.contains("piers"), "the per-table lines are printed: {stdout}");
+    assert!(
+        stderr.contains("run ledger: the end of run 1 was recorded without its details (injected failure: No space left on device)"),
+        "{stderr}"
+    );
+    assert_eq!(dw_values(&env), vec!["Marina v1|Pier v1"]);
+    assert_eq!(
+        env.lines("SELECT STATUS, ERROR_TEXT, FINISHED_AT IS NOT NULL FROM ETL_RUNS"),
+        vec!["partial|the full record of this run's end could not be written|true"]
+    );
+}
+
+/// When not even the short record can be written, the next run ends the record: as
+/// `partial`, because the run published a source before its end was lost.
+fn a_run_whose_end_cannot_be_recorded_is_ended_by_the_next(backend: Backend) {
+    let env = Env::new(backend);
+    let config = env.config_file();
+    two_table_snapshot(&env, "a.zip", 1, "Pier v1", "Marina v1");
+    let run = Command::new(binary())
+        .args(["--config", config.to_str().unwrap(), "run", "--source", "molo"])
+        .env("MARINA_ETL_FAULT", "fail-run-end")
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
+    assert_eq!(run.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("molo      published"), "{stdout}");
+    assert!(stderr.contains("the end of run 1 could not be recorded"), "{stderr}");
+    assert_eq!(env.lines("SELECT STATUS FROM ETL_RUNS"), vec!["running"]);
+    assert_eq!(dw_values(&env), vec!["Marina v1|Pier v1"]);
+
+    let next = Command::new(binary()).args(["--config", config.to_str().unwrap(), "run", "--source", "molo"]).output().unwrap();
+    assert_eq!(next.status.code(), Some(3), "{}", String::from_utf8_lossy(&next.stderr));
+    assert_eq!(
+        env.lines("SELECT RUN_ID, STATUS, ERROR_TEXT FROM ETL_RUNS ORDER BY RUN_ID"),
+        vec!["1|partial|interrupted: the process ended before the run finished", "2|skipped|∅"]
+    );
+}
+
 fn a_run_whose_views_cannot_be_rebuilt_is_not_a_success_but_keeps_what_it_published(backend: Backend) {
     let env = Env::new(backend);
     let config = env.config_file();
@@ -165,7 +217,7 @@ fn environment_overrides_the_configuration_file(backend: Backend) {
     let config = env.config_file();
     let elsewhere = env.dir.path().join("elsewhere");
     std::fs::create_dir_all(&elsewhere).unwrap();
-    common::write_zip(&elsewhere.join("x.zip"), [("Piers.csv", &b"Id,Name,MarinaLocationId\n7,Env,1\n"[..])].into_iter());
+    common::write_snapshot_zip(&elsewhere.join("x.zip"), "molo", &[("Piers.csv", "Id,Name,MarinaLocationId\n7,Env,1\n")]);
     let out = Command::new(binary())
         .args(["--config", config.to_str().unwrap(), "run", "--source", "molo"])
         .env("MARINA_ETL_SOURCES__MOLO__LOCATION", &elsewhere)
@@ -178,6 +230,8 @@ fn environment_overrides_the_configuration_file(backend: Backend) {
 backend_tests!(
     a_failure_after_some_merged_tables_leaves_every_table_as_before,
     a_run_whose_views_cannot_be_rebuilt_is_not_a_success_but_keeps_what_it_published,
+    a_run_whose_end_cannot_be_fully_recorded_reports_what_it_published,
+    a_run_whose_end_cannot_be_recorded_is_ended_by_the_next,
     a_process_killed_mid_merge_leaves_the_previous_snapshot_and_the_next_run_succeeds,
     command_line_exit_codes_and_one_line_errors,
     environment_overrides_the_configuration_file,

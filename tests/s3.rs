@@ -79,9 +79,9 @@ fn s3_load_update_delete_and_skip_like_a_folder() {
 fn s3_listing_goes_past_the_first_thousand_keys() {
     let env = S3Env::new("t-many-keys");
     let old = env.staging_file("old.zip");
-    common::write_zip(&old, [("Piers.csv", "Id,Name,MarinaLocationId\n1,old,1\n".as_bytes())].into_iter());
+    common::write_snapshot_zip(&old, "molo", &[("Piers.csv", "Id,Name,MarinaLocationId\n1,old,1\n")]);
     let ns_old = env.staging_file("ns-old.zip");
-    common::write_zip(&ns_old, [("subsidiary.csv", "id,name\n1,old\n".as_bytes())].into_iter());
+    common::write_snapshot_zip(&ns_old, "netsuite", &[("subsidiary.csv", "id,name\n1,old\n")]);
     // 1,199 older archives per source; the newest (by time) sorts at position 1,051 by
     // name: neither the first page nor the greatest name finds it.
     let b = env.bucket.as_str();
@@ -110,7 +110,7 @@ fn s3_wrong_credentials_fail_in_one_line_without_the_secret() {
     env.config.sources.retain(|name, _| name == "molo");
     env.config.sources.get_mut("molo").unwrap().location = "s3://t-bad-keys".into();
     let first = env.staging_file("a.zip");
-    common::write_zip(&first, [("Piers.csv", PIERS_V1.as_bytes())].into_iter());
+    common::write_snapshot_zip(&first, "molo", &[("Piers.csv", PIERS_V1)]);
     env.moto.client(&["put", "t-bad-keys", &format!("20250101050000.zip={}", first.display())]);
     // The right keys load: the server does check them.
     let ok = ran(env.command(&["run"]));
@@ -163,7 +163,7 @@ fn s3_missing_bucket_and_empty_prefix_fail_with_their_names() {
 fn s3_truncated_object_fails_and_changes_nothing() {
     let env = S3Env::new("t-truncated");
     let whole = env.staging_file("whole.zip");
-    common::write_zip(&whole, [("Piers.csv", PIERS_V1.as_bytes())].into_iter());
+    common::write_snapshot_zip(&whole, "molo", &[("Piers.csv", PIERS_V1)]);
     let bytes = std::fs::read(&whole).unwrap();
     let cut = env.staging_file("cut.zip");
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();

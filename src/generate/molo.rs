@@ -15,7 +15,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::values::*;
-use super::{MARINAS, Sink, World, extra_member, table};
+use super::{MARINAS, Sink, World, extra_member, from_catalog, table};
 use crate::catalog::{Catalog, System};
 
 const SYS: System = System::Molo;
@@ -647,7 +647,6 @@ pub(crate) struct Molo<'w> {
     n_item_masters: i64,
     n_invoice_types: i64,
     n_insurance: i64,
-    n_equipment: i64,
     staff: Vec<(String, String)>,
 }
 
@@ -691,7 +690,6 @@ impl<'w> Molo<'w> {
             n_item_masters: (w.n(710.0, 80) as i64).min(710),
             n_invoice_types: w.n(40_000.0, INVOICE_TYPE_BASE.len() as u64) as i64,
             n_insurance: w.n(200.0, 5) as i64,
-            n_equipment: w.n(60.0, 3) as i64,
             staff,
         }
     }
@@ -1760,25 +1758,12 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                 }
                 Ok(())
             })?,
-            "equipment" => table(sink, &mut tally, SYS, &name, |tw| {
-                for i in 1..=m.n_equipment {
-                    let mut r = rng(&[seed, tag("equipment"), i as u64]);
-                    let ty = r.gen_range(1..=EQUIPMENT_TYPES.len() as i64);
-                    tw.begin(hash(&[seed, tag("equipment"), i as u64]), old)
-                        .set("Id", i)
-                        .set("Model", *r.pick(&["F150", "Verado 300", "EU2200i", "D4-300", "Trailstar 2400"]))
-                        .set("SerialNumber", format!("SN{:09}", r.gen_range(0..1_000_000_000)))
-                        .set("EquipmentTypeId", ty)
-                        .set("Name", format!("{} #{}", EQUIPMENT_TYPES[ty as usize - 1], i))
-                        .set("FuelTypeId", r.gen_range(1..=EQUIPMENT_FUEL_TYPES.len() as i64))
-                        .set("Manufacturer", *r.pick(&["Yamaha", "Mercury", "Honda", "Volvo Penta", "Load Rite"]))
-                        .set("YearBuilt", r.gen_range(1995..2025))
-                        .set("Location", MARINAS[r.gen_range(0..4)].name);
-                    tw.end()?;
-                }
-                Ok(())
-            })?,
-            other => anyhow::bail!("no MOLO generator for catalog table {other}"),
+            // Every other table (equipment, which no view reads, among them): from its
+            // catalog entry.
+            _ => {
+                let t = Catalog::get().table(SYS, &name).expect("a member listed from the catalog");
+                from_catalog::write(sink, &mut tally, w, t)?
+            }
         }
     }
     Ok(tally)

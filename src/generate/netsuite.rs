@@ -17,7 +17,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::molo::contact_name;
 use super::values::*;
-use super::{MARINAS, Sink, World, extra_member, table, table_styled};
+use super::{MARINAS, Sink, World, extra_member, from_catalog, table, table_styled};
 use crate::catalog::{Catalog, System};
 
 const SYS: System = System::NetSuite;
@@ -1457,7 +1457,8 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                     tw.end()
                 })?
             }
-            other => anyhow::bail!("no NetSuite generator for catalog table {other}"),
+            // Every other table: from its catalog entry.
+            _ => from_catalog::write(sink, &mut tally, w, t)?,
         }
     }
     let currencies = vec![

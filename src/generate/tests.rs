@@ -536,3 +536,58 @@ fn consecutive_days_show_new_changed_and_deleted_rows() {
     let share = (new + changed + deleted) as f64 / total as f64;
     assert!(share < 0.03, "{share:.4} of rows change per day");
 }
+
+/// A table with no hand-written generator (built here, so it is in no generator's list) is
+/// written from its catalog entry: the catalog's header, as many rows as its key can tell
+/// apart (bool x text(1): 72), unique keys, and values the loader converts without a reject,
+/// narrow decimals included.
+#[test]
+fn a_table_without_a_generator_is_written_from_its_catalog_entry() {
+    use crate::catalog::Column;
+    let col = |header: &str, ty: &str, key: bool| Column {
+        name: header.to_uppercase(),
+        header: Some(header.to_string()),
+        ty: ty.parse().unwrap(),
+        key,
+    };
+    let table = Table {
+        system: System::NetSuite,
+        name: "odd_things".into(),
+        file: "odd_things.csv".into(),
+        columns: vec![
+            col("flag", "bool", true),
+            col("code", "text(1)", true),
+            col("order", "int", false),
+            col("user", "text(3)", false),
+            col("rate", "decimal(3,2)", false),
+            col("hours", "decimal(2,1)", false),
+            col("amount", "decimal(38,10)", false),
+            col("ratio", "float", false),
+            col("day", "date", false),
+            col("created", "timestamp", false),
+            col("memo", "text", false),
+            col("active", "bool", false),
+        ],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let opts = GenerateOptions { out: dir.path().to_path_buf(), scale: 1.0, ..GenerateOptions::default() };
+    let world = World::new(&opts);
+    let path = dir.path().join("odd.zip");
+    let mut sink = Sink::zip(File::create(&path).unwrap(), at(world.final_date, 6, 0, 0), false).unwrap();
+    let mut tally = Tally::default();
+    from_catalog::write(&mut sink, &mut tally, &world, &table).unwrap();
+    sink.finish().unwrap();
+    assert!(tally.violations.is_none(), "{:?}", tally.violations);
+    assert_eq!(tally.tables, [("odd_things".to_string(), 72)]);
+
+    let bytes = members(&path).remove("odd_things.csv").expect("the member of the catalog entry");
+    let csv = parse_csv(&bytes);
+    assert_eq!(csv.header, headers(&table));
+    let keys: HashSet<(String, String)> = csv.rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect();
+    assert_eq!(keys.len(), 72);
+    let hours: BTreeSet<&str> = csv.values("hours").filter(|v| !v.is_empty()).collect();
+    assert!(!hours.is_empty() && hours.iter().all(|v| v.len() <= 3), "{hours:?}");
+
+    let decoded = crate::decode::decode_table(&table, &bytes[..], &Default::default(), &mut |_| Ok(()), &mut |_| {}).unwrap();
+    assert_eq!((decoded.rows_read, decoded.rows_staged, decoded.rows_rejected), (72, 72, 0));
+}

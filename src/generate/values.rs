@@ -15,7 +15,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Weekday};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::catalog::{Catalog, ColumnType, System, Table};
+use crate::catalog::{ColumnType, System, Table};
 
 // ---------------------------------------------------------------------------------------------
 // Deterministic randomness
@@ -347,6 +347,19 @@ fn write_date(system: System, d: NaiveDate, out: &mut String) {
             let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
         }
     }
+}
+
+/// Whether fixed-point `units / 10^sc`, rounded to `s` decimals as [`write_dec`] does,
+/// fits a `decimal(p, s)` column.
+fn dec_in_range(units: i64, sc: u8, p: u8, s: u8) -> bool {
+    let (mut u, mut sc) = (units as i128, sc as u32);
+    let s = s as u32;
+    if sc > s {
+        let f = 10i128.pow(sc - s);
+        u = if u >= 0 { (u + f / 2) / f } else { (u - f / 2) / f };
+        sc = s;
+    }
+    u.abs() < 10i128.pow((p as u32).saturating_sub(s)) * 10i128.pow(sc)
 }
 
 /// Writes fixed-point `units / 10^sc` into a `decimal(p, s)` column. Returns false (and
@@ -924,7 +937,7 @@ fn generic_kind(name: &str, ty: ColumnType) -> Generic {
 }
 
 struct ColSpec {
-    name: &'static str,
+    name: String,
     ty: ColumnType,
     key: bool,
     bool_style: BoolStyle,
@@ -936,9 +949,10 @@ struct ColSpec {
 /// header, catalog order), then rows whose unset columns get plausible generic values.
 pub struct TableWriter<W: Write> {
     system: System,
-    table: &'static Table,
+    /// The archive member, for messages.
+    file: String,
     cols: Vec<ColSpec>,
-    index: HashMap<&'static str, usize>,
+    index: HashMap<String, usize>,
     csv: csv::Writer<W>,
     vals: Vec<Val>,
     set: Vec<bool>,
@@ -960,10 +974,9 @@ pub fn terminator(system: System) -> csv::Terminator {
 }
 
 impl<W: Write> TableWriter<W> {
-    /// Starts the table: looks it up in the catalog and writes the header row.
-    pub fn new(system: System, table: &str, out: W, line_end: csv::Terminator) -> Result<Self> {
-        let table =
-            Catalog::get().table(system, table).ok_or_else(|| anyhow!("no {system} table '{table}' in the catalog"))?;
+    /// Starts the table: writes the header row of its catalog entry.
+    pub fn new(table: &Table, out: W, line_end: csv::Terminator) -> Result<Self> {
+        let system = table.system;
         let mut cols = Vec::new();
         for c in &table.columns {
             let Some(h) = c.header.as_deref() else { continue };
@@ -972,7 +985,7 @@ impl<W: Write> TableWriter<W> {
             let u = unit(hash(&[tag(&table.name), tag(h)]));
             let fill = 0.05 + 0.3 * u * u;
             cols.push(ColSpec {
-                name: h,
+                name: h.to_string(),
                 ty: c.ty,
                 key: c.key,
                 bool_style: bool_style(system, &table.name, h),
@@ -980,14 +993,14 @@ impl<W: Write> TableWriter<W> {
                 generic: generic_kind(h, c.ty),
             });
         }
-        let index = cols.iter().enumerate().map(|(i, c)| (c.name, i)).collect();
+        let index = cols.iter().enumerate().map(|(i, c)| (c.name.clone(), i)).collect();
         let mut csv = csv::WriterBuilder::new().terminator(line_end).from_writer(out);
-        csv.write_record(cols.iter().map(|c| c.name))
+        csv.write_record(cols.iter().map(|c| &c.name))
             .with_context(|| format!("writing the header of {}", table.file))?;
         let n = cols.len();
         Ok(TableWriter {
             system,
-            table,
+            file: table.file.clone(),
             cols,
             index,
             csv,
@@ -1024,7 +1037,7 @@ impl<W: Write> TableWriter<W> {
         }
         match self.index.get(name) {
             Some(i) => *i,
-            None => panic!("generator bug: {} has no CSV header '{name}'", self.table.file),
+            None => panic!("generator bug: {} has no CSV header '{name}'", self.file),
         }
     }
 
@@ -1040,7 +1053,7 @@ impl<W: Write> TableWriter<W> {
     fn violation(&mut self, msg: String) {
         self.violations += 1;
         if self.first_violation.is_none() {
-            self.first_violation = Some(format!("{}: {msg}", self.table.file));
+            self.first_violation = Some(format!("{}: {msg}", self.file));
         }
     }
 
@@ -1049,7 +1062,7 @@ impl<W: Write> TableWriter<W> {
         for i in 0..self.cols.len() {
             if !self.set[i] {
                 if self.cols[i].key {
-                    let name = self.cols[i].name;
+                    let name = self.cols[i].name.clone();
                     self.violation(format!("key column {name} not set"));
                 } else {
                     let v = self.generic(i);
@@ -1060,12 +1073,12 @@ impl<W: Write> TableWriter<W> {
             let v = std::mem::take(&mut self.vals[i]);
             self.format(i, &v);
             if self.cols[i].key && self.buf.is_empty() {
-                let name = self.cols[i].name;
+                let name = self.cols[i].name.clone();
                 self.violation(format!("key column {name} empty"));
             }
-            self.csv.write_field(self.buf.as_bytes()).with_context(|| format!("writing {}", self.table.file))?;
+            self.csv.write_field(self.buf.as_bytes()).with_context(|| format!("writing {}", self.file))?;
         }
-        self.csv.write_record(None::<&[u8]>).with_context(|| format!("writing {}", self.table.file))?;
+        self.csv.write_record(None::<&[u8]>).with_context(|| format!("writing {}", self.file))?;
         self.rows += 1;
         Ok(())
     }
@@ -1073,7 +1086,7 @@ impl<W: Write> TableWriter<W> {
     /// Flushes and returns the inner writer, the number of rows, and the first value that did
     /// not fit its column (the generator treats that as its own bug).
     pub fn finish(self) -> Result<(W, u64, Option<Violations>)> {
-        let file = &self.table.file;
+        let file = &self.file;
         let inner = self.csv.into_inner().map_err(|e| anyhow!("flushing {file}: {}", e.error()))?;
         let v = self.first_violation.map(|m| (self.violations, m));
         Ok((inner, self.rows, v))
@@ -1146,14 +1159,26 @@ impl<W: Write> TableWriter<W> {
             }
         }
         if let Some(b) = bad {
-            let name = self.cols[i].name;
+            let name = self.cols[i].name.clone();
             self.violation(format!("column {name}: {b}"));
         }
     }
 
     /// A plausible value for a column the generator did not set: present with the column's
     /// own fill rate, derived only from (row seed, column) so it is stable across days.
+    ///
+    /// A decimal too wide for its column (a narrow `decimal(p,s)` of a table generated from
+    /// the catalog alone) is clamped to the column's largest value.
     fn generic(&self, i: usize) -> Val {
+        match (self.generic_unchecked(i), self.cols[i].ty) {
+            (Val::Dec(u, sc), ColumnType::Decimal { precision, scale }) if !dec_in_range(u, sc, precision, scale) => {
+                Val::Dec(10i64.pow(precision.min(18) as u32) - 1, scale)
+            }
+            (v, _) => v,
+        }
+    }
+
+    fn generic_unchecked(&self, i: usize) -> Val {
         let c = &self.cols[i];
         let mut m = Mini::new(hash(&[self.row_seed, i as u64, 0x6E7E_71C0]));
         if m.unit() >= c.fill {

@@ -17,7 +17,10 @@ pub enum ArchiveKind {
 #[derive(Debug, thiserror::Error)]
 pub enum ArchiveError {
     #[error("corrupt or truncated archive: {0}")]
-    Corrupt(String),
+    Zip(#[from] zip::result::ZipError),
+    /// The gzip stream or the tar inside it cannot be read to its end.
+    #[error("corrupt or truncated archive: {0}")]
+    Stream(#[source] io::Error),
     #[error("member {member} is larger than the limit of {limit} bytes uncompressed")]
     TooLarge { member: String, limit: u64 },
     #[error("cannot read the archive: {0}")]
@@ -58,12 +61,14 @@ impl Archive {
 
     fn zip(&self) -> Result<zip::ZipArchive<BufReader<File>>, ArchiveError> {
         let file = BufReader::new(File::open(&self.path)?);
-        zip::ZipArchive::new(file).map_err(|e| ArchiveError::Corrupt(e.to_string()))
+        Ok(zip::ZipArchive::new(file)?)
     }
 
-    fn tar(&self) -> Result<tar::Archive<flate2::read::GzDecoder<BufReader<File>>>, ArchiveError> {
+    /// The tar inside the gzip stream. A gzip file may be several concatenated streams
+    /// (gzip, bgzip and parallel compressors write them): every one is read.
+    fn tar(&self) -> Result<tar::Archive<TarStream>, ArchiveError> {
         let file = BufReader::with_capacity(1 << 16, File::open(&self.path)?);
-        Ok(tar::Archive::new(flate2::read::GzDecoder::new(file)))
+        Ok(tar::Archive::new(TarStream::new(flate2::read::MultiGzDecoder::new(file))))
     }
 
     /// The file members, in archive order. For a gzip tar this reads the whole stream,
@@ -74,9 +79,9 @@ impl Archive {
                 let mut zip = self.zip()?;
                 let mut out = Vec::new();
                 for i in 0..zip.len() {
-                    let entry = zip.by_index_raw(i).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+                    let entry = zip.by_index_raw(i)?;
                     if entry.is_file() {
-                        let name = entry.name().map_err(|e| ArchiveError::Corrupt(e.to_string()))?.into_owned();
+                        let name = entry.name()?.into_owned();
                         out.push(Member { name, size: entry.size(), crc32: Some(entry.crc32()) });
                     }
                 }
@@ -92,6 +97,7 @@ impl Archive {
                         out.push(Member { name, size: entry.size(), crc32: None });
                     }
                 }
+                tar.into_inner().check_ended()?;
                 Ok(out)
             }
         }
@@ -109,7 +115,7 @@ impl Archive {
                 let mut entry = match zip.by_name(name) {
                     Ok(entry) => entry,
                     Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-                    Err(e) => return Err(ArchiveError::Corrupt(e.to_string())),
+                    Err(e) => return Err(e.into()),
                 };
                 self.check_size(name, entry.size())?;
                 let mut limited = Limited::new(&mut entry, name, self.member_limit);
@@ -136,11 +142,11 @@ impl Archive {
             ArchiveKind::Zip => {
                 let mut zip = self.zip()?;
                 for i in 0..zip.len() {
-                    let mut entry = zip.by_index(i).map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+                    let mut entry = zip.by_index(i)?;
                     if !entry.is_file() {
                         continue;
                     }
-                    let name = entry.name().map_err(|e| ArchiveError::Corrupt(e.to_string()))?.into_owned();
+                    let name = entry.name()?.into_owned();
                     self.check_size(&name, entry.size())?;
                     visit(&name, &mut Limited::new(&mut entry, &name, self.member_limit));
                 }
@@ -156,6 +162,7 @@ impl Archive {
                     self.check_size(&name, entry.size())?;
                     visit(&name, &mut Limited::new(&mut entry, &name, self.member_limit));
                 }
+                tar.into_inner().check_ended()?;
             }
         }
         Ok(())
@@ -169,8 +176,49 @@ impl Archive {
     }
 }
 
+/// The decompressed tar stream, which remembers its last block: a tar ends with a block of
+/// zeros, and one that stops at a member boundary without it was cut short (the tar
+/// reader itself takes the end of the stream there for the end of the archive).
+struct TarStream {
+    inner: flate2::read::MultiGzDecoder<BufReader<File>>,
+    read: u64,
+    /// The last `BLOCK` bytes read, as a ring indexed by stream offset.
+    tail: Box<[u8; BLOCK]>,
+}
+
+const BLOCK: usize = 512;
+
+impl TarStream {
+    fn new(inner: flate2::read::MultiGzDecoder<BufReader<File>>) -> Self {
+        TarStream { inner, read: 0, tail: Box::new([0; BLOCK]) }
+    }
+
+    /// Whether the archive ended with its end-of-archive block, as a complete tar does.
+    fn check_ended(&self) -> Result<(), ArchiveError> {
+        let aligned = self.read > 0 && self.read.is_multiple_of(BLOCK as u64);
+        if aligned && self.tail.iter().all(|b| *b == 0) {
+            return Ok(());
+        }
+        Err(ArchiveError::Stream(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            format!("the tar ends after {} bytes without its end-of-archive block", self.read),
+        )))
+    }
+}
+
+impl Read for TarStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for (i, b) in buf[..n].iter().enumerate().skip(n.saturating_sub(BLOCK)) {
+            self.tail[((self.read + i as u64) % BLOCK as u64) as usize] = *b;
+        }
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
 fn corrupt(e: io::Error) -> ArchiveError {
-    ArchiveError::Corrupt(e.to_string())
+    ArchiveError::Stream(e)
 }
 
 /// Refuses to read past the member limit, whatever the archive header claimed.

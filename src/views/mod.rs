@@ -32,7 +32,8 @@ use std::collections::BTreeMap;
 
 use chrono::{Months, NaiveDate};
 
-use crate::warehouse::sql::Dialect;
+use crate::catalog::ColumnType;
+use crate::warehouse::sql::{CreateTable, Dialect};
 
 /// The calendar table every daily view joins; rebuilt by [`calendar_statements`].
 pub const CALENDAR_TABLE: &str = "CUSTOM_CALENDAR_DIMENSION";
@@ -256,40 +257,28 @@ pub fn default_calendar_range(min: Option<NaiveDate>, max: Option<NaiveDate>) ->
 
 /// `CREATE TABLE` (if missing) of the calendar.
 fn create_calendar_table(dialect: Dialect) -> String {
-    let ddl = "CREATE TABLE {{if_not_exists}}CUSTOM_CALENDAR_DIMENSION (\n  \
-               CALENDAR_DATE DATE NOT NULL PRIMARY KEY,\n  \
-               YEAR_NUMBER {{bigint}},\n  \
-               MONTH_NUMBER {{bigint}},\n  \
-               MONTH_YEAR_NAME {{text_8}},\n  \
-               DAY_OF_WEEK {{bigint}},\n  \
-               QUARTER_NUMBER {{bigint}},\n  \
-               IS_WEEKEND {{bigint}}\n)";
-    create_if_missing(dialect, ddl)
+    let bigint = dialect.column_type(ColumnType::Int);
+    let text_8 = if dialect == Dialect::Oracle { "VARCHAR2(8)" } else { "VARCHAR(8)" };
+    CreateTable::new(dialect, CALENDAR_TABLE)
+        .if_missing()
+        .constrained_column("CALENDAR_DATE", "DATE", "NOT NULL PRIMARY KEY")
+        .column("YEAR_NUMBER", &bigint)
+        .column("MONTH_NUMBER", &bigint)
+        .column("MONTH_YEAR_NAME", text_8)
+        .column("DAY_OF_WEEK", &bigint)
+        .column("QUARTER_NUMBER", &bigint)
+        .column("IS_WEEKEND", &bigint)
+        .sql()
 }
 
 /// `CREATE TABLE` (if missing) of the location-subsidiary mapping.
 fn create_location_subsidiary_table(dialect: Dialect) -> String {
-    let ddl = "CREATE TABLE {{if_not_exists}}DW_MOLO_LOCATION_SUBSIDIARY (\n  \
-               MARINA_LOCATION_ID {{bigint}} NOT NULL PRIMARY KEY,\n  \
-               SUBSIDIARY_ID {{bigint}} NOT NULL\n)";
-    create_if_missing(dialect, ddl)
-}
-
-/// A `CREATE TABLE` that does nothing when the table exists. Oracle has no `IF NOT EXISTS`
-/// (before 23ai): the statement runs in a block that ignores ORA-00955 (name already used).
-fn create_if_missing(dialect: Dialect, ddl: &str) -> String {
-    let params: [(&str, &str); 2] = [
-        ("if_not_exists", if dialect == Dialect::Oracle { "" } else { "IF NOT EXISTS " }),
-        ("text_8", if dialect == Dialect::Oracle { "VARCHAR2(8)" } else { "VARCHAR(8)" }),
-    ];
-    let ddl = expand(ddl, dialect, &params);
-    match dialect {
-        Dialect::Oracle => format!(
-            "BEGIN\n  EXECUTE IMMEDIATE '{}';\nEXCEPTION WHEN OTHERS THEN\n  IF SQLCODE != -955 THEN RAISE; END IF;\nEND;",
-            ddl.replace('\'', "''")
-        ),
-        _ => ddl,
-    }
+    let bigint = dialect.column_type(ColumnType::Int);
+    CreateTable::new(dialect, LOCATION_SUBSIDIARY_TABLE)
+        .if_missing()
+        .constrained_column("MARINA_LOCATION_ID", &bigint, "NOT NULL PRIMARY KEY")
+        .constrained_column("SUBSIDIARY_ID", &bigint, "NOT NULL")
+        .sql()
 }
 
 /// Statements that (re)build CUSTOM_CALENDAR_DIMENSION for the range: create the table if

@@ -9,7 +9,7 @@ use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder};
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 
-use super::sql::{create_table_if_missing, timestamp_literal, Dialect};
+use super::sql::{timestamp_literal, CreateTable, Dialect};
 use super::{quote, quote_opt, Result, Session};
 use crate::catalog::ColumnType;
 use crate::decode::Reject;
@@ -87,9 +87,8 @@ pub fn create_statements(dialect: Dialect) -> Vec<String> {
     LEDGER_TABLES
         .iter()
         .map(|(name, cols)| {
-            let cols: Vec<String> =
-                cols.iter().map(|(c, ty)| format!("{c} {}", dialect.column_type(*ty))).collect();
-            create_table_if_missing(dialect, &format!("CREATE TABLE {name} (\n  {}\n)", cols.join(",\n  ")))
+            let table = CreateTable::new(dialect, name).if_missing();
+            cols.iter().fold(table, |t, (c, ty)| t.column(c, &dialect.column_type(*ty))).sql()
         })
         .collect()
 }
@@ -99,6 +98,9 @@ pub fn create_statements(dialect: Dialect) -> Vec<String> {
 pub enum RunStatus {
     Running,
     Succeeded,
+    /// Every source published, but something needs a person's attention (a column that
+    /// held values is missing from the new file, say).
+    Warning,
     Partial,
     Failed,
     Skipped,
@@ -109,6 +111,7 @@ impl RunStatus {
         match self {
             RunStatus::Running => "running",
             RunStatus::Succeeded => "succeeded",
+            RunStatus::Warning => "warning",
             RunStatus::Partial => "partial",
             RunStatus::Failed => "failed",
             RunStatus::Skipped => "skipped",
@@ -116,13 +119,11 @@ impl RunStatus {
     }
 }
 
-/// Starts a run: marks runs left `running` by a killed process as failed, then records
-/// this one. Only one run at a time reaches this point (the warehouse lock).
+/// Starts a run: ends the record of runs left `running` by a process that died (see
+/// [`end_interrupted_runs`]), then records this one. Only one run at a time reaches this
+/// point (the warehouse lock).
 pub fn begin_run(s: &mut dyn Session, d: Dialect, started: NaiveDateTime) -> Result<i64> {
-    s.execute(
-        "UPDATE ETL_RUNS SET STATUS = 'failed', ERROR_TEXT = 'interrupted: the process ended before the run finished' \
-         WHERE STATUS = 'running'",
-    )?;
+    end_interrupted_runs(s)?;
     let run_id = s.query_i64("SELECT COALESCE(MAX(RUN_ID), 0) + 1 FROM ETL_RUNS")?;
     let host = hostname::get().map(|h| h.to_string_lossy().into_owned()).unwrap_or_default();
     s.execute(&format!(
@@ -132,6 +133,19 @@ pub fn begin_run(s: &mut dyn Session, d: Dialect, started: NaiveDateTime) -> Res
         quote(env!("CARGO_PKG_VERSION")),
     ))?;
     Ok(run_id)
+}
+
+/// Runs left `running` were interrupted (killed, or the ledger could not be written at
+/// their end). A run that published a source before it died is `partial`, not `failed`:
+/// its snapshots are in `ETL_SNAPSHOTS`, written in the same transaction as their data.
+pub fn end_interrupted_runs(s: &mut dyn Session) -> Result<()> {
+    const INTERRUPTED: &str = "'interrupted: the process ended before the run finished'";
+    s.execute(&format!(
+        "UPDATE ETL_RUNS SET STATUS = 'partial', ERROR_TEXT = {INTERRUPTED} \
+          WHERE STATUS = 'running' AND RUN_ID IN (SELECT RUN_ID FROM ETL_SNAPSHOTS)"
+    ))?;
+    s.execute(&format!("UPDATE ETL_RUNS SET STATUS = 'failed', ERROR_TEXT = {INTERRUPTED} WHERE STATUS = 'running'"))?;
+    Ok(())
 }
 
 pub fn finish_run(
@@ -151,6 +165,43 @@ pub fn finish_run(
     Ok(())
 }
 
+/// What happened to one table in a run (`ETL_RUN_TABLES.STATUS`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TableStatus {
+    /// Read into staging, not yet published (never left in the ledger by a finished run).
+    #[default]
+    Staged,
+    /// Merged into its `DW_` table.
+    Published,
+    /// Its member is the one last published: not read again, nothing changed.
+    Unchanged,
+    /// Its file is not in the archive: nothing of it changed.
+    Missing,
+    /// It could not be staged or published; its source was not published.
+    Failed,
+    /// It was fine, but another table of its source failed, so none was published.
+    NotPublished,
+}
+
+impl TableStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableStatus::Staged => "staged",
+            TableStatus::Published => "published",
+            TableStatus::Unchanged => "unchanged",
+            TableStatus::Missing => "missing",
+            TableStatus::Failed => "failed",
+            TableStatus::NotPublished => "not_published",
+        }
+    }
+}
+
+impl std::fmt::Display for TableStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One row of `ETL_RUN_TABLES`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TableRecord {
@@ -165,7 +216,7 @@ pub struct TableRecord {
     pub rows_unchanged: u64,
     pub rows_deleted: u64,
     pub rows_undeleted: u64,
-    pub status: String,
+    pub status: TableStatus,
     pub seconds: f64,
     pub message: Option<String>,
     /// Identifies the archive member's content and the table's catalog entry.
@@ -193,7 +244,7 @@ pub fn record_tables(s: &mut dyn Session, run_id: i64, tables: &[TableRecord]) -
                 t.rows_unchanged,
                 t.rows_deleted,
                 t.rows_undeleted,
-                quote(&t.status),
+                quote(t.status.as_str()),
                 t.seconds,
                 quote_opt(t.message.as_deref()),
                 quote_opt(t.member_fingerprint.as_deref()),
@@ -204,24 +255,62 @@ pub fn record_tables(s: &mut dyn Session, run_id: i64, tables: &[TableRecord]) -
     Ok(())
 }
 
-/// Per table of a source, the member fingerprint and the run of its latest publish.
+/// The member a table was last published from, and what reading it gave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublishedMember {
+    /// Identifies the member's content and the table's catalog entry.
+    pub fingerprint: String,
+    /// The run whose ledger rows describe it (the newest one, when later runs found it
+    /// unchanged: they carry its counts and rejects forward).
+    pub run_id: i64,
+    pub rows_read: u64,
+    pub rows_staged: u64,
+    pub rows_rejected: u64,
+}
+
+/// Per table of a source, the member it was last published from.
 pub fn last_published_members(
     s: &mut dyn Session,
     source: &str,
-) -> Result<std::collections::HashMap<String, (String, i64)>> {
+) -> Result<std::collections::HashMap<String, PublishedMember>> {
     let rows = s.query_rows(&format!(
-        "SELECT TABLE_NAME, MEMBER_FINGERPRINT, RUN_ID FROM (\
-           SELECT TABLE_NAME, MEMBER_FINGERPRINT, RUN_ID, \
+        "SELECT TABLE_NAME, MEMBER_FINGERPRINT, RUN_ID, ROWS_READ, ROWS_STAGED, ROWS_REJECTED FROM (\
+           SELECT TABLE_NAME, MEMBER_FINGERPRINT, RUN_ID, ROWS_READ, ROWS_STAGED, ROWS_REJECTED, \
                   ROW_NUMBER() OVER (PARTITION BY TABLE_NAME ORDER BY RUN_ID DESC) AS NEWEST \
              FROM ETL_RUN_TABLES WHERE SOURCE = {} AND STATUS IN ('published', 'unchanged')) x \
          WHERE NEWEST = 1 AND MEMBER_FINGERPRINT IS NOT NULL",
         quote(source)
     ))?;
+    let number = |v: &Option<String>| v.as_deref().and_then(|t| t.parse().ok());
     Ok(rows
         .rows
         .into_iter()
-        .filter_map(|r| Some((r[0].clone()?, (r[1].clone()?, r[2].as_deref()?.parse().ok()?))))
+        .filter_map(|r| {
+            let member = PublishedMember {
+                fingerprint: r[1].clone()?,
+                run_id: number(&r[2])? as i64,
+                rows_read: number(&r[3])?,
+                rows_staged: number(&r[4])?,
+                rows_rejected: number(&r[5])?,
+            };
+            Some((r[0].clone()?, member))
+        })
         .collect())
+}
+
+/// Copies the rejects that run `from_run` recorded for a table into run `to_run`: a member
+/// found unchanged is not read again, but its rows that could not be loaded are still
+/// outstanding, and each run's rejects must show them.
+pub fn carry_forward_rejects(s: &mut dyn Session, to_run: i64, from_run: i64, source: &str, table: &str) -> Result<u64> {
+    let (_, columns) = LEDGER_TABLES.iter().find(|(n, _)| *n == "ETL_REJECTS").expect("ledger table");
+    let rest: Vec<&str> = columns.iter().skip(1).map(|(c, _)| *c).collect();
+    let rest = rest.join(", ");
+    s.execute(&format!(
+        "INSERT INTO ETL_REJECTS (RUN_ID, {rest}) SELECT {to_run}, {rest} FROM ETL_REJECTS \
+          WHERE RUN_ID = {from_run} AND SOURCE = {} AND TABLE_NAME = {}",
+        quote(source),
+        quote(table)
+    ))
 }
 
 /// A published snapshot, for `ETL_SNAPSHOTS`.
@@ -257,6 +346,31 @@ pub fn already_loaded(s: &mut dyn Session, source: &str, key: &str, size: u64, c
         quote(checksum)
     ))?;
     Ok(n > 0)
+}
+
+/// When each loaded snapshot of `source` (by key and size) counted as last modified.
+pub fn recorded_times(s: &mut dyn Session, source: &str) -> Result<std::collections::HashMap<(String, u64), NaiveDateTime>> {
+    let rows = s.query_rows(&format!(
+        "SELECT ARCHIVE_KEY, SIZE_BYTES, MIN(LAST_MODIFIED) FROM ETL_SNAPSHOTS WHERE SOURCE = {} GROUP BY ARCHIVE_KEY, SIZE_BYTES",
+        quote(source)
+    ))?;
+    Ok(rows
+        .rows
+        .into_iter()
+        .filter_map(|r| {
+            let at = NaiveDateTime::parse_from_str(&r[2].as_deref()?.replace('T', " "), "%Y-%m-%d %H:%M:%S%.f").ok()?;
+            Some(((r[0].clone()?, r[1].as_deref()?.parse().ok()?), at))
+        })
+        .collect())
+}
+
+/// The key of the snapshot of `source` published last (by run).
+pub fn last_published_key(s: &mut dyn Session, source: &str) -> Result<Option<String>> {
+    let rows = s.query_rows(&format!(
+        "SELECT ARCHIVE_KEY FROM ETL_SNAPSHOTS WHERE SOURCE = {} ORDER BY RUN_ID DESC, LOADED_AT DESC LIMIT 1",
+        quote(source)
+    ))?;
+    Ok(rows.rows.into_iter().next().and_then(|r| r.into_iter().next().flatten()))
 }
 
 /// Where the rejects of one table came from.

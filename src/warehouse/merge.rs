@@ -58,7 +58,7 @@ pub fn plan_merge(s: &mut dyn Session, d: Dialect, table: &Table, staged: u64, h
     };
     let (rows, deleted) = (count(0)?, count(1)?);
     let live = rows.saturating_sub(deleted);
-    let would_delete = if live == 0 { 0 } else { s.query_i64(&stmts.count_deletes)? as u64 };
+    let would_delete = if live == 0 { 0 } else { s.query_i64(&stmts.count_deletes.sql())? as u64 };
     Ok(MergePlan { staged, held_keys, rows, live, would_delete })
 }
 
@@ -79,7 +79,7 @@ pub fn merge_table(
         return Ok(MergeCounts { inserted, unchanged: staged.saturating_sub(inserted), ..MergeCounts::default() });
     }
     let has_deleted = plan.rows > plan.live;
-    let undeleted = if has_deleted { s.query_i64(&stmts.count_undeletes)? as u64 } else { 0 };
+    let undeleted = if has_deleted { s.query_i64(&stmts.count_undeletes.sql())? as u64 } else { 0 };
     // Updating before inserting spares the update from comparing the new rows.
     let updated = s.execute(&stmts.update_changed)?;
     let inserted = s.execute(&stmts.insert_new)?;

@@ -9,13 +9,13 @@
 pub mod duckdb;
 pub mod ledger;
 pub mod merge;
+pub mod staging;
 pub mod oracle;
 pub mod postgres;
 pub mod sql;
 
 use ::duckdb::arrow::record_batch::RecordBatch;
 
-use crate::catalog::Table;
 pub use sql::Dialect;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +26,14 @@ pub enum WarehouseError {
     Open { url: String, reason: String },
     #[error("{context}: {reason}")]
     Sql { context: String, reason: String },
+}
+
+impl WarehouseError {
+    /// Whether the configuration names a warehouse that cannot be used, as opposed to
+    /// one that failed while in use.
+    pub fn is_configuration(&self) -> bool {
+        matches!(self, WarehouseError::UnsupportedUrl(_))
+    }
 }
 
 pub type Result<T> = std::result::Result<T, WarehouseError>;
@@ -117,11 +125,6 @@ pub fn try_lock_run(config: &crate::config::WarehouseConfig) -> Result<Option<Ru
     Err(WarehouseError::UnsupportedUrl(postgres::masked_url(url)))
 }
 
-/// Statements that replace a staging table with an empty one.
-pub fn replace_staging_statements(dialect: Dialect, table: &Table) -> Vec<String> {
-    vec![sql::drop_table_if_exists(dialect, &table.staging_name()), sql::create_staging_table(dialect, table)]
-}
-
 /// Quotes a text literal for SQL.
 pub fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -133,12 +136,12 @@ pub fn quote_opt(s: Option<&str>) -> String {
 }
 
 /// Runs `body` in one transaction: committed when it returns Ok, rolled back otherwise.
-pub fn in_transaction<T>(
+pub fn in_transaction<T, E: From<WarehouseError>>(
     s: &mut dyn Session,
-    body: impl FnOnce(&mut dyn Session) -> std::result::Result<T, String>,
-) -> std::result::Result<T, String> {
-    s.execute("BEGIN TRANSACTION").map_err(|e| e.to_string())?;
-    match body(s).and_then(|v| s.execute("COMMIT").map(|_| v).map_err(|e| e.to_string())) {
+    body: impl FnOnce(&mut dyn Session) -> std::result::Result<T, E>,
+) -> std::result::Result<T, E> {
+    s.execute("BEGIN TRANSACTION")?;
+    match body(s).and_then(|v| s.execute("COMMIT").map(|_| v).map_err(E::from)) {
         Ok(v) => Ok(v),
         Err(e) => {
             // The transaction may already be gone (a failed COMMIT); the error that

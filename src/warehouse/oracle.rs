@@ -7,7 +7,7 @@
 //! keys, the NULL-safe change test and the soft-delete rules are those of the pipeline, from
 //! the catalog (the seed system's 79 hand-written procedures had wrong keys in two).
 
-use super::sql::{merge_statements_with, MergeParams, DW_DELETED_AT};
+use super::sql::{merge_statements_with, CreateTable, MergeParams, DW_DELETED_AT};
 use super::Dialect;
 use crate::catalog::Table;
 
@@ -22,15 +22,18 @@ pub fn procedure_name(table: &Table) -> String {
 
 /// `CREATE GLOBAL TEMPORARY TABLE` of [`COUNTS_TABLE`] (if missing).
 pub fn create_counts_table() -> String {
-    super::sql::create_table_if_missing(
-        Dialect::Oracle,
-        &format!(
-            "CREATE GLOBAL TEMPORARY TABLE {COUNTS_TABLE} (\n  SEQ NUMBER(10),\n  SOURCE VARCHAR2(16),\n  \
-             TABLE_NAME VARCHAR2(128),\n  DW_TABLE VARCHAR2(128),\n  ROWS_INSERTED NUMBER(19),\n  \
-             ROWS_UPDATED NUMBER(19),\n  ROWS_DELETED NUMBER(19),\n  ROWS_UNDELETED NUMBER(19)\n) \
-             ON COMMIT PRESERVE ROWS"
-        ),
-    )
+    CreateTable::new(Dialect::Oracle, COUNTS_TABLE)
+        .session_temporary()
+        .if_missing()
+        .column("SEQ", "NUMBER(10)")
+        .column("SOURCE", "VARCHAR2(16)")
+        .column("TABLE_NAME", "VARCHAR2(128)")
+        .column("DW_TABLE", "VARCHAR2(128)")
+        .column("ROWS_INSERTED", "NUMBER(19)")
+        .column("ROWS_UPDATED", "NUMBER(19)")
+        .column("ROWS_DELETED", "NUMBER(19)")
+        .column("ROWS_UNDELETED", "NUMBER(19)")
+        .sql()
 }
 
 /// Indents every non-empty line of a statement by `by`.
@@ -49,19 +52,18 @@ fn indent(sql: &str, by: &str) -> String {
 pub fn merge_procedure(table: &Table) -> String {
     let params = MergeParams { run_id: "p_run_id".into(), published_at: "v_now".into() };
     let m = merge_statements_with(Dialect::Oracle, table, &params, true);
-    let into = |select: &str, var: &str| select.replacen("SELECT COUNT(*)", &format!("SELECT COUNT(*) INTO {var}"), 1);
     let step = |comment: &str, sql: &str| format!("  -- {comment}\n{};\n", indent(sql, "  "));
     let dw = table.dw_name();
     let mut body = String::new();
-    body.push_str(&step("Mass-delete guard: live rows, and live rows whose key is not staged (nor held).", &into(&m.count_live, "v_live")));
-    body.push_str(&indent(&into(&m.count_deletes, "v_would_delete"), "  "));
+    body.push_str(&step("Mass-delete guard: live rows, and live rows whose key is not staged (nor held).", &m.count_live.into_variable("v_live")));
+    body.push_str(&indent(&m.count_deletes.into_variable("v_would_delete"), "  "));
     body.push_str(";\n");
     body.push_str(&format!(
         "  IF p_max_delete_ratio IS NOT NULL AND v_live > 0 AND v_would_delete > p_max_delete_ratio * v_live THEN\n    \
          RAISE_APPLICATION_ERROR(-20001, '{dw}: would delete ' || v_would_delete || ' of ' || v_live || ' live rows');\n  \
          END IF;\n"
     ));
-    body.push_str(&step("Soft-deleted keys that are back (counted before the updates clear the mark).", &into(&m.count_undeletes, "p_undeleted")));
+    body.push_str(&step("Soft-deleted keys that are back (counted before the updates clear the mark).", &m.count_undeletes.into_variable("p_undeleted")));
     body.push_str(&step("Keys whose values changed (NULL-safe); unchanged rows are not touched.", &m.update_changed));
     body.push_str("  p_updated := SQL%ROWCOUNT;\n");
     body.push_str(&step("New keys.", &m.insert_new));

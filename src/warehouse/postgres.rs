@@ -282,8 +282,9 @@ impl Session for PgSession {
 
     fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()> {
         let schema = batch.schema();
-        let columns: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        let copy = format!("COPY {table} ({}) FROM STDIN (FORMAT binary)", columns.join(", "));
+        let d = Dialect::Postgres;
+        let columns = super::sql::ident_list(d, schema.fields().iter().map(|f| f.name().as_str()));
+        let copy = format!("COPY {} ({columns}) FROM STDIN (FORMAT binary)", d.ident(table));
         let values: Vec<Column> = batch
             .columns()
             .iter()

@@ -1,7 +1,13 @@
 //! SQL text generated from the catalog: table DDL and the merge statements.
 //!
 //! One merge engine for every backend: the statements are the same set-based SQL, and a
-//! [`Dialect`] changes only spelling (types, upsert syntax) where a backend needs it.
+//! [`Dialect`] changes only spelling (types, upsert syntax, identifier quoting) where a
+//! backend needs it.
+//!
+//! Statements are put together from small builders ([`CreateTable`], [`ident_list`],
+//! [`key_list`], [`CountQuery`]) rather than by editing generated text, and every table
+//! or column name taken from the catalog goes through [`Dialect::ident`], so a column
+//! named `ORDER` or `USER` is as good as any other.
 
 use crate::catalog::{Column, ColumnType, Table};
 
@@ -22,6 +28,27 @@ pub const DW_RUN_ID: &str = "DW_RUN_ID";
 pub use crate::decode::ETL_LINE;
 
 impl Dialect {
+    /// A table or column name as a quoted identifier, so that reserved words (`ORDER`,
+    /// `USER`, `SELECT`) work as names.
+    ///
+    /// The quoted form is the name the backend gives the unquoted spelling, so hand-written
+    /// SQL (the views, the ledger, `query`) that writes the name bare still finds it:
+    /// PostgreSQL folds unquoted names to lower case, Oracle to upper case, and DuckDB
+    /// keeps the spelling (and matches names case-insensitively, quoted or not).
+    pub fn ident(self, name: &str) -> String {
+        let folded = match self {
+            Dialect::Postgres => name.to_lowercase(),
+            Dialect::Oracle => name.to_uppercase(),
+            Dialect::DuckDb => name.to_string(),
+        };
+        format!("\"{}\"", folded.replace('"', "\"\""))
+    }
+
+    /// `alias."NAME"`: a column of a table alias.
+    pub fn qualified(self, alias: &str, name: &str) -> String {
+        format!("{alias}.{}", self.ident(name))
+    }
+
     /// The column type of a contract type.
     pub fn column_type(self, ty: ColumnType) -> String {
         match (self, ty) {
@@ -43,23 +70,16 @@ impl Dialect {
         }
     }
 
-    /// How a table that is rebuilt from the archive on every run is created. PostgreSQL's
-    /// unlogged tables skip the write-ahead log; after a crash they come back empty, which
-    /// costs a staging table nothing, since the next run replaces it anyway.
-    fn create_scratch_table(self) -> &'static str {
-        if self == Dialect::Postgres { "CREATE UNLOGGED TABLE" } else { "CREATE TABLE" }
-    }
-
     /// A statement that refreshes the planner's statistics of a table just bulk-loaded,
     /// where the backend needs one: PostgreSQL would otherwise plan the merge for an
     /// empty staging table. Only the key columns, which the merge joins on, are sampled
     /// (a wide table takes over a second to analyze whole).
     pub fn analyze(self, table: &str, keys: &[&str]) -> Option<String> {
-        (self == Dialect::Postgres).then(|| format!("ANALYZE {table} ({})", keys.join(", ")))
+        (self == Dialect::Postgres).then(|| format!("ANALYZE {} ({})", self.ident(table), ident_list(self, keys.iter().copied())))
     }
 
-    fn int_type(self) -> &'static str {
-        if self == Dialect::Oracle { "NUMBER(19)" } else { "BIGINT" }
+    fn int_type(self) -> String {
+        self.column_type(ColumnType::Int)
     }
 }
 
@@ -73,11 +93,25 @@ pub fn column_sql_type(dialect: Dialect, column: &Column) -> String {
     }
 }
 
-fn column_defs(dialect: Dialect, columns: &[Column]) -> Vec<String> {
-    columns
-        .iter()
-        .map(|c| format!("{} {}", c.name, column_sql_type(dialect, c)))
-        .collect()
+/// `"A", "B", "C"`: names as a comma-separated list of identifiers.
+pub fn ident_list<'a>(d: Dialect, names: impl IntoIterator<Item = &'a str>) -> String {
+    names.into_iter().map(|n| d.ident(n)).collect::<Vec<_>>().join(", ")
+}
+
+/// `s."A", s."B"`: names as a list of columns of a table alias.
+pub fn qualified_list<'a>(d: Dialect, alias: &str, names: impl IntoIterator<Item = &'a str>) -> String {
+    names.into_iter().map(|n| d.qualified(alias, n)).collect::<Vec<_>>().join(", ")
+}
+
+/// The contract columns of a table, in catalog order, as an identifier list.
+pub fn column_list(d: Dialect, table: &Table) -> String {
+    ident_list(d, table.columns.iter().map(|c| c.name.as_str()))
+}
+
+/// The natural-key columns of a table, in catalog order, as an identifier list (for
+/// `GROUP BY`, `PARTITION BY`, `ORDER BY` or a `SELECT` of the keys).
+pub fn key_list(d: Dialect, table: &Table) -> String {
+    ident_list(d, table.key_columns().map(|c| c.name.as_str()))
 }
 
 /// Oracle (before 23ai) has no `IF [NOT] EXISTS`: the statement runs in a PL/SQL block that
@@ -91,35 +125,126 @@ pub fn oracle_ignoring(sqlcode: i32, statement: &str) -> String {
 
 /// `DROP TABLE IF EXISTS name`, also on Oracle.
 pub fn drop_table_if_exists(dialect: Dialect, name: &str) -> String {
+    let name = dialect.ident(name);
     match dialect {
         Dialect::Oracle => oracle_ignoring(-942, &format!("DROP TABLE {name}")),
         _ => format!("DROP TABLE IF EXISTS {name}"),
     }
 }
 
-/// `CREATE TABLE IF NOT EXISTS` from a plain `CREATE TABLE name (...)`, also on Oracle.
-pub fn create_table_if_missing(dialect: Dialect, create_table: &str) -> String {
-    match dialect {
-        Dialect::Oracle => oracle_ignoring(-955, create_table),
-        _ => create_table.replacen("CREATE TABLE ", "CREATE TABLE IF NOT EXISTS ", 1),
+/// What a [`CreateTable`] makes besides an ordinary table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum TableKind {
+    Plain,
+    /// Rebuilt from the archive on every run. PostgreSQL's unlogged tables skip the
+    /// write-ahead log; after a crash they come back empty, which costs a staging table
+    /// nothing, since the next run replaces it anyway.
+    Scratch,
+    /// Oracle's global temporary table whose rows last for the session.
+    SessionTemporary,
+}
+
+/// A `CREATE TABLE` statement, put together column by column; names are quoted with
+/// [`Dialect::ident`].
+///
+/// ```
+/// # use marina_etl::warehouse::sql::{CreateTable, Dialect};
+/// let sql = CreateTable::new(Dialect::Postgres, "T").column("ORDER", "BIGINT").if_missing().sql();
+/// assert_eq!(sql, "CREATE TABLE IF NOT EXISTS \"t\" (\n  \"order\" BIGINT\n)");
+/// ```
+#[derive(Clone, Debug)]
+pub struct CreateTable {
+    dialect: Dialect,
+    name: String,
+    kind: TableKind,
+    if_missing: bool,
+    /// Column definitions, each `"NAME" TYPE [constraints]`.
+    columns: Vec<String>,
+}
+
+impl CreateTable {
+    pub fn new(dialect: Dialect, name: &str) -> Self {
+        CreateTable { dialect, name: name.to_string(), kind: TableKind::Plain, if_missing: false, columns: Vec::new() }
+    }
+
+    /// A table rebuilt on every run (unlogged on PostgreSQL).
+    pub fn scratch(mut self) -> Self {
+        self.kind = TableKind::Scratch;
+        self
+    }
+
+    /// An Oracle global temporary table whose rows stay until the session ends.
+    pub fn session_temporary(mut self) -> Self {
+        self.kind = TableKind::SessionTemporary;
+        self
+    }
+
+    /// Does nothing when the table exists (on Oracle, through [`oracle_ignoring`]).
+    pub fn if_missing(mut self) -> Self {
+        self.if_missing = true;
+        self
+    }
+
+    /// A column of the given SQL type.
+    pub fn column(self, name: &str, sql_type: &str) -> Self {
+        self.constrained_column(name, sql_type, "")
+    }
+
+    /// A column of the given SQL type with constraints (`NOT NULL PRIMARY KEY`).
+    pub fn constrained_column(mut self, name: &str, sql_type: &str, constraints: &str) -> Self {
+        let mut def = format!("{} {sql_type}", self.dialect.ident(name));
+        if !constraints.is_empty() {
+            def.push(' ');
+            def.push_str(constraints);
+        }
+        self.columns.push(def);
+        self
+    }
+
+    /// Catalog columns, with their types in the dialect ([`column_sql_type`]).
+    pub fn catalog_columns<'a>(self, columns: impl IntoIterator<Item = &'a Column>) -> Self {
+        columns.into_iter().fold(self, |t, c| {
+            let ty = column_sql_type(t.dialect, c);
+            t.column(&c.name, &ty)
+        })
+    }
+
+    /// The bookkeeping columns of a `DW_` table: audit timestamps, soft-delete mark, run id.
+    pub fn audit_columns(self) -> Self {
+        let int = self.dialect.int_type();
+        self.column(DW_LAST_INSERTED, "TIMESTAMP")
+            .column(DW_LAST_UPDATED, "TIMESTAMP")
+            .column(DW_DELETED_AT, "TIMESTAMP")
+            .column(DW_RUN_ID, &int)
+    }
+
+    /// The statement.
+    pub fn sql(&self) -> String {
+        let d = self.dialect;
+        let create = match (self.kind, d) {
+            (TableKind::Scratch, Dialect::Postgres) => "CREATE UNLOGGED TABLE",
+            (TableKind::SessionTemporary, _) => "CREATE GLOBAL TEMPORARY TABLE",
+            _ => "CREATE TABLE",
+        };
+        let guard = if self.if_missing && d != Dialect::Oracle { " IF NOT EXISTS" } else { "" };
+        let suffix = if self.kind == TableKind::SessionTemporary { " ON COMMIT PRESERVE ROWS" } else { "" };
+        let sql = format!("{create}{guard} {} (\n  {}\n){suffix}", d.ident(&self.name), self.columns.join(",\n  "));
+        if self.if_missing && d == Dialect::Oracle { oracle_ignoring(-955, &sql) } else { sql }
     }
 }
 
 /// `CREATE TABLE` of the staging table (contract columns, then [`ETL_LINE`]).
 pub fn create_staging_table(dialect: Dialect, table: &Table) -> String {
-    let mut cols = column_defs(dialect, &table.columns);
-    cols.push(format!("{ETL_LINE} {}", dialect.int_type()));
-    format!("{} {} (\n  {}\n)", dialect.create_scratch_table(), table.staging_name(), cols.join(",\n  "))
+    CreateTable::new(dialect, &table.staging_name())
+        .scratch()
+        .catalog_columns(&table.columns)
+        .column(ETL_LINE, &dialect.int_type())
+        .sql()
 }
 
 /// `CREATE TABLE IF NOT EXISTS` of the merged table (contract columns, then bookkeeping).
 pub fn create_dw_table(dialect: Dialect, table: &Table) -> String {
-    let mut cols = column_defs(dialect, &table.columns);
-    cols.push(format!("{DW_LAST_INSERTED} TIMESTAMP"));
-    cols.push(format!("{DW_LAST_UPDATED} TIMESTAMP"));
-    cols.push(format!("{DW_DELETED_AT} TIMESTAMP"));
-    cols.push(format!("{DW_RUN_ID} {}", dialect.int_type()));
-    create_table_if_missing(dialect, &format!("CREATE TABLE {} (\n  {}\n)", table.dw_name(), cols.join(",\n  ")))
+    CreateTable::new(dialect, &table.dw_name()).if_missing().catalog_columns(&table.columns).audit_columns().sql()
 }
 
 /// Name of the table that holds the keys of rejected rows while a snapshot is merged:
@@ -130,38 +255,27 @@ pub fn held_keys_name(table: &Table) -> String {
 
 /// `CREATE TABLE` of the held-keys table (the key columns only).
 pub fn create_held_keys_table(dialect: Dialect, table: &Table) -> String {
-    let keys: Vec<Column> = table.key_columns().cloned().collect();
-    format!(
-        "{} {} (\n  {}\n)",
-        dialect.create_scratch_table(),
-        held_keys_name(table),
-        column_defs(dialect, &keys).join(",\n  ")
-    )
+    CreateTable::new(dialect, &held_keys_name(table)).scratch().catalog_columns(table.key_columns()).sql()
 }
 
 /// Key equality that treats NULL as a value (key columns may be NULL-able).
 fn key_match(dialect: Dialect, table: &Table, left: &str, right: &str) -> String {
     table
         .key_columns()
-        .map(|c| match dialect {
-            Dialect::Oracle => format!(
-                "({l}.{c} = {r}.{c} OR ({l}.{c} IS NULL AND {r}.{c} IS NULL))",
-                l = left,
-                r = right,
-                c = c.name
-            ),
-            // PostgreSQL joins `IS NOT DISTINCT FROM` only by nested loops (quadratic on a
-            // snapshot); two equalities of expressions hash-join and mean the same: the
-            // NULL flags agree, and the values agree with NULL read as a stand-in value
-            // (which the flags tell apart from a real value equal to it).
-            Dialect::Postgres => format!(
-                "COALESCE({l}.{c}, {s}) = COALESCE({r}.{c}, {s}) AND ({l}.{c} IS NULL) = ({r}.{c} IS NULL)",
-                l = left,
-                r = right,
-                c = c.name,
-                s = null_stand_in(c.ty)
-            ),
-            Dialect::DuckDb => format!("{left}.{c} IS NOT DISTINCT FROM {right}.{c}", c = c.name),
+        .map(|c| {
+            let (l, r) = (dialect.qualified(left, &c.name), dialect.qualified(right, &c.name));
+            match dialect {
+                Dialect::Oracle => format!("({l} = {r} OR ({l} IS NULL AND {r} IS NULL))"),
+                // PostgreSQL joins `IS NOT DISTINCT FROM` only by nested loops (quadratic on a
+                // snapshot); two equalities of expressions hash-join and mean the same: the
+                // NULL flags agree, and the values agree with NULL read as a stand-in value
+                // (which the flags tell apart from a real value equal to it).
+                Dialect::Postgres => format!(
+                    "COALESCE({l}, {s}) = COALESCE({r}, {s}) AND ({l} IS NULL) = ({r} IS NULL)",
+                    s = null_stand_in(c.ty)
+                ),
+                Dialect::DuckDb => format!("{l} IS NOT DISTINCT FROM {r}"),
+            }
         })
         .collect::<Vec<_>>()
         .join(" AND ")
@@ -182,18 +296,16 @@ fn null_stand_in(ty: ColumnType) -> &'static str {
 fn values_differ(dialect: Dialect, table: &Table, left: &str, right: &str) -> String {
     let parts: Vec<String> = table
         .value_columns()
-        .map(|c| match (dialect, column_sql_type(dialect, c).as_str()) {
-            // DECODE (and `<>`) refuse LOBs; DBMS_LOB.COMPARE is NULL when either side is.
-            (Dialect::Oracle, "NCLOB") => format!(
-                "(DBMS_LOB.COMPARE({l}, {r}) <> 0 OR ({l} IS NULL AND {r} IS NOT NULL) OR ({l} IS NOT NULL AND {r} IS NULL))",
-                l = format!("{left}.{}", c.name),
-                r = format!("{right}.{}", c.name),
-            ),
-            (Dialect::Oracle, _) => format!(
-                "DECODE({left}.{c}, {right}.{c}, 0, 1) = 1",
-                c = c.name
-            ),
-            _ => format!("{left}.{c} IS DISTINCT FROM {right}.{c}", c = c.name),
+        .map(|c| {
+            let (l, r) = (dialect.qualified(left, &c.name), dialect.qualified(right, &c.name));
+            match (dialect, column_sql_type(dialect, c).as_str()) {
+                // DECODE (and `<>`) refuse LOBs; DBMS_LOB.COMPARE is NULL when either side is.
+                (Dialect::Oracle, "NCLOB") => format!(
+                    "(DBMS_LOB.COMPARE({l}, {r}) <> 0 OR ({l} IS NULL AND {r} IS NOT NULL) OR ({l} IS NOT NULL AND {r} IS NULL))"
+                ),
+                (Dialect::Oracle, _) => format!("DECODE({l}, {r}, 0, 1) = 1"),
+                _ => format!("{l} IS DISTINCT FROM {r}"),
+            }
         })
         .collect();
     match (parts.is_empty(), dialect) {
@@ -204,20 +316,49 @@ fn values_differ(dialect: Dialect, table: &Table, left: &str, right: &str) -> St
     }
 }
 
+/// `SELECT COUNT(*) FROM ...`: a count over a `FROM`/`WHERE` clause, which PL/SQL can also
+/// select into a variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CountQuery {
+    /// What follows `FROM`: the table, its alias and the condition.
+    from: String,
+}
+
+impl CountQuery {
+    fn new(from: String) -> Self {
+        CountQuery { from }
+    }
+
+    /// The query.
+    pub fn sql(&self) -> String {
+        format!("SELECT COUNT(*) FROM {}", self.from)
+    }
+
+    /// The query as PL/SQL that stores the count in `variable`.
+    pub fn into_variable(&self, variable: &str) -> String {
+        format!("SELECT COUNT(*) INTO {variable} FROM {}", self.from)
+    }
+}
+
+/// Live (not soft-deleted) rows of the `DW_` table of `table`.
+pub fn count_live(d: Dialect, table: &Table) -> CountQuery {
+    CountQuery::new(format!("{} WHERE {} IS NULL", d.ident(&table.dw_name()), d.ident(DW_DELETED_AT)))
+}
+
 /// The statements that merge one staged table into its `DW_` table. The run id and the
 /// publish time are SQL expressions ([`MergeParams`]): literals when the pipeline runs them,
 /// named parameters in the script of `marina-etl sql` (same text otherwise).
 #[derive(Clone, Debug)]
 pub struct MergeStatements {
     /// Live rows that the delete step would soft-delete (for the mass-delete guard).
-    pub count_deletes: String,
+    pub count_deletes: CountQuery,
     /// Live rows before the merge (the guard's denominator).
-    pub count_live: String,
+    pub count_live: CountQuery,
     /// All rows and soft-deleted rows before the merge, in one scan: which merge steps
     /// can change anything.
     pub count_rows: String,
     /// Soft-deleted rows whose key is back (counted before the update steps).
-    pub count_undeletes: String,
+    pub count_undeletes: CountQuery,
     /// New keys: inserted with both audit timestamps set to the publish time.
     pub insert_new: String,
     /// Keys whose contract values changed: values, `DW_LAST_UPDATED`, run id; clears the delete mark.
@@ -274,61 +415,89 @@ pub fn merge_statements_with(
     params: &MergeParams,
     with_held_keys: bool,
 ) -> MergeStatements {
-    let dw = table.dw_name();
-    let stg = table.staging_name();
+    let d = dialect;
+    let dw = d.ident(&table.dw_name());
+    let stg = d.ident(&table.staging_name());
     let now = &params.published_at;
     let run_id = &params.run_id;
-    let cols: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-    let col_list = cols.join(", ");
-    let s_cols = cols.iter().map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ");
-    let in_stg = format!("EXISTS (SELECT 1 FROM {stg} s WHERE {})", key_match(dialect, table, "s", "d"));
+    let names = || table.columns.iter().map(|c| c.name.as_str());
+    let (last_inserted, last_updated) = (d.ident(DW_LAST_INSERTED), d.ident(DW_LAST_UPDATED));
+    let (deleted_at, run_col) = (d.ident(DW_DELETED_AT), d.ident(DW_RUN_ID));
+    let d_deleted_at = d.qualified("d", DW_DELETED_AT);
+    let in_stg = format!("EXISTS (SELECT 1 FROM {stg} s WHERE {})", key_match(d, table, "s", "d"));
     let held = if with_held_keys {
         format!(
             "\n   AND NOT EXISTS (SELECT 1 FROM {} h WHERE {})",
-            held_keys_name(table),
-            key_match(dialect, table, "h", "d")
+            d.ident(&held_keys_name(table)),
+            key_match(d, table, "h", "d")
         )
     } else {
         String::new()
     };
-    let absent = format!("d.{DW_DELETED_AT} IS NULL\n   AND NOT {in_stg}{held}");
-    let set_values = table
+    let absent = format!("{d_deleted_at} IS NULL\n   AND NOT {in_stg}{held}");
+    let differ = values_differ(d, table, "d", "s");
+    let on = key_match(d, table, "d", "s");
+    // `"A" = s."A"` per value column; Oracle's MERGE qualifies the target too.
+    let target = |c: &str| if d == Dialect::Oracle { d.qualified("d", c) } else { d.ident(c) };
+    let sets: Vec<String> = table
         .value_columns()
-        .map(|c| format!("{c} = s.{c}", c = c.name))
-        .collect::<Vec<_>>();
-    let differ = values_differ(dialect, table, "d", "s");
-    let update_changed = match dialect {
+        .map(|c| format!("{} = {}", target(&c.name), d.qualified("s", &c.name)))
+        .chain([
+            format!("{} = {now}", target(DW_LAST_UPDATED)),
+            format!("{} = NULL", target(DW_DELETED_AT)),
+            format!("{} = {run_id}", target(DW_RUN_ID)),
+        ])
+        .collect();
+    // The bookkeeping assignments share one line, after one line per value column.
+    let (values, audit) = sets.split_at(sets.len() - 3);
+    let set_clause = values.iter().cloned().chain([audit.join(", ")]).collect::<Vec<_>>().join(",\n  ");
+    let update_changed = match d {
         Dialect::Oracle => format!(
-            "MERGE INTO {dw} d\nUSING {stg} s\n   ON ({on})\nWHEN MATCHED THEN UPDATE SET\n  {sets}{comma}\
-             d.{DW_LAST_UPDATED} = {now}, d.{DW_DELETED_AT} = NULL, d.{DW_RUN_ID} = {run_id}\n  WHERE {differ}",
-            on = key_match(dialect, table, "d", "s"),
-            sets = set_values.iter().map(|s| format!("d.{s}")).collect::<Vec<_>>().join(",\n  "),
-            comma = if set_values.is_empty() { "" } else { ",\n  " },
+            "MERGE INTO {dw} d\nUSING {stg} s\n   ON ({on})\nWHEN MATCHED THEN UPDATE SET\n  {set_clause}\n  WHERE {differ}"
         ),
-        _ => format!(
-            "UPDATE {dw} d SET\n  {sets}{comma}{DW_LAST_UPDATED} = {now}, {DW_DELETED_AT} = NULL, {DW_RUN_ID} = {run_id}\n\
-             FROM {stg} s\nWHERE {on}\n  AND ({differ})",
-            sets = set_values.join(",\n  "),
-            comma = if set_values.is_empty() { "" } else { ",\n  " },
-            on = key_match(dialect, table, "d", "s"),
-        ),
+        _ => format!("UPDATE {dw} d SET\n  {set_clause}\nFROM {stg} s\nWHERE {on}\n  AND ({differ})"),
     };
     MergeStatements {
-        count_deletes: format!("SELECT COUNT(*) FROM {dw} d\n WHERE {absent}"),
-        count_live: format!("SELECT COUNT(*) FROM {dw} WHERE {DW_DELETED_AT} IS NULL"),
-        count_rows: format!("SELECT COUNT(*), COUNT({DW_DELETED_AT}) FROM {dw}"),
-        count_undeletes: format!("SELECT COUNT(*) FROM {dw} d\n WHERE d.{DW_DELETED_AT} IS NOT NULL\n   AND {in_stg}"),
+        count_deletes: CountQuery::new(format!("{dw} d\n WHERE {absent}")),
+        count_live: count_live(d, table),
+        count_rows: format!("SELECT COUNT(*), COUNT({deleted_at}) FROM {dw}"),
+        count_undeletes: CountQuery::new(format!("{dw} d\n WHERE {d_deleted_at} IS NOT NULL\n   AND {in_stg}")),
         insert_new: format!(
-            "INSERT INTO {dw} ({col_list}, {DW_LAST_INSERTED}, {DW_LAST_UPDATED}, {DW_DELETED_AT}, {DW_RUN_ID})\n\
-             SELECT {s_cols}, {now}, {now}, NULL, {run_id}\n  FROM {stg} s\n WHERE NOT EXISTS (SELECT 1 FROM {dw} d WHERE {})",
-            key_match(dialect, table, "d", "s")
+            "INSERT INTO {dw} ({}, {last_inserted}, {last_updated}, {deleted_at}, {run_col})\n\
+             SELECT {}, {now}, {now}, NULL, {run_id}\n  FROM {stg} s\n WHERE NOT EXISTS (SELECT 1 FROM {dw} d WHERE {on})",
+            ident_list(d, names()),
+            qualified_list(d, "s", names()),
         ),
         update_changed,
         undelete_unchanged: format!(
-            "UPDATE {dw} d SET {DW_DELETED_AT} = NULL, {DW_RUN_ID} = {run_id}\n WHERE d.{DW_DELETED_AT} IS NOT NULL\n   AND {in_stg}"
+            "UPDATE {dw} d SET {deleted_at} = NULL, {run_col} = {run_id}\n WHERE {d_deleted_at} IS NOT NULL\n   AND {in_stg}"
         ),
-        soft_delete: format!(
-            "UPDATE {dw} d SET {DW_DELETED_AT} = {now}, {DW_RUN_ID} = {run_id}\n WHERE {absent}"
-        ),
+        soft_delete: format!("UPDATE {dw} d SET {deleted_at} = {now}, {run_col} = {run_id}\n WHERE {absent}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_as_each_backend_folds_bare_names() {
+        assert_eq!(Dialect::DuckDb.ident("ORDER"), "\"ORDER\"");
+        assert_eq!(Dialect::Postgres.ident("ORDER"), "\"order\"");
+        assert_eq!(Dialect::Oracle.ident("order"), "\"ORDER\"");
+        assert_eq!(Dialect::DuckDb.ident("A\"B"), "\"A\"\"B\"");
+        assert_eq!(Dialect::Postgres.qualified("s", "USER"), "s.\"user\"");
+    }
+
+    #[test]
+    fn create_table_spells_scratch_and_if_missing_per_dialect() {
+        let t = |d| CreateTable::new(d, "T").column("A", "INT");
+        assert_eq!(t(Dialect::DuckDb).scratch().sql(), "CREATE TABLE \"T\" (\n  \"A\" INT\n)");
+        assert_eq!(t(Dialect::Postgres).scratch().sql(), "CREATE UNLOGGED TABLE \"t\" (\n  \"a\" INT\n)");
+        assert_eq!(t(Dialect::DuckDb).if_missing().sql(), "CREATE TABLE IF NOT EXISTS \"T\" (\n  \"A\" INT\n)");
+        let oracle = t(Dialect::Oracle).if_missing().sql();
+        assert!(oracle.contains("EXECUTE IMMEDIATE 'CREATE TABLE \"T\" (\n  \"A\" INT\n)'") && oracle.contains("-955"), "{oracle}");
+        let gtt = t(Dialect::Oracle).session_temporary().constrained_column("B", "INT", "NOT NULL").sql();
+        assert_eq!(gtt, "CREATE GLOBAL TEMPORARY TABLE \"T\" (\n  \"A\" INT,\n  \"B\" INT NOT NULL\n) ON COMMIT PRESERVE ROWS");
     }
 }

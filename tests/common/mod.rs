@@ -69,16 +69,28 @@ impl Env {
     }
 
     /// Writes a ZIP snapshot whose last-modified time is `day` hours after a fixed epoch,
-    /// so that later days are newer.
+    /// so that later days are newer. Like a real export it holds every table of the
+    /// system: the catalog's tables not in `files` are there with their header only.
     pub fn zip(&self, system: &str, name: &str, day: u64, files: &[(&str, &str)]) -> PathBuf {
+        self.partial_zip(system, name, day, &complete(system, files))
+    }
+
+    /// Writes a ZIP snapshot holding only `files`.
+    pub fn partial_zip(&self, system: &str, name: &str, day: u64, files: &[(&str, &str)]) -> PathBuf {
         let path = self.folder(system).join(name);
         write_zip(&path, files.iter().map(|(n, c)| (*n, c.as_bytes())));
         set_day(&path, day);
         path
     }
 
-    /// Writes a Stellar gzip tar snapshot (`data/<table>.csv` members).
+    /// Writes a Stellar gzip tar snapshot (`data/<table>.csv` members) holding every table
+    /// of the catalog: those not in `files` with their header only.
     pub fn tar_gz(&self, name: &str, day: u64, files: &[(&str, &str)]) -> PathBuf {
+        self.partial_tar_gz(name, day, &complete("stellar", files))
+    }
+
+    /// Writes a Stellar gzip tar snapshot holding only `files`.
+    pub fn partial_tar_gz(&self, name: &str, day: u64, files: &[(&str, &str)]) -> PathBuf {
         let path = self.folder("stellar").join(name);
         let gz = flate2::write::GzEncoder::new(std::fs::File::create(&path).unwrap(), flate2::Compression::fast());
         let mut tar = tar::Builder::new(gz);
@@ -155,6 +167,34 @@ impl Env {
     }
 }
 
+/// `files`, then a header-only member for every other table of the system's catalog.
+pub fn complete<'a>(system: &str, files: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    use marina_etl::catalog::Catalog;
+    let system: marina_etl::catalog::System = system.parse().unwrap();
+    let mut out = files.to_vec();
+    for table in Catalog::get().tables_of(system) {
+        if !files.iter().any(|(name, _)| name.eq_ignore_ascii_case(&table.file)) {
+            out.push((leak(table.file.clone()), leak(header_line(table))));
+        }
+    }
+    out
+}
+
+/// The CSV header of a catalog table, as its export writes it.
+pub fn header_line(table: &marina_etl::catalog::Table) -> String {
+    let headers: Vec<&str> = table.columns.iter().filter_map(|c| c.header.as_deref()).collect();
+    format!("{}\n", headers.join(","))
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// Writes a ZIP snapshot of `system` holding `files` and, header only, every other table.
+pub fn write_snapshot_zip(path: &Path, system: &str, files: &[(&str, &str)]) {
+    write_zip(path, complete(system, files).into_iter().map(|(n, c)| (n, c.as_bytes())));
+}
+
 pub fn write_zip<'a>(path: &Path, files: impl Iterator<Item = (&'a str, &'a [u8])>) {
     let mut zip = zip::ZipWriter::new(std::fs::File::create(path).unwrap());
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
@@ -176,10 +216,20 @@ pub fn binary() -> PathBuf {
 }
 
 impl Env {
+    /// A ZIP snapshot of exactly these members, as raw bytes.
+    pub fn zip_raw(&self, system: &str, name: &str, day: u64, files: &[(&str, &[u8])]) -> PathBuf {
+        let path = self.folder(system).join(name);
+        write_zip(&path, files.iter().map(|(n, c)| (*n, *c)));
+        set_day(&path, day);
+        path
+    }
+
     /// A ZIP snapshot with raw bytes (for invalid UTF-8).
     pub fn zip_bytes(&self, system: &str, name: &str, day: u64, files: &[(&str, &[u8])]) -> PathBuf {
         let path = self.folder(system).join(name);
-        write_zip(&path, files.iter().map(|(n, c)| (*n, *c)));
+        let named: Vec<(&str, &str)> = files.iter().map(|(n, _)| (*n, "")).collect();
+        let others = complete(system, &named).into_iter().skip(files.len()).map(|(n, c)| (n, c.as_bytes()));
+        write_zip(&path, files.iter().map(|(n, c)| (*n, *c)).chain(others));
         set_day(&path, day);
         path
     }

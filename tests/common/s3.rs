@@ -15,7 +15,7 @@ use std::sync::{Mutex, OnceLock};
 
 use marina_etl::config::{S3Settings, SourceConfig};
 
-use crate::common::{binary, write_zip, Env};
+use crate::common::{binary, write_snapshot_zip, Env};
 
 /// The running moto server and the keys of its one user.
 pub struct Moto {
@@ -165,7 +165,7 @@ impl S3Env {
     /// Writes a ZIP snapshot locally (under the test folder) and uploads it.
     pub fn put_zip(&self, system: &str, key: &str, files: &[(&str, &str)]) -> PathBuf {
         let path = self.staging_file(key);
-        write_zip(&path, files.iter().map(|(n, c)| (*n, c.as_bytes())));
+        write_snapshot_zip(&path, system, files);
         self.upload(system, key, &path);
         path
     }
