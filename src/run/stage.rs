@@ -363,7 +363,7 @@ fn supersede_duplicates(
     let raw = archive
         .with_member(member, |r| decode::raw_records(r, &lines, limits))?
         .transpose()
-        .map_err(|e| TableProblem::Decode { member: member.to_string(), source: e.into() })?
+        .map_err(|e| TableProblem::Decode { member: member.to_string(), source: e })?
         .unwrap_or_default();
     for mut r in superseded {
         r.raw_line = raw.get(&r.line).cloned();
