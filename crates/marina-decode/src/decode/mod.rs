@@ -68,9 +68,39 @@ impl HeaderReport {
             parts.push(format!("missing column(s) loaded as NULL: {}", self.missing.join(", ")));
         }
         if !self.extra.is_empty() {
-            parts.push(format!("extra column(s) ignored: {}", self.extra.join(", ")));
+            parts.push(format!("extra column(s) ignored: {}", summarize_names(&self.extra)));
         }
         (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// How many names a message lists before it only counts the rest: a file with thousands of
+/// extra columns must not make a ledger message of thousands of names.
+const NAMES_SHOWN: usize = 10;
+
+/// The first names (a blank one said as such), and how many more there are.
+fn summarize_names(names: &[String]) -> String {
+    let shown: Vec<&str> = names.iter().take(NAMES_SHOWN).map(|n| if n.is_empty() { "(blank)" } else { n.as_str() }).collect();
+    let mut text = shown.join(", ");
+    if names.len() > NAMES_SHOWN {
+        text.push_str(&format!(" and {} more ({} in all)", names.len() - NAMES_SHOWN, names.len()));
+    }
+    text
+}
+
+#[cfg(test)]
+mod header_report_tests {
+    use super::*;
+
+    #[test]
+    fn many_extra_columns_are_counted_and_a_blank_one_is_named() {
+        let few = HeaderReport { extra: vec!["Extra".into(), String::new()], missing: vec![] };
+        assert_eq!(few.describe().unwrap(), "extra column(s) ignored: Extra, (blank)");
+        let many = HeaderReport { extra: (0..10_000).map(|i| format!("c{i}")).collect(), missing: vec![] };
+        assert_eq!(
+            many.describe().unwrap(),
+            "extra column(s) ignored: c0, c1, c2, c3, c4, c5, c6, c7, c8, c9 and 9990 more (10000 in all)"
+        );
     }
 }
 
