@@ -72,24 +72,7 @@ impl RunContext<'_> {
         if let Some(folder) = &layout.top_folder {
             tracing::info!(source = system.name(), "every member is inside the folder '{folder}'; read as if at the archive's root");
         }
-        let members_of = |table: &Table| -> Vec<String> {
-            let matching: Vec<String> =
-                members.iter().filter(|m| layout.logical_name(&m.name) == table.file).map(|m| m.name.clone()).collect();
-            if !matching.is_empty() {
-                return matching;
-            }
-            members.iter().filter(|m| layout.logical_name(&m.name).eq_ignore_ascii_case(&table.file)).map(|m| m.name.clone()).collect()
-        };
-        let mut present: Vec<(&'c Table, String)> = Vec::new();
-        let mut conflicts: Vec<(&'c Table, Vec<String>)> = Vec::new();
-        for table in &tables {
-            let mut found = members_of(table);
-            match found.len() {
-                0 => {}
-                1 => present.push((*table, found.remove(0))),
-                _ => conflicts.push((*table, found)),
-            }
-        }
+        let (present, conflicts) = layout.match_tables(&members, &tables);
         outcome.ignored_files = members
             .iter()
             .filter(|m| !present.iter().any(|(_, name)| *name == m.name) && !conflicts.iter().any(|(_, names)| names.contains(&m.name)))
@@ -121,6 +104,8 @@ impl RunContext<'_> {
         // A ZIP member whose CRC and size equal those of the member last published for
         // its table (under the same catalog entry) would merge to no change: skip it, but
         // describe it in the ledger as published (its counts and outstanding rejects).
+        let present_or_conflicting: Vec<String> =
+            present.iter().map(|(t, _)| t.name.clone()).chain(conflicts.iter().map(|(t, _)| t.name.clone())).collect();
         let published = ledger::last_published_members(s, system.name())?;
         let mut plan = MemberPlan {
             archive,
@@ -164,7 +149,7 @@ impl RunContext<'_> {
         plan.missing = plan
             .tables
             .iter()
-            .filter(|t| members_of(t).is_empty())
+            .filter(|t| !present_or_conflicting.contains(&t.name))
             .map(|t| TableRecord {
                 source: system.name().into(),
                 table: t.name.clone(),
@@ -202,7 +187,7 @@ impl RunContext<'_> {
                 to_stage.sort_by_key(|(_, member)| std::cmp::Reverse(size(member)));
                 in_parallel(&to_stage, |(table, member)| {
                     let _slot = self.slots.acquire(urgency(member));
-                    match plan.archive.with_member(member, |r| self.stage_table(system, &plan.archive, key, table, member, r)) {
+                    match plan.archive.with_member(member, |r| self.stage_table(&MemberJob { system, archive: &plan.archive, archive_key: key, table, member }, r)) {
                         Ok(Some(staged)) => staged,
                         Ok(None) => failed_table(system, table, key, TableProblem::Vanished { member: member.clone() }),
                         Err(e) => failed_table(system, table, key, e.into()),
@@ -215,7 +200,7 @@ impl RunContext<'_> {
                     .for_each_member(|name, reader| {
                         if let Some((table, member)) = plan.to_stage.iter().find(|(_, m)| m == name) {
                             let _slot = self.slots.acquire(urgency(member));
-                            out.push(self.stage_table(system, &plan.archive, key, table, member, reader));
+                            out.push(self.stage_table(&MemberJob { system, archive: &plan.archive, archive_key: key, table, member }, reader));
                         }
                     })
                     .map_err(|source| SourceFailure::Archive { snapshot: fetched.described.clone(), source })?;
@@ -236,39 +221,24 @@ impl RunContext<'_> {
     }
 
     /// Streams one member into its staging table and judges the result.
-    fn stage_table<'c>(
-        &self,
-        system: System,
-        archive: &Archive,
-        archive_key: &str,
-        table: &'c Table,
-        member: &str,
-        reader: &mut dyn std::io::Read,
-    ) -> StagedTable<'c> {
+    fn stage_table<'c>(&self, job: &MemberJob<'_, 'c>, reader: &mut dyn std::io::Read) -> StagedTable<'c> {
         let started = Instant::now();
-        let mut staged = match self.stage_table_inner(system, archive, archive_key, table, member, reader) {
+        let mut staged = match self.stage_table_inner(job, reader) {
             Ok(staged) => staged,
-            Err(problem) => failed_table(system, table, archive_key, problem),
+            Err(problem) => failed_table(job.system, job.table, job.archive_key, problem),
         };
         staged.record.seconds = started.elapsed().as_secs_f64();
         if let Some(failure) = &staged.failure {
-            tracing::warn!(source = system.name(), table = %table.name, "{failure}");
+            tracing::warn!(source = job.system.name(), table = %job.table.name, "{failure}");
         }
         for warning in &staged.warnings {
-            tracing::warn!(source = system.name(), table = %table.name, "{warning}");
+            tracing::warn!(source = job.system.name(), table = %job.table.name, "{warning}");
         }
         staged
     }
 
-    fn stage_table_inner<'c>(
-        &self,
-        system: System,
-        archive: &Archive,
-        archive_key: &str,
-        table: &'c Table,
-        member: &str,
-        reader: &mut dyn std::io::Read,
-    ) -> Result<StagedTable<'c>, TableProblem> {
+    fn stage_table_inner<'c>(&self, job: &MemberJob<'_, 'c>, reader: &mut dyn std::io::Read) -> Result<StagedTable<'c>, TableProblem> {
+        let MemberJob { system, archive, archive_key, table, member } = *job;
         let d = self.wh.dialect();
         let mut s = self.wh.session()?;
         let mut times = StagingTimes::default();
@@ -342,6 +312,16 @@ impl RunContext<'_> {
             },
         })
     }
+}
+
+/// One archive member to stage into its table.
+#[derive(Clone, Copy)]
+struct MemberJob<'a, 'c> {
+    system: System,
+    archive: &'a Archive,
+    archive_key: &'a str,
+    table: &'c Table,
+    member: &'a str,
 }
 
 /// Takes the rows whose key appears again later in the file out of staging, as rejects
@@ -449,6 +429,28 @@ impl MemberLayout {
                 && members.iter().any(|m| known(&plain(&m.name)[top.len()..]))
         });
         MemberLayout { top_folder }
+    }
+
+    /// Per table, its member (`present`) or, when the archive holds several, all of them
+    /// (`conflicts`); a table with none is in neither.
+    #[allow(clippy::type_complexity)]
+    fn match_tables<'c>(&self, members: &[Member], tables: &[&'c Table]) -> (Vec<(&'c Table, String)>, Vec<(&'c Table, Vec<String>)>) {
+        let (mut present, mut conflicts) = (Vec::new(), Vec::new());
+        for table in tables {
+            let named = |same: &dyn Fn(&str) -> bool| -> Vec<String> {
+                members.iter().filter(|m| same(self.logical_name(&m.name))).map(|m| m.name.clone()).collect()
+            };
+            let mut found = named(&|n| n == table.file);
+            if found.is_empty() {
+                found = named(&|n| n.eq_ignore_ascii_case(&table.file));
+            }
+            match found.len() {
+                0 => {}
+                1 => present.push((*table, found.remove(0))),
+                _ => conflicts.push((*table, found)),
+            }
+        }
+        (present, conflicts)
     }
 
     /// The name a member would have at the root of a plain export.
