@@ -323,7 +323,7 @@ fn run_with_progress(config: &Config, opts: &RunOptions, progress: bool) -> Resu
 fn status(out: &mut Out, config: &Config, runs: usize) -> Result<i32, CliError> {
     let wh = warehouse::open(&config.warehouse)?;
     let mut s = wh.session()?;
-    run::prepare_warehouse(s.as_mut(), wh.dialect())?;
+    run::prepare_warehouse(s.as_mut(), wh.dialect()).map_err(run::RunError::from)?;
     let recent = s.query_rows(&format!(
         "SELECT RUN_ID, STARTED_AT, FINISHED_AT, STATUS, HOST, ERROR_TEXT FROM ETL_RUNS ORDER BY RUN_ID DESC LIMIT {runs}"
     ))?;

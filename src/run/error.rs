@@ -8,6 +8,8 @@ use crate::decode::DecodeError;
 use crate::fault::Injected;
 use crate::source::archive::ArchiveError;
 use crate::source::SourceError;
+use crate::warehouse::merge::DuplicateKeys;
+use crate::warehouse::schema::SchemaError;
 use crate::warehouse::WarehouseError;
 
 /// A run that could not start (or whose warehouse failed outside any one source).
@@ -23,6 +25,8 @@ pub enum RunError {
     #[error("another run is in progress on this warehouse{}; not started (use --wait-lock DURATION to wait for it)",
         .waited.map(|w| format!(" (waited {})", humantime::format_duration(w))).unwrap_or_default())]
     Locked { waited: Option<Duration> },
+    #[error(transparent)]
+    Schema(#[from] SchemaError),
 }
 
 impl RunError {
@@ -31,7 +35,10 @@ impl RunError {
     pub fn is_usage(&self) -> bool {
         match self {
             RunError::UnknownSource(_) => true,
-            RunError::Warehouse(e) => e.is_configuration(),
+            RunError::Warehouse(e) | RunError::Schema(SchemaError::Warehouse(e)) => e.is_configuration(),
+            // Another tool's table where the pipeline keeps its own: the configuration
+            // points at the wrong warehouse, or someone must move that table away.
+            RunError::Schema(SchemaError::ForeignTable { .. }) => true,
             RunError::Runtime(_) | RunError::Locked { .. } => false,
         }
     }
@@ -108,6 +115,10 @@ pub enum PublishError {
         #[source]
         source: WarehouseError,
     },
+    /// The merge left two live rows with one key: rolled back, since every later merge
+    /// and every view would count them twice.
+    #[error("{table}: {duplicates}; nothing of this source was published (remove the extra rows from {dw_table} by hand)")]
+    DuplicateLiveKeys { table: String, dw_table: String, duplicates: DuplicateKeys },
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
     #[error(transparent)]

@@ -29,6 +29,7 @@ use crate::catalog::{Catalog, System};
 use crate::config::Config;
 use crate::schedule::{StagingSlots, Tail};
 use crate::warehouse::ledger::{self, TableRecord};
+use crate::warehouse::schema::{self, SchemaError};
 use crate::warehouse::{self, sql, Dialect, Session, Warehouse, WarehouseError};
 
 pub use error::{PublishError, RunError, SourceFailure, TableFailure, TableProblem};
@@ -113,12 +114,18 @@ pub fn now() -> NaiveDateTime {
 
 /// Creates the ledger and every `DW_` table that does not exist yet, in one transaction:
 /// a commit per table would wait for the disk a hundred times on a first run.
-pub fn prepare_warehouse(s: &mut dyn Session, d: Dialect) -> Result<(), WarehouseError> {
+/// Tables that exist already are checked against the catalog first (see
+/// [`schema::reconcile_dw_tables`]).
+pub fn prepare_warehouse(s: &mut dyn Session, d: Dialect) -> Result<(), SchemaError> {
     let statements: Vec<String> = ledger::create_statements(d)
         .into_iter()
         .chain(Catalog::get().tables().iter().map(|table| sql::create_dw_table(d, table)))
         .collect();
-    warehouse::in_transaction(s, |s| statements.iter().try_for_each(|stmt| s.execute(stmt).map(|_| ())))
+    warehouse::in_transaction(s, |s| {
+        schema::reconcile_dw_tables(s, d)?;
+        statements.iter().try_for_each(|stmt| s.execute(stmt).map(|_| ()))?;
+        Ok(())
+    })
 }
 
 /// Runs the pipeline once, unwatched.

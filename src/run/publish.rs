@@ -127,6 +127,16 @@ impl RunContext<'_> {
             t.record.rows_unchanged = counts.unchanged;
             t.record.rows_deleted = counts.deleted;
             t.record.rows_undeleted = counts.undeleted;
+            // Only inserts and undeletes make a key live; a table whose merge did neither
+            // keeps the unique keys the check found when it last did.
+            let made_live = counts.inserted + counts.undeleted > 0;
+            if made_live && let Some(duplicates) = merge::find_duplicate_live_keys(s, d, t.table)? {
+                return Err(PublishError::DuplicateLiveKeys {
+                    table: t.table.name.clone(),
+                    dw_table: t.table.dw_name(),
+                    duplicates,
+                });
+            }
             t.record.seconds += started.elapsed().as_secs_f64();
             fault::after_merge(i + 1)?;
         }

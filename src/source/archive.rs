@@ -21,6 +21,9 @@ pub enum ArchiveError {
     /// The gzip stream or the tar inside it cannot be read to its end.
     #[error("corrupt or truncated archive: {0}")]
     Stream(#[source] io::Error),
+    /// Said apart from corruption: the archive is whole, and the fix is at the exporter.
+    #[error("member {member} is encrypted (password-protected) and cannot be read: export the snapshot without a password")]
+    Encrypted { member: String },
     #[error("member {member} is larger than the limit of {limit} bytes uncompressed")]
     TooLarge { member: String, limit: u64 },
     #[error("cannot read the archive: {0}")]
@@ -33,6 +36,17 @@ pub struct Archive {
     path: PathBuf,
     kind: ArchiveKind,
     member_limit: u64,
+}
+
+/// The error of opening one ZIP member, naming the member where the cause is the member's.
+fn zip_member_error(member: &str, e: zip::result::ZipError) -> ArchiveError {
+    use zip::result::ZipError;
+    match e {
+        ZipError::UnsupportedArchive(ZipError::PASSWORD_REQUIRED) | ZipError::InvalidPassword => {
+            ArchiveError::Encrypted { member: member.to_string() }
+        }
+        other => ArchiveError::Zip(other),
+    }
 }
 
 /// A member file of an archive.
@@ -115,7 +129,7 @@ impl Archive {
                 let mut entry = match zip.by_name(name) {
                     Ok(entry) => entry,
                     Err(zip::result::ZipError::FileNotFound) => return Ok(None),
-                    Err(e) => return Err(e.into()),
+                    Err(e) => return Err(zip_member_error(name, e)),
                 };
                 self.check_size(name, entry.size())?;
                 let mut limited = Limited::new(&mut entry, name, self.member_limit);
@@ -142,11 +156,11 @@ impl Archive {
             ArchiveKind::Zip => {
                 let mut zip = self.zip()?;
                 for i in 0..zip.len() {
-                    let mut entry = zip.by_index(i)?;
+                    let name = zip.by_index_raw(i)?.name()?.into_owned();
+                    let mut entry = zip.by_index(i).map_err(|e| zip_member_error(&name, e))?;
                     if !entry.is_file() {
                         continue;
                     }
-                    let name = entry.name()?.into_owned();
                     self.check_size(&name, entry.size())?;
                     visit(&name, &mut Limited::new(&mut entry, &name, self.member_limit));
                 }

@@ -4,7 +4,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::sql::{merge_statements, Dialect};
+use super::sql::{duplicate_live_keys, merge_statements, Dialect};
 use super::{Result, Session, WarehouseError};
 use crate::catalog::Table;
 
@@ -92,4 +92,47 @@ pub fn merge_table(
         deleted,
         undeleted,
     })
+}
+
+/// Keys that more than one live row of a `DW_` table holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKeys {
+    /// How many keys are held twice or more.
+    pub keys: u64,
+    /// The first few, as `column=value` lists with the number of live rows holding each.
+    pub examples: Vec<String>,
+}
+
+impl std::fmt::Display for DuplicateKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} key(s) held by more than one live row: {}", self.keys, self.examples.join("; "))?;
+        if self.keys > self.examples.len() as u64 {
+            write!(f, " and {} more", self.keys - self.examples.len() as u64)?;
+        }
+        Ok(())
+    }
+}
+
+/// Whether any key of `table` is held by more than one live row. Run inside the publish
+/// transaction after the merge: a natural key is the warehouse's identity of a row, and
+/// two live rows with one key would both be updated by every later snapshot and counted
+/// twice by every view, so such a publish is rolled back rather than committed.
+pub fn find_duplicate_live_keys(s: &mut dyn Session, d: Dialect, table: &Table) -> Result<Option<DuplicateKeys>> {
+    const SHOWN: usize = 3;
+    let rows = s.query_rows(&duplicate_live_keys(d, table, SHOWN))?.rows;
+    let Some(first) = rows.first() else { return Ok(None) };
+    let keys = table.key_columns().count();
+    let total = first.get(keys + 1).cloned().flatten().and_then(|t| t.parse().ok()).unwrap_or(rows.len() as u64);
+    let examples = rows
+        .iter()
+        .map(|r| {
+            let key: Vec<String> = table
+                .key_columns()
+                .zip(r)
+                .map(|(c, v)| format!("{}={}", c.name, v.as_deref().unwrap_or("NULL")))
+                .collect();
+            format!("{} ({} rows)", key.join(", "), r.get(keys).cloned().flatten().unwrap_or_default())
+        })
+        .collect();
+    Ok(Some(DuplicateKeys { keys: total, examples }))
 }

@@ -12,6 +12,7 @@ pub mod merge;
 pub mod staging;
 pub mod oracle;
 pub mod postgres;
+pub mod schema;
 pub mod sql;
 
 use std::path::{Path, PathBuf};

@@ -345,6 +345,17 @@ pub fn count_live(d: Dialect, table: &Table) -> CountQuery {
     CountQuery::new(format!("{} WHERE {} IS NULL", d.ident(&table.dw_name()), d.ident(DW_DELETED_AT)))
 }
 
+/// Keys held by more than one live row of the `DW_` table of `table` (at most `shown` of
+/// them, in key order): the key columns, the rows holding each key, and how many keys are
+/// held twice in all. A correct merge never leaves any.
+pub fn duplicate_live_keys(d: Dialect, table: &Table, shown: usize) -> String {
+    let keys = key_list(d, table);
+    format!(
+        "SELECT {keys}, COUNT(*), COUNT(*) OVER () FROM {} GROUP BY {keys} HAVING COUNT(*) > 1 ORDER BY {keys} LIMIT {shown}",
+        count_live(d, table).from
+    )
+}
+
 /// The statements that merge one staged table into its `DW_` table. The run id and the
 /// publish time are SQL expressions ([`MergeParams`]): literals when the pipeline runs them,
 /// named parameters in the script of `marina-etl sql` (same text otherwise).

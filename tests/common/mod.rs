@@ -131,6 +131,13 @@ impl Env {
             .collect()
     }
 
+    /// Runs a statement on the warehouse, as a person at a SQL prompt would.
+    pub fn execute(&self, sql: &str) {
+        let wh = warehouse::open(&self.config.warehouse).unwrap();
+        let mut s = wh.session().unwrap();
+        s.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     pub fn count(&self, sql: &str) -> i64 {
         self.query(sql)[0][0].as_deref().unwrap().parse().unwrap()
     }

@@ -93,6 +93,21 @@ mod header_report_tests {
     use super::*;
 
     #[test]
+    fn wide_encodings_are_told_by_their_mark_or_their_zero_bytes() {
+        let utf16 = |text: &str, le: bool| -> Vec<u8> {
+            text.encode_utf16().flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() }).collect()
+        };
+        let with_mark = [&[0xFF, 0xFE][..], &utf16("Id,Name\n", true)].concat();
+        assert_eq!(wide_encoding(&with_mark), Some("UTF-16LE"));
+        assert_eq!(wide_encoding(&utf16("Id,Name\n", true)), Some("UTF-16LE"));
+        assert_eq!(wide_encoding(&utf16("Id,Name\n", false)), Some("UTF-16BE"));
+        assert_eq!(wide_encoding(&[0xFF, 0xFE, 0, 0, b'I', 0, 0, 0]), Some("UTF-32LE"));
+        assert_eq!(wide_encoding(b"Id,Name\n"), None);
+        assert_eq!(wide_encoding("Id,Nämé,Ünïcode\n".as_bytes()), None);
+        assert_eq!(wide_encoding(b"I"), None);
+    }
+
+    #[test]
     fn many_extra_columns_are_counted_and_a_blank_one_is_named() {
         let few = HeaderReport { extra: vec!["Extra".into(), String::new()], missing: vec![] };
         assert_eq!(few.describe().unwrap(), "extra column(s) ignored: Extra, (blank)");
@@ -111,6 +126,8 @@ pub enum DecodeError {
     NoHeader,
     #[error("key column(s) missing from the header: {}", .0.join(", "))]
     MissingKeyColumns(Vec<String>),
+    #[error("the file is encoded as {0}, not UTF-8: export it as UTF-8 (nothing of it was read)")]
+    WideEncoding(&'static str),
     #[error("the header on line {line} cannot be read: {problem}")]
     Header { line: u64, problem: RecordProblem },
     #[error("cannot read the file: {0}")]
@@ -190,6 +207,9 @@ fn normalize_header(h: &str) -> String {
 }
 
 fn layout(table: &Table, header: &Record) -> Result<Layout, DecodeError> {
+    if let Some(encoding) = wide_encoding(header.raw()) {
+        return Err(DecodeError::WideEncoding(encoding));
+    }
     let names: Vec<String> = header.fields().map(|h| normalize_header(&String::from_utf8_lossy(h))).collect();
     let mut used = vec![false; names.len()];
     let mut report = HeaderReport::default();
@@ -218,6 +238,32 @@ fn layout(table: &Table, header: &Record) -> Result<Layout, DecodeError> {
         .map(|(h, _)| printable(h).trim().to_string())
         .collect();
     Ok(Layout { fields, width: names.len(), header: report })
+}
+
+/// The UTF-16 or UTF-32 encoding a header line is written in, told by its byte-order mark
+/// or, without one, by the zero bytes that pad every ASCII character of a CSV header.
+/// Read as UTF-8 such a file has no recognisable column, which would be reported as
+/// missing key columns.
+fn wide_encoding(line: &[u8]) -> Option<&'static str> {
+    match line {
+        [0xFF, 0xFE, 0, 0, ..] => return Some("UTF-32LE"),
+        [0, 0, 0xFE, 0xFF, ..] => return Some("UTF-32BE"),
+        [0xFF, 0xFE, ..] => return Some("UTF-16LE"),
+        [0xFE, 0xFF, ..] => return Some("UTF-16BE"),
+        _ => {}
+    }
+    let pairs = line.len() / 2;
+    if pairs < 2 {
+        return None;
+    }
+    let zeros_at = |parity: usize| line.chunks_exact(2).filter(|p| p[parity] == 0).count();
+    if zeros_at(1) * 2 > pairs {
+        Some("UTF-16LE")
+    } else if zeros_at(0) * 2 > pairs {
+        Some("UTF-16BE")
+    } else {
+        None
+    }
 }
 
 /// Text of raw bytes as a reject or a message can carry it: invalid UTF-8 as U+FFFD and

@@ -4,7 +4,7 @@
 //! gets here) and returns the typed value or the reason it is rejected. Nothing is
 //! rounded, truncated or guessed: a value that does not fit is a reject.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -88,7 +88,8 @@ pub fn parse_bool(s: &str) -> Result<bool, String> {
 }
 
 const DATE_FORMATS: &str =
-    "expected YYYY-MM-DD or MM/DD/YYYY, optionally with HH:MM[:SS[.fff]], AM/PM, 'T' and an offset";
+    "expected YYYY-MM-DD or MM/DD/YYYY from year 0001, optionally with HH:MM[:SS[.ffffff]] \
+     (at most microseconds), AM/PM, 'T' and an offset within ±14:00";
 
 /// A date; a timestamp keeps its calendar date as written (MOLO writes dates as
 /// timestamps, often at the UTC instant of a US local midnight).
@@ -102,14 +103,17 @@ pub fn parse_timestamp(s: &str) -> Result<NaiveDateTime, String> {
     let (date, time, offset) =
         parse_date_time(s).ok_or_else(|| format!("not a timestamp ({DATE_FORMATS})"))?;
     let local = date.and_time(time.unwrap_or(NaiveTime::MIN));
-    Ok(match offset {
+    let utc = match offset {
         Some(seconds) => local - chrono::Duration::seconds(i64::from(seconds)),
         None => local,
-    })
+    };
+    if utc.year() < 1 {
+        return Err(format!("before year 0001 once converted to UTC ({DATE_FORMATS})"));
+    }
+    Ok(utc)
 }
 
 pub fn date_to_days(d: NaiveDate) -> i32 {
-    use chrono::Datelike;
     d.num_days_from_ce() - UNIX_EPOCH_DAYS_FROM_CE
 }
 
@@ -143,12 +147,12 @@ fn parse_date_time(s: &str) -> Option<(NaiveDate, Option<NaiveTime>, Option<i32>
         let m = c.number(1, 2)?.0;
         c.expect(b'-')?;
         let d = c.number(1, 2)?.0;
-        NaiveDate::from_ymd_opt(first.0 as i32, m, d)?
+        NaiveDate::from_ymd_opt(first.0 as i32, m, d).filter(|d| d.year() >= 1)?
     } else if c.eat(b'/') {
         let d = c.number(1, 2)?.0;
         c.expect(b'/')?;
         let y = c.number(4, 4)?.0;
-        NaiveDate::from_ymd_opt(y as i32, first.0, d)?
+        NaiveDate::from_ymd_opt(y as i32, first.0, d).filter(|d| d.year() >= 1)?
     } else {
         return None;
     };
@@ -166,8 +170,7 @@ fn parse_date_time(s: &str) -> Option<(NaiveDate, Option<NaiveTime>, Option<i32>
     if c.eat(b':') {
         sec = c.number(2, 2)?.0;
         if c.eat(b'.') {
-            let (frac, digits) = c.number(1, 9)?;
-            nano = frac * 10u32.pow(9 - digits as u32);
+            nano = fraction_micros(&mut c)? * 1000;
         }
     }
     while c.eat(b' ') {}
@@ -208,7 +211,23 @@ fn parse_offset(o: &str) -> Option<i32> {
     }
     let h: i32 = digits[..2].parse().ok()?;
     let m: i32 = if digits.len() == 4 { digits[2..].parse().ok()? } else { 0 };
-    (h <= 23 && m <= 59).then_some(sign * (h * 3600 + m * 60))
+    let seconds = h * 3600 + m * 60;
+    (m <= 59 && seconds <= MAX_OFFSET_SECONDS).then_some(sign * seconds)
+}
+
+/// The widest offset any time zone uses (UTC+14:00, Kiribati; the westmost is UTC-12:00):
+/// a value further out is a typo, not a time.
+const MAX_OFFSET_SECONDS: i32 = 14 * 3600;
+
+/// Fractional seconds (up to nine digits) as microseconds, which every backend stores.
+/// Digits past the sixth must be zeros: nothing is rounded or cut.
+fn fraction_micros(c: &mut Cursor) -> Option<u32> {
+    let start = c.i;
+    let (frac, digits) = c.number(1, 9)?;
+    if digits > 6 && c.b[start + 6..c.i].iter().any(|&b| b != b'0') {
+        return None;
+    }
+    Some(if digits > 6 { frac / 10u32.pow(digits as u32 - 6) } else { frac * 10u32.pow(6 - digits as u32) })
 }
 
 struct Cursor<'a> {
@@ -272,6 +291,28 @@ mod tests {
         for bad in ["2025-13-01", "02/30/2025", "2025-07-11 25:00", "yesterday", "2025-07-11 20:17:43 junk", "20250711", "2025-7-11x"] {
             assert!(parse_timestamp(bad).is_err(), "{bad} should be rejected");
         }
+    }
+
+    #[test]
+    fn what_a_backend_cannot_hold_exactly_is_rejected_not_cut() {
+        for bad in [
+            "2025-07-11 20:17:43.123456789",
+            "2025-07-11 20:17:43.9999999",
+            "0000-01-01",
+            "01/01/0000 00:00:00",
+            "0001-01-01 00:30:00+01:00",
+            "2025-07-11 20:17:43+14:01",
+            "2025-07-11 20:17:43-23:59",
+            "2025-07-11 20:17:43+2400",
+        ] {
+            assert!(parse_timestamp(bad).is_err(), "{bad} should be rejected");
+        }
+        assert!(parse_date("0000-02-29").is_err());
+        assert_eq!(ts("2025-07-11 20:17:43.123456000"), "2025-07-11 20:17:43.123456");
+        assert_eq!(ts("2025-07-11 20:17:43.5"), "2025-07-11 20:17:43.500");
+        assert_eq!(ts("2025-07-11 10:00:00+14:00"), "2025-07-10 20:00:00");
+        assert_eq!(ts("2025-07-11 10:00:00-12:00"), "2025-07-11 22:00:00");
+        assert_eq!(ts("0001-01-01 00:00:00"), "0001-01-01 00:00:00");
     }
 
     #[test]
