@@ -126,7 +126,13 @@ fn decode(bytes: &[u8], step: usize, limits: DecodeLimits) -> Outcome {
         })
         .map_err(|e| {
             assert!(
-                matches!(e, DecodeError::NoHeader | DecodeError::MissingKeyColumns(_) | DecodeError::Header { .. }),
+                matches!(
+                    e,
+                    DecodeError::NoHeader
+                        | DecodeError::MissingKeyColumns(_)
+                        | DecodeError::Header { .. }
+                        | DecodeError::WideEncoding(_)
+                ),
                 "{e}"
             );
             e.to_string()
