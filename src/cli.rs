@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::catalog::System;
 use crate::config::Config;
 use crate::generate::{self, GenerateOptions};
+use crate::html_report;
 use crate::report;
 use crate::run::{self, RunOptions};
 use crate::warehouse::{self, Rows};
@@ -97,6 +98,21 @@ pub enum Command {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// Write one self-contained HTML page for the managers: marinas, rentals, finance, pipeline.
+    Report {
+        /// The HTML file to write (replaced whole, never half-written).
+        #[arg(long)]
+        out: PathBuf,
+        /// First day (YYYY-MM-DD). Default: a year before --to.
+        #[arg(long)]
+        from: Option<chrono::NaiveDate>,
+        /// Last day (YYYY-MM-DD). Default: the export date of the newest loaded snapshot.
+        #[arg(long)]
+        to: Option<chrono::NaiveDate>,
+        /// Only this MOLO marina location or Stellar location (repeatable). Default: all.
+        #[arg(long = "location")]
+        locations: Vec<i64>,
+    },
     /// Print the SQL a DBA reviews or deploys by hand: DDL, merge (Oracle: procedures), views.
     Sql {
         /// The warehouse's SQL dialect.
@@ -164,6 +180,9 @@ pub fn main() -> i32 {
             Command::Demo { scale } => demo(&mut out, scale, progress),
             Command::Query { query, format, limit } => query_command(&mut out, &config, &query, format, limit),
             Command::Sql { dialect, what } => sql_command(&mut out, dialect, what),
+            Command::Report { out: file, from, to, locations } => {
+                report_command(&mut out, &config, &file, html_report::ReportOptions { from, to, locations })
+            }
         }
     });
     match result.and_then(|code| out.flush().map(|()| code)) {
@@ -448,6 +467,31 @@ const HEADLINES: &[(&str, &str)] = &[
         ),
     ),
 ];
+
+fn report_command(out: &mut Out, config: &Config, file: &Path, opts: html_report::ReportOptions) -> Result<i32, CliError> {
+    let wh = warehouse::open_read_only(&config.warehouse)?;
+    let mut s = wh.session()?;
+    let written = html_report::write(s.as_mut(), &opts, file)?;
+    out.line(format_args!(
+        "{}: {} to {}, {} charts, {} KB",
+        file.display(),
+        written.period.from,
+        written.period.to,
+        written.charts,
+        written.bytes.div_ceil(1024)
+    ))?;
+    Ok(exit::OK)
+}
+
+impl ExitStatus for html_report::ReportError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            html_report::ReportError::Warehouse(e) => e.exit_code(),
+            html_report::ReportError::EmptyPeriod { .. } => exit::USAGE,
+            _ => exit::SOURCE_FAILED,
+        }
+    }
+}
 
 fn query_command(out: &mut Out, config: &Config, query: &str, format: Format, limit: Option<usize>) -> Result<i32, CliError> {
     let query = query.trim();

@@ -6,12 +6,14 @@
 //! - [`decode`]: how bytes become typed rows (CSV, value conversion, rejects);
 //! - [`warehouse`]: where rows go (staging, merge, views, run ledger tables);
 //! - [`run`]: one run of the pipeline, watched by the ledger and reported at the end;
-//!   [`schedule`] shares the cores between its sources.
+//!   [`schedule`] shares the cores between its sources;
+//! - [`html_report`]: what the managers read, a self-contained page drawn from the views.
 
 pub mod cli;
 pub mod config;
 pub mod fault;
 pub mod generate;
+pub mod html_report;
 pub mod report;
 pub mod run;
 pub mod schedule;
