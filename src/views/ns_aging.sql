@@ -21,11 +21,11 @@ snapshot_parts AS (
 ),
 snapshot_dates AS (
     SELECT sp.M, sp.D,
-           {{make_date(GREATEST(sp.Y, 1), LEAST(GREATEST(sp.M, 1), 12), 1)}} + (LEAST(GREATEST(sp.D, 1), 31) - 1) AS DAY
+           {{make_date(GREATEST(sp.Y, 1), LEAST(GREATEST(sp.M, 1), 12), 1)}} + (LEAST(GREATEST(sp.D, 1), 31) - 1) AS SNAPSHOT_DAY
     FROM snapshot_parts sp
 ),
 as_of AS (
-    SELECT MAX(CASE WHEN sd.D BETWEEN 1 AND 31 AND EXTRACT(MONTH FROM sd.DAY) = sd.M THEN sd.DAY END) AS AS_OF_DATE
+    SELECT MAX(CASE WHEN sd.D BETWEEN 1 AND 31 AND EXTRACT(MONTH FROM sd.SNAPSHOT_DAY) = sd.M THEN sd.SNAPSHOT_DAY END) AS AS_OF_DATE
     FROM snapshot_dates sd
 ),
 open_docs AS (
