@@ -112,6 +112,11 @@ impl Activity {
         lines[line.index()]
     }
 
+    /// A subsidiary's income over the whole history.
+    pub(crate) fn total(&self, sub: i64) -> i64 {
+        self.days.iter().filter(|((_, s), _)| *s == sub).map(|(_, lines)| lines.iter().sum::<i64>()).sum()
+    }
+
     /// A subsidiary's average monthly revenue over the history: the scale of its costs.
     pub(crate) fn monthly_revenue(&self, sub: i64) -> i64 {
         self.monthly.get(&sub).copied().unwrap_or(0).max(MIN_MONTHLY_REVENUE)

@@ -503,3 +503,5 @@ pub(crate) fn extra_member(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ledger;

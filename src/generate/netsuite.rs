@@ -1131,7 +1131,8 @@ impl<'w> NetSuite<'w> {
         };
         let mut pays = Vec::new();
         if let Some(late) = late {
-            let last = due + Duration::days(late);
+            // Never on the document's own day: the walk writes a payment on a later day.
+            let last = (due + Duration::days(late)).max(t.date + Duration::days(1));
             let when = |d: NaiveDate, r: &mut ChaCha8Rng| at(d, r.gen_range(8..18), r.gen_range(0..60), 0);
             if r.prob(0.15) && (last - t.date).num_days() >= 2 {
                 let first = t.date + Duration::days((last - t.date).num_days() / 2);
