@@ -707,6 +707,146 @@ fn aging_without_a_dated_netsuite_snapshot_has_no_as_of_date(backend: Backend) {
     wh.check(q, &["21|NULL|NULL|NULL", "22|NULL|NULL|NULL", "23|NULL|NULL|NULL"]);
 }
 
+// ---------------------------------------------------------------------------------------
+// Loading: an export without the aging columns; the generated demo data
+// ---------------------------------------------------------------------------------------
+
+/// transaction.csv with the catalog's columns except `without`, one invoice per (id, unpaid,
+/// due date) of `docs`.
+fn transactions(without: &[&str], docs: &[(i64, &str, &str)]) -> String {
+    let catalog = marina_etl::catalog::Catalog::get();
+    let table = catalog.table(marina_etl::catalog::System::NetSuite, "transaction").unwrap();
+    let headers: Vec<&str> =
+        table.columns.iter().filter_map(|c| c.header.as_deref()).filter(|h| !without.contains(h)).collect();
+    let mut out = headers.join(",") + "\n";
+    for (id, unpaid, due) in docs {
+        let values: Vec<String> = headers
+            .iter()
+            .map(|h| match *h {
+                "id" => id.to_string(),
+                "tranid" => format!("INV{id}"),
+                "type" => "CustInvc".into(),
+                "trandate" => "2025-03-01".into(),
+                "posting" => "T".into(),
+                "voided" => "F".into(),
+                "foreigntotal" => "100.00".into(),
+                "foreignamountunpaid" => unpaid.to_string(),
+                "duedate" => due.to_string(),
+                _ => String::new(),
+            })
+            .collect();
+        out.push_str(&(values.join(",") + "\n"));
+    }
+    out
+}
+
+/// The two contract columns the aging views read may be missing from an export (an older
+/// export job): the rest loads, they are NULL and reported like any missing column, and a
+/// warning says so when they held values before.
+fn a_netsuite_export_without_the_aging_columns_still_loads(backend: Backend) {
+    let env = common::Env::new(backend);
+    let aging = "SELECT TRANSACTION_ID, AS_OF_DATE, DAYS_PAST_DUE, AGING_BUCKET, AMOUNT_OPEN FROM DW_NS_AR_AGING_V";
+    let message = |run: i64| {
+        env.lines(&format!("SELECT MESSAGE FROM ETL_RUN_TABLES WHERE RUN_ID = {run} AND TABLE_NAME = 'transaction'"))
+    };
+    // never had them: loads, the columns are NULL, the table's message names them
+    let old = transactions(&["foreignamountunpaid", "duedate"], &[(1, "", ""), (2, "", "")]);
+    env.zip("netsuite", "netsuite_20250401.zip", 1, &[("transaction.csv", &old)]);
+    let r = env.run(&["netsuite"]);
+    assert_eq!(r.exit_code(), 0);
+    assert_eq!(env.lines("SELECT ID, TRAN_ID, FOREIGN_AMOUNT_UNPAID, DUE_DATE FROM DW_NS_TRANSACTION ORDER BY ID"), [
+        "1|INV1|∅|∅",
+        "2|INV2|∅|∅"
+    ]);
+    assert_eq!(message(r.run_id), ["missing column(s) loaded as NULL: foreignamountunpaid, duedate"]);
+    assert!(env.lines(aging).is_empty());
+    // with them: invoice 1 is open, 45 days past due as of the export's date
+    let new = transactions(&[], &[(1, "40.00", "2025-03-31"), (2, "0.00", "2025-03-31")]);
+    env.zip("netsuite", "netsuite_20250515.zip", 2, &[("transaction.csv", &new)]);
+    let r = env.run(&["netsuite"]);
+    assert_eq!(r.exit_code(), 0);
+    assert_eq!(env.lines(aging), ["1|2025-05-15|45|31-60|40.00"]);
+    // without them again: published, NULL, and a warning for each column that held values
+    env.zip("netsuite", "netsuite_20250516.zip", 3, &[("transaction.csv", &old)]);
+    let r = env.run(&["netsuite"]);
+    assert_eq!(r.exit_code(), 4);
+    let warnings: Vec<String> = r.warnings().collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(warnings[0].contains("column FOREIGN_AMOUNT_UNPAID (foreignamountunpaid) is missing from transaction.csv but holds values in 2 live row(s)"), "{warnings:?}");
+    assert!(warnings[1].contains("column DUE_DATE (duedate) is missing from transaction.csv but holds values in 2 live row(s)"), "{warnings:?}");
+    assert_eq!(env.count("SELECT COUNT(FOREIGN_AMOUNT_UNPAID) + COUNT(DUE_DATE) FROM DW_NS_TRANSACTION"), 0);
+    assert!(env.lines(aging).is_empty());
+}
+
+/// The demo's data (`marina-etl demo`: scale 0.05 on its export date) loaded into the
+/// warehouse has something in every section the managers read: occupancy and rentals in the
+/// days before the export, profitable summer months in the P&L, a cash position, a balanced
+/// trial balance, and open invoices and bills in every aging bucket.
+fn the_demo_data_has_something_in_every_section(backend: Backend) {
+    use marina_etl::generate::{GenerateOptions, generate};
+    let mut env = common::Env::new(backend);
+    let summary = generate(&GenerateOptions::demo(env.dir.path().to_path_buf(), 0.05)).unwrap();
+    for (location, subsidiary) in summary.location_subsidiary {
+        env.config.molo.location_subsidiary.insert(location.to_string(), subsidiary);
+    }
+    assert_eq!(env.run(&[]).exit_code(), 0);
+    let (y, m, d) = marina_etl::generate::DEMO_DATE;
+    let export = format!("DATE '{y:04}-{m:02}-{d:02}'");
+    let int = |sql: &str| -> i64 { env.count(sql) };
+    // occupancy: every marina has occupied slips the day before the export
+    assert_eq!(
+        int(&format!(
+            "SELECT COUNT(*) FROM DW_MOLO_DAILY_OCCUPANCY_RATE_VW WHERE CALENDAR_DATE = {export} - 1 AND OCCUPIED_SLIPS > 0"
+        )),
+        4
+    );
+    assert!(int("SELECT COUNT(*) FROM DW_MOLO_MONTHLY_REVENUE_BY_SLIP_TYPE_VW WHERE REVENUE > 0") > 0);
+    // rentals over the 7 days before the export
+    let rentals = format!(
+        "SELECT COUNT(*) FROM DW_STELLAR_DAILY_RENTALS_VW WHERE CALENDAR_DATE BETWEEN {export} - 7 AND {export} - 1"
+    );
+    assert!(int(&rentals) > 0);
+    assert!(
+        int(&format!(
+            "SELECT COUNT(*) FROM DW_STELLAR_DAILY_FLEET_UTILIZATION_VW \
+             WHERE CALENDAR_DATE BETWEEN {export} - 7 AND {export} - 1 AND BOATS_OUT > 0"
+        )) > 0
+    );
+    // every summer month of the P&L view earns money; the winters do not pay as well
+    let months = env.lines(
+        "SELECT POSTING_MONTH_NUM, CAST(SUM(NET_PROFIT) AS BIGINT) FROM DW_NS_X_FIN_REPORT_V GROUP BY POSTING_MONTH_NUM",
+    );
+    let net: Vec<(i64, i64)> = months
+        .iter()
+        .map(|l| {
+            let (m, n) = l.split_once('|').unwrap();
+            (m.parse().unwrap(), n.parse().unwrap())
+        })
+        .collect();
+    let summers: Vec<&(i64, i64)> = net.iter().filter(|(m, _)| (6..=8).contains(&(m % 100))).collect();
+    assert!(summers.len() >= 5, "{net:?}");
+    assert!(summers.iter().all(|(_, n)| *n > 0), "summer months: {summers:?}");
+    let winter: i64 = net.iter().filter(|(m, _)| (1..=3).contains(&(m % 100))).map(|(_, n)| n).sum();
+    assert!(winter < 0, "winter months: {net:?}");
+    // the books balance in every period, and the bank accounts hold money at the export
+    assert_eq!(int("SELECT COUNT(*) FROM (SELECT PERIOD_ID FROM DW_NS_TRIAL_BALANCE_V GROUP BY PERIOD_ID HAVING SUM(DEBIT) <> SUM(CREDIT)) x"), 0);
+    assert!(int("SELECT COUNT(*) FROM DW_NS_TRIAL_BALANCE_V") > 0);
+    assert!(
+        int(&format!(
+            "SELECT CAST(SUM(CLOSING_BALANCE) AS BIGINT) FROM DW_NS_DAILY_CASH_POSITION_V WHERE CALENDAR_DATE = {export} - 1"
+        )) > 0
+    );
+    // open invoices and bills in every bucket, aged as of the export
+    for view in ["DW_NS_AR_AGING_V", "DW_NS_AP_AGING_V"] {
+        assert_eq!(
+            env.lines(&format!("SELECT DISTINCT AGING_BUCKET FROM {view} ORDER BY 1")),
+            ["1-30", "31-60", "61-90", "90+", "current"],
+            "{view}"
+        );
+        assert_eq!(int(&format!("SELECT COUNT(*) FROM {view} WHERE AS_OF_DATE <> {export}")), 0, "{view}");
+    }
+}
+
 backend_tests!(
     business_views_have_the_specified_columns_in_order,
     every_business_view_is_empty_on_an_empty_warehouse,
@@ -719,4 +859,6 @@ backend_tests!(
     ar_aging_buckets_and_their_edges,
     ap_aging_reads_bills_only,
     aging_without_a_dated_netsuite_snapshot_has_no_as_of_date,
+    a_netsuite_export_without_the_aging_columns_still_loads,
+    the_demo_data_has_something_in_every_section,
 );
