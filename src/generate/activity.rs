@@ -113,6 +113,7 @@ impl Activity {
     }
 
     /// A subsidiary's income over the whole history.
+    #[cfg(test)]
     pub(crate) fn total(&self, sub: i64) -> i64 {
         self.days.iter().filter(|((_, s), _)| *s == sub).map(|(_, lines)| lines.iter().sum::<i64>()).sum()
     }
