@@ -388,7 +388,7 @@ fn demo(out: &mut Out, scale: f64, progress: bool) -> Result<i32, CliError> {
         out.line(format_args!("Using the sample snapshots in ./{DEMO_DATA} (delete the folder to generate anew)."))?;
     } else {
         out.line(format_args!("Generating sample snapshots of MOLO, Stellar and NetSuite into ./{DEMO_DATA} ..."))?;
-        let opts = GenerateOptions { out: data.to_path_buf(), scale, ..GenerateOptions::default() };
+        let opts = GenerateOptions::demo(data.to_path_buf(), scale);
         let summary = generate::generate(&opts).map_err(|e| CliError::new(exit::SOURCE_FAILED, format!("{e:#}")))?;
         std::fs::write(&config_file, demo_config(&summary.location_subsidiary))
             .map_err(|e| CliError::new(exit::SOURCE_FAILED, format!("cannot write {}: {e}", config_file.display())))?;

@@ -99,7 +99,8 @@ pub fn script(dialect: Dialect, part: Part) -> String {
             "Views",
             "The calendar and location-subsidiary tables (created empty when missing) and the analytical\n\
              views. The pipeline refills both tables at every publish (calendar range from the loaded data,\n\
-             mapping from [molo.location_subsidiary]); the views read only DW_ tables and these two.",
+             mapping from [molo.location_subsidiary]); the views read only DW_ tables and these two (the\n\
+             AR/AP aging views also ETL_SNAPSHOTS, for the date of the latest NetSuite export).",
         );
         for stmt in views::create_view_statements(dialect) {
             w.stmt(&stmt);

@@ -16,6 +16,7 @@
 //! written from its catalog entry alone ([`from_catalog`]), so a table added to the catalog
 //! needs no generator code.
 
+mod activity;
 mod from_catalog;
 mod molo;
 mod netsuite;
@@ -61,6 +62,25 @@ impl Default for GenerateOptions {
     }
 }
 
+/// The demo's export date: the first day after the peak of a season, so that every view has
+/// something to show: the month before it (August) is a full summer month of income,
+/// rentals and occupancy, the days before it are busy on the water, and the year of history
+/// behind it leaves open invoices and bills in every aging bucket.
+pub const DEMO_DATE: (i32, u32, u32) = (2025, 9, 1);
+
+impl GenerateOptions {
+    /// The demo's data set: [`DEMO_DATE`], one day, the default seed, at `scale`, into `out`.
+    pub fn demo(out: PathBuf, scale: f64) -> Self {
+        let (y, m, d) = DEMO_DATE;
+        GenerateOptions {
+            out,
+            scale,
+            date: NaiveDate::from_ymd_opt(y, m, d).expect("valid date"),
+            ..GenerateOptions::default()
+        }
+    }
+}
+
 /// One archive written.
 #[derive(Clone, Debug)]
 pub struct GeneratedSnapshot {
@@ -96,7 +116,9 @@ pub fn generate(opts: &GenerateOptions) -> Result<GenerateSummary> {
     if opts.days > 366 {
         bail!("--days {} is too many (at most 366)", opts.days);
     }
-    let world = World::new(opts);
+    let mut world = World::new(opts);
+    // The ledger's income is the activity of the other two systems: walk it once.
+    world.activity = activity::Activity::compute(&world)?;
     for system in System::ALL {
         let dir = opts.out.join(system.name());
         std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -215,6 +237,8 @@ pub(crate) struct World {
     /// Edits and deletions happen from here on, so that each day's changes can be derived
     /// from the row key alone.
     pub edit_start: NaiveDate,
+    /// What MOLO and Stellar earned per day and subsidiary (empty until [`generate`] fills it).
+    pub activity: activity::Activity,
 }
 
 impl World {
@@ -230,6 +254,7 @@ impl World {
             hist_start: NaiveDate::from_ymd_opt(back.year(), back.month(), 1).expect("first of month"),
             horizon: final_date + Duration::days(300),
             edit_start: first_day - Duration::days(45),
+            activity: activity::Activity::default(),
         }
     }
 
@@ -478,3 +503,5 @@ pub(crate) fn extra_member(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ledger;

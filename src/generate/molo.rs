@@ -2318,3 +2318,32 @@ fn write_extra(m: &Molo, sink: &mut Sink, file: &str, now: NaiveDateTime) -> Res
     }
     extra_member(sink, file, SYS, header, &rows)
 }
+
+impl Molo<'_> {
+    /// What MOLO invoiced, per invoice date and marina (index into [`MARINAS`]): the pre-tax
+    /// value of the items of invoices that were never voided, by NetSuite income line
+    /// ([`super::activity::Income`]). NetSuite's sales documents post exactly these amounts.
+    pub(crate) fn invoiced(&self, mut f: impl FnMut(NaiveDate, usize, super::activity::Income, i64)) -> Result<()> {
+        use super::activity::Income;
+        self.walk(&mut |ev| {
+            if let Ev::Inv(inv) = ev
+                && inv.void_at.is_none()
+                && inv.date <= self.w.final_date
+            {
+                for it in inv.items.iter().filter(|i| i.soft_deleted.is_none()) {
+                    let line = match it.ty {
+                        "charge-reservation-transitive" => Income::Transient,
+                        "charge-reservation-seasonal" => Income::Seasonal,
+                        "charge-metered" => Income::Utilities,
+                        "charge-fuel" => Income::Fuel,
+                        "charge-service" | "charge-labor" => Income::Service,
+                        "charge-discount" => Income::Discounts,
+                        _ => Income::Store,
+                    };
+                    f(inv.date, inv.loc, line, it.value);
+                }
+            }
+            Ok(())
+        })
+    }
+}

@@ -8,6 +8,7 @@
 //! lines balance by construction; some also carry a secondary (tax) book.
 
 use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
 use anyhow::Result;
@@ -15,6 +16,7 @@ use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, Weekday};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use super::activity::{Activity, CLUB_SUBSIDIARY, Income, staffing};
 use super::molo::contact_name;
 use super::values::*;
 use super::{MARINAS, Sink, World, extra_member, from_catalog, table, table_styled};
@@ -25,12 +27,15 @@ const SYS: System = System::NetSuite;
 const T_DAY: u64 = tag("ns.day");
 const T_TXN: u64 = tag("ns.txn");
 const TXN_BASE: i64 = 10_000;
+/// Monthly revenue (cents) per unit of scale at which the drawn expense documents keep their
+/// nominal amounts; see [`NetSuite::cost_factor`].
+const COST_REFERENCE: f64 = 30_000_000.0;
 pub(crate) const CUSTOMER_BASE: i64 = 100_000;
 const VENDOR_BASE: i64 = 50_000;
 const ITEM_BASE: i64 = 500;
 const PRIMARY_BOOK: i64 = 1;
 const TAX_BOOK: i64 = 2;
-const CLUB_SUB: i64 = 6;
+const CLUB_SUB: i64 = CLUB_SUBSIDIARY;
 const OPERATING_SUBS: [i64; 5] = [2, 3, 4, 5, CLUB_SUB];
 
 /// (id, number, name, type, parent, is summary, inactive).
@@ -106,11 +111,9 @@ const A_ACCUM_DEPR: i64 = 113;
 const A_AP: i64 = 120;
 const A_CARD: i64 = 121;
 const A_SALES_TAX: i64 = 122;
-const A_ACCR_PAYROLL: i64 = 123;
 const A_CUST_DEP: i64 = 124;
-const A_DEFERRED: i64 = 125;
 const A_LOAN: i64 = 126;
-const A_SEASONAL: i64 = 142;
+const A_EQUITY: i64 = 130;
 const A_DISCOUNTS: i64 = 149;
 const A_COGS_FUEL: i64 = 151;
 const A_COGS_STORE: i64 = 152;
@@ -251,7 +254,7 @@ const TYPES: &[TxType] = &[
         record: "customerpayment",
         prefix: "PYMT",
         display: "Payment",
-        rate: 1.0,
+        rate: 0.0,
         posting: true,
         special: 0,
     },
@@ -260,7 +263,7 @@ const TYPES: &[TxType] = &[
         record: "deposit",
         prefix: "DEP",
         display: "Deposit",
-        rate: 0.55,
+        rate: 0.0,
         posting: true,
         special: 0,
     },
@@ -306,7 +309,7 @@ const TYPES: &[TxType] = &[
         record: "vendorpayment",
         prefix: "BP",
         display: "Bill Payment",
-        rate: 0.4,
+        rate: 0.0,
         posting: true,
         special: 0,
     },
@@ -430,6 +433,51 @@ const MONTH_END: TxType = TxType {
     special: 2,
 };
 
+/// Monthly bills of every subsidiary (special 3: utilities, 4: insurance, 5: lease), on the
+/// first of the month, from their usual vendors.
+const RECURRING_BILLS: [TxType; 3] = [
+    TxType { code: "VendBill", record: "vendorbill", prefix: "BILL", display: "Bill", rate: 0.0, posting: true, special: 3 },
+    TxType { code: "VendBill", record: "vendorbill", prefix: "BILL", display: "Bill", rate: 0.0, posting: true, special: 4 },
+    TxType { code: "VendBill", record: "vendorbill", prefix: "BILL", display: "Bill", rate: 0.0, posting: true, special: 5 },
+];
+/// Documents the walk derives from others: payments of invoices and bills, bank deposits of
+/// undeposited funds, opening balances.
+const CUST_PAYMENT: &TxType = &TYPES[2];
+const DEPOSIT: &TxType = &TYPES[3];
+const VEND_PAYMENT: &TxType = &TYPES[9];
+const OPENING: TxType =
+    TxType { code: "Journal", record: "journalentry", prefix: "JE", display: "Journal", rate: 0.0, posting: true, special: 0 };
+
+/// When an invoice or bill falls due and how it gets paid (base-currency cents).
+struct Settlement {
+    due: NaiveDate,
+    pays: Vec<Payment>,
+}
+
+/// One payment of an invoice or bill, entered at `created` (its transaction date's day).
+#[derive(Clone)]
+struct Payment {
+    created: NaiveDateTime,
+    amount: i64,
+}
+
+impl Settlement {
+    /// What is still open at `now`: the total less the payments entered by then.
+    fn unpaid(&self, total: i64, now: NaiveDateTime) -> i64 {
+        total - self.pays.iter().filter(|p| p.created <= now).map(|p| p.amount).sum::<i64>()
+    }
+}
+
+/// A payment the walk still has to write: of document `doc` of subsidiary `sub`.
+struct Due {
+    sub: i64,
+    doc: i64,
+    doc_tranid: String,
+    entity: Option<i64>,
+    customer: bool,
+    pay: Payment,
+}
+
 struct Line {
     id: i64,
     main: bool,
@@ -465,6 +513,11 @@ struct Txn {
     /// Secondary-book factor in percent (None: no secondary-book lines).
     book2: Option<i64>,
     lines: Vec<Line>,
+    /// Invoices and bills: due date and payments.
+    settlement: Option<Settlement>,
+    /// Derived from other documents (payments, deposits, opening balances): never deleted
+    /// on its own, so that what it settles stays consistent.
+    derived: bool,
 }
 
 impl Txn {
@@ -547,59 +600,106 @@ impl<'w> NetSuite<'w> {
     }
 
     /// The transactions dated `day` for one subsidiary. `next` is the walk's id counter.
-    fn day_txns(&self, day: NaiveDate, sub: i64, next: &mut i64) -> Vec<Txn> {
+    /// The sales documents post the day's `income` (split among them); the other documents
+    /// are drawn, their amounts sized from the subsidiary's revenue.
+    fn day_txns(&self, day: NaiveDate, sub: i64, next: &mut i64, income: &[i64; 8]) -> Vec<Txn> {
         let di = (day - self.w.hist_start).num_days() as u64;
         let mut r = rng(&[self.seed(), T_DAY, di, sub as u64]);
-        let sf = match day.month() {
-            5..=9 => 1.4,
-            4 | 10 => 1.0,
-            _ => 0.6,
-        };
         let weekday = !matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+        let class_total = |counter: bool| -> i64 {
+            Income::ALL.iter().filter(|l| l.at_the_counter() == counter).map(|l| Activity::amount(income, *l)).sum()
+        };
+        let (counter_total, invoiced_total) = (class_total(true), class_total(false));
         let mut plan: Vec<&'static TxType> = Vec::new();
         for ty in TYPES {
-            let sales = matches!(ty.code, "CashSale" | "CustInvc" | "CustPymt");
-            let mut lambda = 1.2 * ty.rate * self.w.scale * if sales { sf } else { 1.0 };
+            let mut lambda = 1.2 * ty.rate * self.w.scale;
             if !weekday && !matches!(ty.code, "CashSale") {
                 lambda *= 0.25;
             }
             if sub == CLUB_SUB && matches!(ty.code, "ItemShip" | "InvAdjst" | "VendCred" | "CustDep") {
                 lambda = 0.0;
             }
-            for _ in 0..r.poisson(lambda) {
+            let n = r.poisson(lambda);
+            // Sales post what the marinas and the club earned: at least one document on a
+            // day with income, none on a day without.
+            let n = match ty.code {
+                "CashSale" if counter_total > 0 => n.max(1),
+                "CustInvc" if invoiced_total > 0 => n.max(1),
+                "CashSale" | "CustInvc" => 0,
+                _ => n,
+            };
+            for _ in 0..n {
                 plan.push(ty);
             }
         }
-        // Every type at least once, whatever the scale: one each on the first days.
+        // Every drawn type at least once, whatever the scale: one each on the first days.
         if sub == OPERATING_SUBS[0] && (di as usize) < TYPES.len() {
-            plan.push(&TYPES[di as usize]);
-        }
-        // Payroll every other Friday; depreciation and accruals at month end. These do not
-        // grow with the scale; at test scales most are left out to keep the files small.
-        let scheduled = self.w.scale >= 0.1 || chance(&[self.seed(), T_DAY, di, sub as u64, 7], self.w.scale * 10.0);
-        let fortnight = (day - NaiveDate::from_ymd_opt(2020, 1, 3).expect("date")).num_days();
-        if scheduled && day.weekday() == Weekday::Fri && fortnight % 14 == 0 {
-            plan.push(&PAYROLL);
-        }
-        let month_end = (day + Duration::days(1)).day() == 1;
-        if month_end {
-            plan.push(&DEPR);
-            if scheduled {
-                plan.push(&MONTH_END);
+            let ty = &TYPES[di as usize];
+            if ty.rate > 0.0 && !matches!(ty.code, "CashSale" | "CustInvc") {
+                plan.push(ty);
             }
         }
+        // Payroll every other Friday; depreciation, accruals and the recurring bills monthly.
+        let fortnight = (day - NaiveDate::from_ymd_opt(2020, 1, 3).expect("date")).num_days();
+        if day.weekday() == Weekday::Fri && fortnight % 14 == 0 {
+            plan.push(&PAYROLL);
+        }
+        if day.day() == 1 {
+            plan.extend(RECURRING_BILLS.iter());
+        }
+        if (day + Duration::days(1)).day() == 1 {
+            plan.push(&DEPR);
+            plan.push(&MONTH_END);
+        }
+        let n_cash = plan.iter().filter(|t| t.code == "CashSale").count() as i64;
+        let n_inv = plan.iter().filter(|t| t.code == "CustInvc").count() as i64;
+        let (mut k_cash, mut k_inv) = (0, 0);
         let mut out = Vec::with_capacity(plan.len());
         for (k, ty) in plan.into_iter().enumerate() {
             *next += 1;
             let mut rt = rng(&[self.seed(), T_TXN, di, sub as u64, k as u64]);
-            let t = self.make(*next + TXN_BASE, ty, sub, day, &mut rt);
+            // The j-th of n sales documents of a class takes 1/n of each income line (the
+            // first one the remainders), so that together they post the day's income.
+            let share = |counter: bool, j: i64, n: i64| -> [i64; 8] {
+                let mut out = [0; 8];
+                for (i, line) in Income::ALL.iter().enumerate() {
+                    if line.at_the_counter() == counter {
+                        out[i] = income[i] / n + if j == 0 { income[i] % n } else { 0 };
+                    }
+                }
+                out
+            };
+            let sale = match ty.code {
+                "CashSale" => {
+                    k_cash += 1;
+                    Some(share(true, k_cash - 1, n_cash))
+                }
+                "CustInvc" => {
+                    k_inv += 1;
+                    Some(share(false, k_inv - 1, n_inv))
+                }
+                _ => None,
+            };
+            let t = self.make(*next + TXN_BASE, ty, sub, day, &mut rt, sale.as_ref());
             out.push(t);
         }
         out
     }
 
+    /// A subsidiary's average monthly revenue (cents): the scale of its costs.
+    fn revenue(&self, sub: i64) -> i64 {
+        self.w.activity.monthly_revenue(sub)
+    }
+
+    /// The factor of a drawn expense amount: drawn documents grow in number with the scale,
+    /// so their amounts follow the subsidiary's revenue per unit of scale, which keeps the
+    /// costs a steady share of the revenue at every scale.
+    fn cost_factor(&self, sub: i64) -> f64 {
+        self.revenue(sub) as f64 / (self.w.scale * COST_REFERENCE)
+    }
+
     #[allow(clippy::too_many_lines)]
-    fn make(&self, id: i64, ty: &'static TxType, sub: i64, day: NaiveDate, r: &mut ChaCha8Rng) -> Txn {
+    fn make(&self, id: i64, ty: &'static TxType, sub: i64, day: NaiveDate, r: &mut ChaCha8Rng, sale: Option<&[i64; 8]>) -> Txn {
         let entered_late = r.prob(0.12);
         let created = at(
             day + Duration::days(if entered_late { r.gen_range(1..4) } else { 0 }),
@@ -622,6 +722,8 @@ impl<'w> NetSuite<'w> {
             voided: false,
             book2: r.prob(0.35).then_some(100),
             lines: Vec::new(),
+            settlement: None,
+            derived: false,
         };
         let club = sub == CLUB_SUB;
         let dept_ops = 1 + r.gen_range(0..5);
@@ -656,10 +758,47 @@ impl<'w> NetSuite<'w> {
                     _ => (A_AR, 1),
                 };
                 add(&mut lines, Some(main_acct), 0);
-                let n = r.gen_range(1..=if ty.code == "CustInvc" { 5 } else { 4 });
+                let n = if sale.is_some() { 0 } else { r.gen_range(1..=if ty.code == "CustInvc" { 5 } else { 4 }) };
                 let mut taxable = 0;
                 let mut cogs_fuel = 0;
                 let mut cogs_store = 0;
+                // A sale posts its share of the day's income, one line per income line.
+                for (line, amt) in sale.into_iter().flat_map(|s| Income::ALL.iter().copied().zip(s.iter().copied())) {
+                    if amt == 0 {
+                        continue;
+                    }
+                    let kind = match line {
+                        Income::Transient | Income::Seasonal | Income::Utilities => IKind::Dockage,
+                        Income::Fuel => IKind::Fuel,
+                        Income::Store => IKind::Store,
+                        Income::Service => IKind::Service,
+                        Income::Rentals => IKind::Rental,
+                        Income::Discounts => IKind::Other,
+                    };
+                    let account = line.account();
+                    let ii = ITEMS
+                        .iter()
+                        .position(|d| d.3 == account && !d.5 && d.4 != 0)
+                        .unwrap_or_else(|| item_index(kind, r));
+                    let price = ITEMS[ii].4.abs().max(1);
+                    let qty = (amt.abs() * 100 / price).max(1);
+                    if matches!(kind, IKind::Store | IKind::Service | IKind::Rental) {
+                        taxable += amt;
+                    }
+                    match kind {
+                        IKind::Fuel => cogs_fuel += amt * 72 / 100,
+                        IKind::Store => cogs_store += amt * 55 / 100,
+                        _ => {}
+                    }
+                    let l = add(&mut lines, Some(account), -sign * amt);
+                    lines[l].item = Some(item_id(ii));
+                    lines[l].qty = Some(-sign * qty);
+                    lines[l].class = Some(Self::class_of(kind, account));
+                    lines[l].loc = Some(self.location_of(sub, Some(kind)));
+                    lines[l].dept = Some(dept_ops);
+                    lines[l].memo = r.prob(0.3).then_some(Cow::Borrowed(ITEMS[ii].0));
+                    lines[l].entity = r.prob(0.7).then_some(cust);
+                }
                 for _ in 0..n {
                     let kind = if club {
                         IKind::Rental
@@ -776,10 +915,11 @@ impl<'w> NetSuite<'w> {
                 let sign = if ty.code == "CardRfnd" { -1 } else { 1 };
                 add(&mut lines, Some(main), 0);
                 let n = r.gen_range(1..=3);
+                let cf = self.cost_factor(sub);
                 for _ in 0..n {
                     let acct =
                         *r.pick(&[A_UTILITIES, A_REPAIRS, A_OFFICE, A_MARKETING, A_TRAVEL, A_REPAIRS, A_INSURANCE]);
-                    let l = add(&mut lines, Some(acct), sign * r.gen_range(2_000..150_000));
+                    let l = add(&mut lines, Some(acct), sign * scaled(r.gen_range(2_000..150_000), cf));
                     lines[l].dept = Some(6 + r.gen_range(0..4));
                     lines[l].class = Some(10);
                     lines[l].entity = r.prob(0.6).then_some(vendor);
@@ -787,6 +927,22 @@ impl<'w> NetSuite<'w> {
                 if ty.code == "Check" && r.prob(0.01) {
                     t.voided = true;
                 }
+            }
+            "VendBill" if ty.special >= 3 => {
+                // The monthly bills: utilities (more in the season), insurance, the lease.
+                let month = self.revenue(sub);
+                let (vendor, account, amount, memo) = match ty.special {
+                    3 => (4, A_UTILITIES, month * 3 / 100 * staffing(day.month()) / 100, "Monthly service"),
+                    4 => (7, A_INSURANCE, month * 3 / 100, "Monthly premium"),
+                    _ => (15, A_RENT, month * 5 / 100, "Submerged land lease"),
+                };
+                t.entity = Some(VENDOR_BASE + vendor);
+                add(&mut lines, Some(A_AP), 0);
+                let l = add(&mut lines, Some(account), amount + r.gen_range(0..1_000));
+                lines[l].dept = Some(6);
+                lines[l].memo = Some(Cow::Borrowed(memo));
+                lines[l].entity = t.entity;
+                t.memo = Some(Cow::Owned(format!("{memo}, {}", day.format("%b %Y"))));
             }
             "VendBill" | "VendCred" | "PurchOrd" => {
                 let fuel = !club && r.prob(0.3);
@@ -797,7 +953,8 @@ impl<'w> NetSuite<'w> {
                 if fuel {
                     let ii = item_index(IKind::Fuel, r);
                     let qty = r.gen_range(1_000..6_000) * 100;
-                    let l = add(&mut lines, Some(A_INV_FUEL), sign * qty * ITEMS[ii].4 * 70 / 10_000);
+                    let cost = scaled(qty * ITEMS[ii].4 * 70 / 10_000, self.cost_factor(sub));
+                    let l = add(&mut lines, Some(A_INV_FUEL), sign * cost);
                     lines[l].item = Some(item_id(ii));
                     lines[l].qty = Some(sign * qty);
                     lines[l].class = Some(5);
@@ -820,7 +977,8 @@ impl<'w> NetSuite<'w> {
                             lines[l].class = Some(if kind == IKind::Store { 6 } else { 10 });
                         } else {
                             let acct = *r.pick(&[A_UTILITIES, A_REPAIRS, A_RENT, A_INSURANCE, A_OFFICE, A_PREPAID]);
-                            let l = add(&mut lines, Some(acct), sign * r.gen_range(5_000..350_000));
+                            let amount = scaled(r.gen_range(5_000..350_000), self.cost_factor(sub));
+                            let l = add(&mut lines, Some(acct), sign * amount);
                             lines[l].dept = Some(1 + r.gen_range(0..9));
                             lines[l].memo = r.prob(0.3).then(|| {
                                 Cow::Borrowed(*r.pick(&[
@@ -865,10 +1023,11 @@ impl<'w> NetSuite<'w> {
                 // FAM depreciation: one line per asset class plus the accumulated total.
                 let total_line = add(&mut lines, Some(A_ACCUM_DEPR), 0);
                 let mut sum = 0;
-                for (class_name, base) in
-                    [("Docks & Piers", 900_000), ("Buildings", 450_000), ("Equipment & Rental Fleet", 300_000)]
-                {
-                    let amt = base * if club { 1 } else { 2 } + r.gen_range(0..50_000);
+                // About 6% of a month's revenue (the rental fleet weighs most at the club).
+                let month = self.revenue(sub);
+                for (class_name, share) in [("Docks & Piers", 3), ("Buildings", 2), ("Equipment & Rental Fleet", 1)] {
+                    let share = if club && share == 1 { 4 } else { share };
+                    let amt = month * share / 100 + r.gen_range(0..1_000);
                     let l = add(&mut lines, Some(A_DEPR), amt);
                     lines[l].memo = Some(Cow::Owned(format!("Depreciation {} {}", class_name, day.format("%b %Y"))));
                     lines[l].class = Some(10);
@@ -882,26 +1041,28 @@ impl<'w> NetSuite<'w> {
             _ => {
                 // Journals: payroll, month-end accruals or year-end adjustments.
                 if ty.special == 1 {
-                    let gross = r.gen_range(800_000..3_000_000) * if club { 1 } else { 2 };
+                    // About 28% of the revenue in wages, more in the season; the payroll
+                    // account is funded from the operating account for each run.
+                    let fortnight = self.revenue(sub) * 28 / 100 * 12 / 26;
+                    let gross = fortnight * staffing(day.month()) / 100 * r.gen_range(95..106) / 100;
                     let tax = gross * 8 / 100;
-                    add(&mut lines, Some(A_PAYROLL_BANK), -(gross - gross / 5));
+                    add(&mut lines, Some(A_PAYROLL_BANK), -(gross + tax));
                     let l = add(&mut lines, Some(A_WAGES), gross);
                     lines[l].dept = Some(1);
                     add(&mut lines, Some(A_PAYROLL_TAX), tax);
-                    add(&mut lines, Some(A_ACCR_PAYROLL), -(gross / 5 + tax));
+                    let l = add(&mut lines, Some(A_PAYROLL_BANK), gross + tax);
+                    lines[l].memo = Some(Cow::Borrowed("Payroll funding"));
+                    add(&mut lines, Some(A_BANK), -(gross + tax));
                     t.memo = Some(Cow::Owned(format!("Payroll, period ending {}", day.format("%m/%d/%Y"))));
                 } else if ty.special == 2 {
-                    let rec = r.gen_range(500_000..3_000_000);
-                    add(&mut lines, Some(A_DEFERRED), rec);
-                    let l = add(&mut lines, Some(A_SEASONAL), -rec);
-                    lines[l].class = Some(4);
-                    let int = r.gen_range(10_000..200_000);
+                    let month = self.revenue(sub);
+                    let int = month / 100 + r.gen_range(0..1_000);
                     add(&mut lines, Some(A_INTEREST_EXP), int);
                     add(&mut lines, Some(A_LOAN), -int);
-                    let ii = r.gen_range(100..20_000);
+                    let ii = month / 1000 + r.gen_range(0..100);
                     add(&mut lines, Some(A_BANK), ii);
                     add(&mut lines, Some(A_INTEREST_INC), -ii);
-                    t.memo = Some(Cow::Owned(format!("Month-end: deferred revenue, interest {}", day.format("%b %Y"))));
+                    t.memo = Some(Cow::Owned(format!("Month-end: loan interest, interest earned {}", day.format("%b %Y"))));
                     if day.month() == 12 && r.prob(0.5) {
                         // Year-end audit adjustments post to the adjustment period.
                         t.period = Some(self.adjust_period(day.year()));
@@ -941,23 +1102,175 @@ impl<'w> NetSuite<'w> {
             }
         }
         t.lines = lines;
+        if matches!(ty.code, "CustInvc" | "VendBill") && t.lines[0].amount != 0 {
+            t.settlement = Some(self.settlement(&t, r));
+        }
         t
     }
 
+    /// When an invoice or bill falls due and when it is paid: most on time, some late by
+    /// every number of 30-day buckets, a few never (disputed or uncollectible); some in two
+    /// instalments. Payments are entered during office hours of their day.
+    fn settlement(&self, t: &Txn, r: &mut ChaCha8Rng) -> Settlement {
+        let total = t.lines[0].amount.abs();
+        let customer = t.ty.code == "CustInvc";
+        let terms = match r.gen_range(0..10) {
+            0 if customer => 0,
+            1 => 15,
+            _ => 30,
+        };
+        let due = t.date + Duration::days(terms);
+        // Days after the due date (negative: early) at which the last payment comes.
+        let late: Option<i64> = match r.gen_range(0..100) {
+            0..=54 => Some(r.gen_range(-terms..=0)),
+            55..=74 => Some(r.gen_range(1..=30)),
+            75..=85 => Some(r.gen_range(31..=60)),
+            86..=92 => Some(r.gen_range(61..=90)),
+            93..=96 => Some(r.gen_range(91..=150)),
+            _ => None,
+        };
+        let mut pays = Vec::new();
+        if let Some(late) = late {
+            // Never on the document's own day: the walk writes a payment on a later day.
+            let last = (due + Duration::days(late)).max(t.date + Duration::days(1));
+            let when = |d: NaiveDate, r: &mut ChaCha8Rng| at(d, r.gen_range(8..18), r.gen_range(0..60), 0);
+            if r.prob(0.15) && (last - t.date).num_days() >= 2 {
+                let first = t.date + Duration::days((last - t.date).num_days() / 2);
+                pays.push(Payment { created: when(first, r), amount: total / 2 });
+                pays.push(Payment { created: when(last, r), amount: total - total / 2 });
+            } else {
+                pays.push(Payment { created: when(last, r), amount: total });
+            }
+        }
+        Settlement { due, pays }
+    }
+
+    /// Every transaction in id order. Besides each day's documents it writes what follows
+    /// from earlier ones: the payments of invoices and bills on their days, and on weekdays
+    /// the deposit of the undeposited funds (cash sales, customer payments) of the days before.
     fn walk(&self, f: &mut dyn FnMut(&Txn) -> Result<()>) -> Result<()> {
         let mut next = 0;
+        let mut dues: BTreeMap<NaiveDate, Vec<Due>> = BTreeMap::new();
+        let mut undeposited: HashMap<i64, i64> = HashMap::new();
         for day in self.w.hist_start.iter_days().take_while(|d| *d <= self.w.final_date) {
+            let today = dues.remove(&day).unwrap_or_default();
+            let weekday = !matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
             for sub in OPERATING_SUBS {
-                for t in self.day_txns(day, sub, &mut next) {
-                    f(&t)?;
+                let mut derived = Vec::new();
+                if day == self.w.hist_start {
+                    // Opening balances: the owners' capital in the operating account.
+                    let capital = self.revenue(sub) * 4;
+                    derived.push(self.derived(&mut next, &OPENING, sub, day, None, "Opening balance", &[
+                        (A_BANK, capital),
+                        (A_EQUITY, -capital),
+                    ]));
+                }
+                let funds = undeposited.get(&sub).copied().unwrap_or(0);
+                if weekday && funds > 0 {
+                    let fee = funds * 2 / 100;
+                    derived.push(self.derived(&mut next, DEPOSIT, sub, day, None, "Daily deposit", &[
+                        (A_BANK, funds - fee),
+                        (A_BANK_FEES, fee),
+                        (A_UNDEP, -funds),
+                    ]));
+                }
+                for due in today.iter().filter(|d| d.sub == sub) {
+                    let memo = format!("Payment of {}", due.doc_tranid);
+                    let (ty, lines) = if due.customer {
+                        (CUST_PAYMENT, [(A_UNDEP, due.pay.amount), (A_AR, -due.pay.amount)])
+                    } else {
+                        (VEND_PAYMENT, [(A_BANK, -due.pay.amount), (A_AP, due.pay.amount)])
+                    };
+                    let mut t = self.derived(&mut next, ty, sub, day, due.entity, &memo, &lines);
+                    t.created = due.pay.created;
+                    t.lines[1].entity = due.entity;
+                    t.lines[1].memo = Some(Cow::Owned(format!("Applied to document {}", due.doc)));
+                    derived.push(t);
+                }
+                let drawn = self.day_txns(day, sub, &mut next, &self.w.activity.day(day, sub));
+                for t in derived.iter().chain(&drawn) {
+                    if t.posting() {
+                        let moved: i64 = t.lines.iter().filter(|l| l.account == Some(A_UNDEP)).map(|l| l.amount).sum();
+                        *undeposited.entry(sub).or_default() += moved;
+                    }
+                    if let Some(s) = &t.settlement {
+                        for pay in &s.pays {
+                            dues.entry(pay.created.date()).or_default().push(Due {
+                                sub,
+                                doc: t.id,
+                                doc_tranid: t.tranid(),
+                                entity: t.entity,
+                                customer: t.ty.code == "CustInvc",
+                                pay: pay.clone(),
+                            });
+                        }
+                    }
+                    f(t)?;
                 }
             }
         }
         Ok(())
     }
 
+    /// A transaction the walk derives (payment, deposit, opening balance): `lines` are
+    /// (account, debit positive / credit negative), the first one the main line.
+    #[allow(clippy::too_many_arguments)]
+    fn derived(
+        &self,
+        next: &mut i64,
+        ty: &'static TxType,
+        sub: i64,
+        day: NaiveDate,
+        entity: Option<i64>,
+        memo: &str,
+        lines: &[(i64, i64)],
+    ) -> Txn {
+        *next += 1;
+        let id = *next + TXN_BASE;
+        let mut r = rng(&[self.seed(), T_TXN, id as u64, 0xDE71]);
+        let loc = self.location_of(sub, None);
+        let lines = lines
+            .iter()
+            .enumerate()
+            .map(|(i, &(account, amount))| Line {
+                id: i as i64,
+                main: i == 0,
+                tax: false,
+                account: Some(account),
+                amount,
+                item: None,
+                qty: None,
+                entity: if i == 0 { entity } else { None },
+                memo: (i == 0).then(|| Cow::Owned(memo.to_string())),
+                class: None,
+                dept: None,
+                loc: Some(loc),
+                no_gl: false,
+            })
+            .collect();
+        Txn {
+            id,
+            ty,
+            sub,
+            date: day,
+            period: Some(self.month_period(day)),
+            entity,
+            currency: 1,
+            rate_e8: 100_000_000,
+            memo: Some(Cow::Owned(memo.to_string())),
+            created: at(day, 16, r.gen_range(0..60), r.gen_range(0..60)),
+            display: true,
+            voided: false,
+            book2: None,
+            lines,
+            settlement: None,
+            derived: true,
+        }
+    }
+
     fn visible(&self, t: &Txn, now: NaiveDateTime) -> bool {
-        t.created <= now && !self.w.deleted(hash(&[self.seed(), T_TXN, t.id as u64]), 0.003, t.created, now)
+        t.created <= now
+            && (t.derived || !self.w.deleted(hash(&[self.seed(), T_TXN, t.id as u64]), 0.003, t.created, now))
     }
 
     fn modified(&self, t: &Txn, now: NaiveDateTime) -> NaiveDateTime {
@@ -985,11 +1298,11 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                         return Ok(());
                     }
                     let total: i64 = t.lines[0].amount.abs();
+                    // Invoices and bills: open ('A') until paid in full ('B').
+                    let unpaid = t.settlement.as_ref().map(|s| s.unpaid(total, now));
                     let status = match t.ty.code {
-                        "CustInvc" if now.date() - t.date > Duration::days(30) || t.id % 3 == 0 => "B",
-                        "CustInvc" => "A",
-                        "VendBill" if now.date() - t.date > Duration::days(20) => "B",
-                        "VendBill" => "A",
+                        "CustInvc" | "VendBill" if unpaid == Some(0) => "B",
+                        "CustInvc" | "VendBill" => "A",
                         "CashSale" => "C",
                         "SalesOrd" | "PurchOrd" => "B",
                         _ if t.voided => "V",
@@ -1014,6 +1327,8 @@ pub(crate) fn write(w: &World, now: NaiveDateTime, sink: &mut Sink) -> Result<Ta
                         .set("currency", t.currency)
                         .set("exchangerate", Val::Dec(t.rate_e8, 8))
                         .set("foreigntotal", cents(total * 100_000_000 / t.rate_e8))
+                        .set("foreignamountunpaid", unpaid.map(|u| cents(u * 100_000_000 / t.rate_e8)))
+                        .set("duedate", t.settlement.as_ref().map(|s| s.due))
                         .set("memo", t.memo.clone().map(Val::Str))
                         .set("createddate", t.created)
                         .set("lastmodifieddate", ns.modified(t, now));
@@ -1499,4 +1814,9 @@ fn segment_rows(
         tw.end()?;
     }
     Ok(())
+}
+
+/// A drawn amount times a cost factor, in whole cents (at least one).
+fn scaled(amount: i64, factor: f64) -> i64 {
+    ((amount as f64 * factor).round() as i64).max(1)
 }

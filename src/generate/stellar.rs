@@ -1416,3 +1416,17 @@ fn write_payments<W: Write>(s: &Stellar, tw: &mut TableWriter<W>, now: NaiveDate
         Ok(())
     })
 }
+
+impl Stellar<'_> {
+    /// What the rentals earned, per departure date, before tax: the subtotal of every booking
+    /// that was neither cancelled, a no-show nor deleted. The boat club's NetSuite sales post
+    /// exactly these amounts.
+    pub(crate) fn rented(&self, mut f: impl FnMut(NaiveDate, i64)) -> Result<()> {
+        self.walk(&mut |b| {
+            if b.cancel.is_none() && !b.no_show && b.soft_deleted.is_none() && b.departure.date() <= self.w.final_date {
+                f(b.departure.date(), b.subtotal());
+            }
+            Ok(())
+        })
+    }
+}

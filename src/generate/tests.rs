@@ -14,16 +14,16 @@ use super::*;
 use crate::catalog::{Catalog, ColumnType, Table};
 
 /// A decoded CSV member: header and rows.
-struct Csv {
-    header: Vec<String>,
-    rows: Vec<Vec<String>>,
+pub(super) struct Csv {
+    pub(super) header: Vec<String>,
+    pub(super) rows: Vec<Vec<String>>,
 }
 
 impl Csv {
-    fn col(&self, name: &str) -> usize {
+    pub(super) fn col(&self, name: &str) -> usize {
         self.header.iter().position(|h| h == name).unwrap_or_else(|| panic!("no column {name}"))
     }
-    fn values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
+    pub(super) fn values<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a str> + 'a {
         let i = self.col(name);
         self.rows.iter().map(move |r| r[i].as_str())
     }
@@ -66,17 +66,17 @@ fn members(path: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// The archives of one generation, decoded per system and day.
-struct Output {
-    summary: GenerateSummary,
-    _dir: tempfile::TempDir,
+pub(super) struct Output {
+    pub(super) summary: GenerateSummary,
+    pub(super) _dir: tempfile::TempDir,
 }
 
 impl Output {
-    fn archive(&self, system: System, day: usize) -> &Path {
+    pub(super) fn archive(&self, system: System, day: usize) -> &Path {
         let snaps: Vec<_> = self.summary.snapshots.iter().filter(|s| s.system == system).collect();
         &snaps[day].path
     }
-    fn tables(&self, system: System, day: usize) -> BTreeMap<String, Csv> {
+    pub(super) fn tables(&self, system: System, day: usize) -> BTreeMap<String, Csv> {
         let m = members(self.archive(system, day));
         Catalog::get()
             .tables_of(system)
@@ -85,7 +85,7 @@ impl Output {
     }
 }
 
-fn run(scale: f64, days: u32, seed: u64) -> Output {
+pub(super) fn run(scale: f64, days: u32, seed: u64) -> Output {
     let dir = tempfile::tempdir().expect("tempdir");
     let opts = GenerateOptions { out: dir.path().to_path_buf(), scale, seed, days, ..GenerateOptions::default() };
     let summary = generate(&opts).expect("generate");
@@ -93,7 +93,7 @@ fn run(scale: f64, days: u32, seed: u64) -> Output {
 }
 
 /// The standard small output shared by several tests (generation is deterministic).
-fn small() -> &'static Output {
+pub(super) fn small() -> &'static Output {
     static OUT: OnceLock<Output> = OnceLock::new();
     OUT.get_or_init(|| run(0.01, 1, 42))
 }

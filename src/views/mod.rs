@@ -1,7 +1,8 @@
-//! The analytical views of the warehouse (`spec/views.md`, `contract/netsuite.md` §3-§7) and
-//! the two tables they read besides the `DW_` tables: the calendar
-//! ([`CALENDAR_TABLE`]) and the marina-location-to-subsidiary mapping
-//! ([`LOCATION_SUBSIDIARY_TABLE`]).
+//! The analytical views of the warehouse (`spec/views.md`, `contract/netsuite.md` §3-§7, and
+//! the business views of `spec/business-views.md`) and the two tables they read besides the
+//! `DW_` tables: the calendar ([`CALENDAR_TABLE`]) and the marina-location-to-subsidiary
+//! mapping ([`LOCATION_SUBSIDIARY_TABLE`]). The AR and AP aging views also read the run
+//! ledger's `ETL_SNAPSHOTS`, for the date of the latest NetSuite export.
 //!
 //! Each view's SELECT lives in one `.sql` file next to this module. The SQL is written once
 //! for every backend; where a backend needs different spelling the file uses a small macro,
@@ -20,6 +21,7 @@
 //! | `{{split_part(x, 'c', n)}}` | `split_part(x, 'c', n)` | `split_part(x, 'c', n)` | `REGEXP_SUBSTR(x, '[^c]+', 1, n)` |
 //! | `{{hours_between(a, b)}}` | `EXTRACT(EPOCH FROM (b) - (a)) / 3600.0` | same | `(CAST(b AS DATE) - CAST(a AS DATE)) * 24` |
 //! | `{{loa_ft(x)}}` | [`LOA_FT`], written with the macros above | | |
+//! | `{{make_date(y, m, d)}}` (a date from integers) | `make_date(y, m, d)` | same | `TO_DATE(LPAD(y, 4, '0') \|\| LPAD(m, 2, '0') \|\| LPAD(d, 2, '0'), 'YYYYMMDD')` |
 //!
 //! Everything else (joins, window functions, `CASE`, `NULLIF`, `COALESCE`, `GREATEST`/`LEAST`
 //! on non-NULL values, `DATE 'yyyy-mm-dd'` literals, `date - date`, `date + integer`,
@@ -74,6 +76,14 @@ const STELLAR_DAILY_RENTALS: &str = include_str!("stellar_daily_rentals.sql");
 const NS_TYPED: &str = include_str!("ns_typed.sql");
 const NS_REPORT: &str = include_str!("ns_report.sql");
 const CALENDAR_INSERT: &str = include_str!("calendar.sql");
+const MOLO_MONTHLY_OCCUPANCY: &str = include_str!("molo_monthly_occupancy.sql");
+const MOLO_MONTHLY_REVENUE_BY_SLIP_TYPE: &str = include_str!("molo_monthly_revenue_by_slip_type.sql");
+const STELLAR_DAILY_FLEET_UTILIZATION: &str = include_str!("stellar_daily_fleet_utilization.sql");
+const STELLAR_MONTHLY_BOAT_REVENUE: &str = include_str!("stellar_monthly_boat_revenue.sql");
+const NS_GL_LINES: &str = include_str!("ns_gl_lines.sql");
+const NS_TRIAL_BALANCE: &str = include_str!("ns_trial_balance.sql");
+const NS_DAILY_CASH_POSITION: &str = include_str!("ns_daily_cash_position.sql");
+const NS_AGING: &str = include_str!("ns_aging.sql");
 
 /// One typed NetSuite view (netsuite.md §4): the parameters of the `ns_typed.sql` template.
 struct NsTypedView {
@@ -194,7 +204,25 @@ pub fn views(dialect: Dialect) -> Vec<View> {
         .collect::<Vec<_>>()
         .join("\n    UNION ALL\n");
     out.push(View { name: "DW_NS_X_FIN_REPORT_V", select: expand(NS_REPORT, dialect, &[("typed_union", &union)]) });
+    out.extend(business_views(dialect));
     out
+}
+
+/// The eight business views of `spec/business-views.md`, in creation order (after the views
+/// they read).
+fn business_views(dialect: Dialect) -> Vec<View> {
+    let with = |name: &'static str, sql: &str, params: &[(&str, &str)]| View { name, select: expand(sql, dialect, params) };
+    let gl = [("gl_lines", NS_GL_LINES)];
+    vec![
+        with("DW_MOLO_MONTHLY_OCCUPANCY_VW", MOLO_MONTHLY_OCCUPANCY, &[]),
+        with("DW_MOLO_MONTHLY_REVENUE_BY_SLIP_TYPE_VW", MOLO_MONTHLY_REVENUE_BY_SLIP_TYPE, &[]),
+        with("DW_STELLAR_DAILY_FLEET_UTILIZATION_VW", STELLAR_DAILY_FLEET_UTILIZATION, &[]),
+        with("DW_STELLAR_MONTHLY_BOAT_REVENUE_VW", STELLAR_MONTHLY_BOAT_REVENUE, &[]),
+        with("DW_NS_TRIAL_BALANCE_V", NS_TRIAL_BALANCE, &gl),
+        with("DW_NS_DAILY_CASH_POSITION_V", NS_DAILY_CASH_POSITION, &gl),
+        with("DW_NS_AR_AGING_V", NS_AGING, &[("doc_type", "CustInvc"), ("entity_table", "DW_NS_CUSTOMER")]),
+        with("DW_NS_AP_AGING_V", NS_AGING, &[("doc_type", "VendBill"), ("entity_table", "DW_NS_VENDOR")]),
+    ]
 }
 
 /// Statements that create or refresh every view (`CREATE OR REPLACE VIEW name AS select`),
@@ -459,6 +487,17 @@ fn dialect_macro(dialect: Dialect, name: &str, args: &[String]) -> String {
             arity(1);
             LOA_FT.replace("%x", &args[0])
         }
+        "make_date" => {
+            arity(3);
+            let (y, m, d) = (&args[0], &args[1], &args[2]);
+            match dialect {
+                // Oracle has no make_date; a fixed format keeps it independent of NLS settings.
+                Oracle => format!(
+                    "TO_DATE(LPAD(TO_CHAR({y}), 4, '0') || LPAD(TO_CHAR({m}), 2, '0') || LPAD(TO_CHAR({d}), 2, '0'), 'YYYYMMDD')"
+                ),
+                _ => format!("make_date({y}, {m}, {d})"),
+            }
+        }
         other => panic!("unknown SQL macro {{{{{other}}}}}"),
     }
 }
@@ -493,7 +532,7 @@ mod tests {
     }
 
     #[test]
-    fn there_are_22_views() {
-        assert_eq!(views(Dialect::DuckDb).len(), 22);
+    fn there_are_30_views() {
+        assert_eq!(views(Dialect::DuckDb).len(), 30);
     }
 }

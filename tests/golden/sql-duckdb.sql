@@ -10714,7 +10714,8 @@ DROP TABLE ETL_MERGE_PARAMS;
 -- ============================================================================
 -- The calendar and location-subsidiary tables (created empty when missing) and the analytical
 -- views. The pipeline refills both tables at every publish (calendar range from the loaded data,
--- mapping from [molo.location_subsidiary]); the views read only DW_ tables and these two.
+-- mapping from [molo.location_subsidiary]); the views read only DW_ tables and these two (the
+-- AR/AP aging views also ETL_SNAPSHOTS, for the date of the latest NetSuite export).
 
 CREATE TABLE IF NOT EXISTS "CUSTOM_CALENDAR_DIMENSION" (
   "CALENDAR_DATE" DATE NOT NULL PRIMARY KEY,
@@ -11902,4 +11903,478 @@ LEFT JOIN period_cols pc
   ON pc.ID = u.POSTING_PERIOD_ID
 LEFT JOIN mapping m
   ON m.NSACCOUNT_KEY = TRIM(u.ACCOUNT_NUMBER);
+
+CREATE OR REPLACE VIEW DW_MOLO_MONTHLY_OCCUPANCY_VW AS
+-- DW_MOLO_MONTHLY_OCCUPANCY_VW (spec/business-views.md): occupancy per marina and month over
+-- the rows of DW_MOLO_DAILY_SLIP_OCCUPANCY_VW. DAYS = distinct dates, SLIP_NIGHTS = rows,
+-- OCCUPIED_NIGHTS = rows with IS_OCCUPIED, OCCUPANCY_PCT = 100 * occupied / slip nights.
+-- Months after the snapshot show the occupancy already on the books.
+-- The rows are first counted per day (one row per date and marina), so that DAYS is a plain
+-- count rather than a COUNT(DISTINCT) over every slip-night.
+WITH per_day AS (
+    SELECT o.CALENDAR_DATE, o.YEAR_NUMBER, o.MONTH_NUMBER, o.MONTH_YEAR_NAME, o.MARINA_LOCATION_ID,
+           o.MARINA_LOCATION_NAME, COUNT(*) AS SLIPS, SUM(o.IS_OCCUPIED) AS OCCUPIED
+    FROM DW_MOLO_DAILY_SLIP_OCCUPANCY_VW o
+    GROUP BY o.CALENDAR_DATE, o.YEAR_NUMBER, o.MONTH_NUMBER, o.MONTH_YEAR_NAME, o.MARINA_LOCATION_ID,
+             o.MARINA_LOCATION_NAME
+)
+SELECT
+    d.YEAR_NUMBER,
+    d.MONTH_NUMBER,
+    d.MONTH_YEAR_NAME,
+    d.MARINA_LOCATION_ID,
+    d.MARINA_LOCATION_NAME,
+    COUNT(*) AS DAYS,
+    CAST(SUM(d.SLIPS) AS BIGINT) AS SLIP_NIGHTS,
+    CAST(SUM(d.OCCUPIED) AS BIGINT) AS OCCUPIED_NIGHTS,
+    CAST(CAST(100.0 * SUM(d.OCCUPIED) / NULLIF(SUM(d.SLIPS), 0) AS DECIMAL(38,8)) AS DECIMAL(18,2)) AS OCCUPANCY_PCT
+FROM per_day d
+GROUP BY d.YEAR_NUMBER, d.MONTH_NUMBER, d.MONTH_YEAR_NAME, d.MARINA_LOCATION_ID, d.MARINA_LOCATION_NAME;
+
+CREATE OR REPLACE VIEW DW_MOLO_MONTHLY_REVENUE_BY_SLIP_TYPE_VW AS
+-- DW_MOLO_MONTHLY_REVENUE_BY_SLIP_TYPE_VW (spec/business-views.md): what each kind of slip
+-- earns, per (year, month, marina location, slip type) over the rows of
+-- DW_MOLO_RATE_OVER_LINEAR_FOOT. The slip type is the slip's SLIP_TYPE_ID and its name; a slip
+-- without one groups under NULL, NULL (never a made-up 'Unknown').
+-- REVENUE sums the unrounded invoice daily rate (INVOICE_TOTAL / RESERVATION_DAYS, as
+-- DW_MOLO_RATE_OVER_LINEAR_FOOT_VW does), so that money is rounded once, in this projection.
+-- FOOT_NIGHTS is a DOUBLE sum rounded to 6 decimals (the same on every backend).
+SELECT
+    f.YEAR_NUMBER,
+    f.MONTH_NUMBER,
+    f.MONTH_YEAR_NAME,
+    f.MARINA_LOCATION_ID,
+    f.MARINA_LOCATION_NAME,
+    s.SLIP_TYPE_ID,
+    st.NAME AS SLIP_TYPE_NAME,
+    COUNT(*) AS OCCUPIED_NIGHTS,
+    CAST(CAST(SUM(f.INVOICE_TOTAL / NULLIF(f.RESERVATION_DAYS, 0)) AS DECIMAL(38,8)) AS DECIMAL(18,2)) AS REVENUE,
+    CAST(CAST(SUM(f.INVOICE_TOTAL / NULLIF(f.RESERVATION_DAYS, 0)) / NULLIF(COUNT(*), 0) AS DECIMAL(38,8)) AS DECIMAL(18,2)) AS REVENUE_PER_NIGHT,
+    ROUND(SUM(f.BILLED_LOA_FT), 6) AS FOOT_NIGHTS,
+    CAST(CAST(SUM(f.INVOICE_TOTAL / NULLIF(f.RESERVATION_DAYS, 0)) / NULLIF(SUM(f.BILLED_LOA_FT), 0) AS DECIMAL(38,8)) AS DECIMAL(18,2))
+        AS REVENUE_PER_FOOT_NIGHT
+FROM DW_MOLO_RATE_OVER_LINEAR_FOOT f
+LEFT JOIN DW_MOLO_SLIPS s
+  ON s.ID = f.SLIP_ID
+ AND s.DW_DELETED_AT IS NULL
+LEFT JOIN DW_MOLO_SLIP_TYPES st
+  ON st.ID = s.SLIP_TYPE_ID
+ AND st.DW_DELETED_AT IS NULL
+GROUP BY f.YEAR_NUMBER, f.MONTH_NUMBER, f.MONTH_YEAR_NAME, f.MARINA_LOCATION_ID, f.MARINA_LOCATION_NAME,
+         s.SLIP_TYPE_ID, st.NAME;
+
+CREATE OR REPLACE VIEW DW_STELLAR_DAILY_FLEET_UTILIZATION_VW AS
+-- DW_STELLAR_DAILY_FLEET_UTILIZATION_VW (spec/business-views.md): how much of the fleet is out,
+-- per (date, location, style), for every date from the first to the last date of
+-- DW_STELLAR_DAILY_RENTALS_VW and every style with a fleet boat in service that day or a
+-- fleet boat out.
+-- A fleet boat is a style boat with IN_FLEET true (and a style); it is in service on d when
+-- (PURCHASED_DATE IS NULL OR PURCHASED_DATE <= d) AND (SALE_DATE IS NULL OR d < SALE_DATE).
+-- BOATS_OUT counts fleet boats of the style with a rental row that day, in service or not
+-- (so UTILIZATION_PCT can pass 100). Rentals of boats that are not fleet boats count nowhere.
+-- The style's location comes from DW_STELLAR_STYLES; IS_CLOSED says whether that location
+-- has a DW_STELLAR_CLOSED_DATES row for the date.
+WITH span AS (
+    SELECT MIN(r.CALENDAR_DATE) AS FIRST_DAY, MAX(r.CALENDAR_DATE) AS LAST_DAY
+    FROM DW_STELLAR_DAILY_RENTALS_VW r
+),
+days AS (
+    SELECT c.CALENDAR_DATE, c.MONTH_NUMBER, c.YEAR_NUMBER, c.MONTH_YEAR_NAME
+    FROM CUSTOM_CALENDAR_DIMENSION c
+    JOIN span sp
+      ON c.CALENDAR_DATE >= sp.FIRST_DAY
+     AND c.CALENDAR_DATE <= sp.LAST_DAY
+),
+fleet AS (
+    SELECT sb.ID AS BOAT_ID, sb.STYLE_ID, sb.PURCHASED_DATE, sb.SALE_DATE
+    FROM DW_STELLAR_STYLE_BOATS sb
+    WHERE sb.DW_DELETED_AT IS NULL
+      AND sb.IN_FLEET = TRUE
+      AND sb.STYLE_ID IS NOT NULL
+),
+in_service AS (
+    SELECT d.CALENDAR_DATE, f.STYLE_ID, COUNT(*) AS FLEET_BOATS
+    FROM days d
+    JOIN fleet f
+      ON (f.PURCHASED_DATE IS NULL OR f.PURCHASED_DATE <= d.CALENDAR_DATE)
+     AND (f.SALE_DATE IS NULL OR d.CALENDAR_DATE < f.SALE_DATE)
+    GROUP BY d.CALENDAR_DATE, f.STYLE_ID
+),
+boats_out AS (
+    SELECT r.CALENDAR_DATE, f.STYLE_ID,
+           COUNT(DISTINCT r.BOAT_ID) AS BOATS_OUT,
+           SUM(r.HOURS_ON_DATE) AS HOURS_OUT,
+           SUM(r.REVENUE_ON_DATE) AS REVENUE
+    FROM DW_STELLAR_DAILY_RENTALS_VW r
+    JOIN fleet f
+      ON f.BOAT_ID = r.BOAT_ID
+    GROUP BY r.CALENDAR_DATE, f.STYLE_ID
+),
+style_days AS (
+    SELECT i.CALENDAR_DATE, i.STYLE_ID FROM in_service i
+    UNION
+    SELECT o.CALENDAR_DATE, o.STYLE_ID FROM boats_out o
+),
+closed AS (
+    SELECT DISTINCT cd.LOCATION_ID, cd.CLOSED_DATE
+    FROM DW_STELLAR_CLOSED_DATES cd
+    WHERE cd.DW_DELETED_AT IS NULL
+)
+SELECT
+    d.CALENDAR_DATE,
+    d.MONTH_NUMBER,
+    d.YEAR_NUMBER,
+    d.MONTH_YEAR_NAME,
+    s.LOCATION_ID,
+    l.LOCATION_NAME,
+    sd.STYLE_ID,
+    s.STYLE_NAME,
+    CASE WHEN cl.CLOSED_DATE IS NULL THEN FALSE ELSE TRUE END AS IS_CLOSED,
+    CAST(COALESCE(i.FLEET_BOATS, 0) AS BIGINT) AS FLEET_BOATS,
+    CAST(COALESCE(o.BOATS_OUT, 0) AS BIGINT) AS BOATS_OUT,
+    CAST(COALESCE(o.HOURS_OUT, 0) AS DECIMAL(18,2)) AS HOURS_OUT,
+    CAST(COALESCE(o.REVENUE, 0) AS DECIMAL(18,2)) AS REVENUE,
+    CAST(CAST(100.0 * COALESCE(o.BOATS_OUT, 0) / NULLIF(COALESCE(i.FLEET_BOATS, 0), 0) AS DECIMAL(38,8)) AS DECIMAL(18,2)) AS UTILIZATION_PCT
+FROM style_days sd
+JOIN days d
+  ON d.CALENDAR_DATE = sd.CALENDAR_DATE
+LEFT JOIN in_service i
+  ON i.CALENDAR_DATE = sd.CALENDAR_DATE
+ AND i.STYLE_ID = sd.STYLE_ID
+LEFT JOIN boats_out o
+  ON o.CALENDAR_DATE = sd.CALENDAR_DATE
+ AND o.STYLE_ID = sd.STYLE_ID
+LEFT JOIN DW_STELLAR_STYLES s
+  ON s.ID = sd.STYLE_ID
+ AND s.DW_DELETED_AT IS NULL
+LEFT JOIN DW_STELLAR_LOCATIONS l
+  ON l.ID = s.LOCATION_ID
+ AND l.DW_DELETED_AT IS NULL
+LEFT JOIN closed cl
+  ON cl.LOCATION_ID = s.LOCATION_ID
+ AND cl.CLOSED_DATE = sd.CALENDAR_DATE;
+
+CREATE OR REPLACE VIEW DW_STELLAR_MONTHLY_BOAT_REVENUE_VW AS
+-- DW_STELLAR_MONTHLY_BOAT_REVENUE_VW (spec/business-views.md): what each boat earns per month,
+-- per (year, month, location, boat) over the rows of DW_STELLAR_DAILY_RENTALS_VW.
+-- RENTAL_DAYS = distinct dates, BOOKINGS = distinct bookings; HOURS and REVENUE sum the
+-- per-date allocations (which add up exactly to each rental's hours and rate).
+SELECT
+    r.YEAR_NUMBER,
+    r.MONTH_NUMBER,
+    r.MONTH_YEAR_NAME,
+    r.LOCATION_ID,
+    r.LOCATION_NAME,
+    r.BOAT_ID,
+    r.BOAT_NUMBER,
+    COUNT(DISTINCT r.CALENDAR_DATE) AS RENTAL_DAYS,
+    COUNT(DISTINCT r.BOOKING_ID) AS BOOKINGS,
+    CAST(SUM(r.HOURS_ON_DATE) AS DECIMAL(18,2)) AS HOURS,
+    CAST(SUM(r.REVENUE_ON_DATE) AS DECIMAL(18,2)) AS REVENUE,
+    CAST(CAST(SUM(r.REVENUE_ON_DATE) / NULLIF(COUNT(DISTINCT r.CALENDAR_DATE), 0) AS DECIMAL(38,8)) AS DECIMAL(18,2)) AS REVENUE_PER_RENTAL_DAY
+FROM DW_STELLAR_DAILY_RENTALS_VW r
+GROUP BY r.YEAR_NUMBER, r.MONTH_NUMBER, r.MONTH_YEAR_NAME, r.LOCATION_ID, r.LOCATION_NAME, r.BOAT_ID, r.BOAT_NUMBER;
+
+CREATE OR REPLACE VIEW DW_NS_TRIAL_BALANCE_V AS
+-- DW_NS_TRIAL_BALANCE_V (spec/business-views.md): debits, credits and balances per
+-- (posting period, subsidiary, account) with at least one qualifying line (<gl_lines>, filled
+-- in by views/mod.rs) whose transaction posts to that period. CLOSING_BALANCE adds up NET over
+-- this and the earlier periods (by START_DATE, then ID) of the same subsidiary and account that
+-- have a row; a period without a START_DATE (or without a period row) is left out.
+WITH gl AS (
+    -- The qualifying accounting lines of the finance views (spec/business-views.md): primary
+    -- book; accounting line and transaction posting, transaction not voided; with its
+    -- transaction line (for the subsidiary) and its account. DEBIT and CREDIT: NULL as 0.
+    SELECT t.POSTING_PERIOD_ID, t.TRAN_DATE, tl.SUBSIDIARY_ID, tal.ACCOUNT_ID, a.ACCOUNT_TYPE,
+           COALESCE(tal.DEBIT, 0) AS DEBIT,
+           COALESCE(tal.CREDIT, 0) AS CREDIT
+    FROM DW_NS_TRANSACTION_ACCOUNTING_LINE tal
+    JOIN DW_NS_ACCOUNTING_BOOK b
+      ON b.ID = tal.ACCOUNTING_BOOK_ID
+     AND b.IS_PRIMARY = TRUE
+     AND b.DW_DELETED_AT IS NULL
+    JOIN DW_NS_TRANSACTION t
+      ON t.ID = tal.TRANSACTION_ID
+     AND t.DW_DELETED_AT IS NULL
+    JOIN DW_NS_TRANSACTION_LINE tl
+      ON tl.TRANSACTION_ID = tal.TRANSACTION_ID
+     AND tl.LINE_ID = tal.LINE_ID
+     AND tl.DW_DELETED_AT IS NULL
+    JOIN DW_NS_ACCOUNT a
+      ON a.ID = tal.ACCOUNT_ID
+     AND a.DW_DELETED_AT IS NULL
+    WHERE tal.DW_DELETED_AT IS NULL
+      AND tal.POSTING = TRUE
+      AND t.POSTING = TRUE
+      AND (t.VOIDED IS NULL OR t.VOIDED = FALSE)
+
+),
+per_period AS (
+    SELECT g.POSTING_PERIOD_ID AS PERIOD_ID, g.SUBSIDIARY_ID, g.ACCOUNT_ID,
+           SUM(g.DEBIT) AS DEBIT, SUM(g.CREDIT) AS CREDIT
+    FROM gl g
+    GROUP BY g.POSTING_PERIOD_ID, g.SUBSIDIARY_ID, g.ACCOUNT_ID
+)
+SELECT
+    pp.PERIOD_ID,
+    p.PERIOD_NAME,
+    p.START_DATE AS PERIOD_START_DATE,
+    pp.SUBSIDIARY_ID,
+    s.NAME AS SUBSIDIARY_NAME,
+    pp.ACCOUNT_ID,
+    a.ACCOUNT_NUMBER,
+    a.FULL_NAME AS ACCOUNT_NAME,
+    a.ACCOUNT_TYPE,
+    CAST(pp.DEBIT AS DECIMAL(18,2)) AS DEBIT,
+    CAST(pp.CREDIT AS DECIMAL(18,2)) AS CREDIT,
+    CAST(pp.DEBIT - pp.CREDIT AS DECIMAL(18,2)) AS NET,
+    CAST(SUM(pp.DEBIT - pp.CREDIT) OVER (
+        PARTITION BY pp.SUBSIDIARY_ID, pp.ACCOUNT_ID
+        ORDER BY p.START_DATE, pp.PERIOD_ID
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS DECIMAL(18,2)) AS CLOSING_BALANCE
+FROM per_period pp
+JOIN DW_NS_ACCOUNTING_PERIOD p
+  ON p.ID = pp.PERIOD_ID
+ AND p.DW_DELETED_AT IS NULL
+ AND p.START_DATE IS NOT NULL
+JOIN DW_NS_ACCOUNT a
+  ON a.ID = pp.ACCOUNT_ID
+ AND a.DW_DELETED_AT IS NULL
+LEFT JOIN DW_NS_SUBSIDIARY s
+  ON s.ID = pp.SUBSIDIARY_ID
+ AND s.DW_DELETED_AT IS NULL;
+
+CREATE OR REPLACE VIEW DW_NS_DAILY_CASH_POSITION_V AS
+-- DW_NS_DAILY_CASH_POSITION_V (spec/business-views.md): the balance of every bank account
+-- (ACCOUNT_TYPE 'Bank') per subsidiary and day, from the first TRAN_DATE with a qualifying line
+-- (<gl_lines>, filled in by views/mod.rs) on that subsidiary and account to the latest
+-- TRAN_DATE of any qualifying line. DAY_NET is 0 on a day without lines; CLOSING_BALANCE
+-- adds up DAY_NET through the date. The subsidiary is matched through a key that is never
+-- NULL (lines without a subsidiary form their own group, and the match stays a hashable
+-- equality).
+WITH gl AS (
+    -- The qualifying accounting lines of the finance views (spec/business-views.md): primary
+    -- book; accounting line and transaction posting, transaction not voided; with its
+    -- transaction line (for the subsidiary) and its account. DEBIT and CREDIT: NULL as 0.
+    SELECT t.POSTING_PERIOD_ID, t.TRAN_DATE, tl.SUBSIDIARY_ID, tal.ACCOUNT_ID, a.ACCOUNT_TYPE,
+           COALESCE(tal.DEBIT, 0) AS DEBIT,
+           COALESCE(tal.CREDIT, 0) AS CREDIT
+    FROM DW_NS_TRANSACTION_ACCOUNTING_LINE tal
+    JOIN DW_NS_ACCOUNTING_BOOK b
+      ON b.ID = tal.ACCOUNTING_BOOK_ID
+     AND b.IS_PRIMARY = TRUE
+     AND b.DW_DELETED_AT IS NULL
+    JOIN DW_NS_TRANSACTION t
+      ON t.ID = tal.TRANSACTION_ID
+     AND t.DW_DELETED_AT IS NULL
+    JOIN DW_NS_TRANSACTION_LINE tl
+      ON tl.TRANSACTION_ID = tal.TRANSACTION_ID
+     AND tl.LINE_ID = tal.LINE_ID
+     AND tl.DW_DELETED_AT IS NULL
+    JOIN DW_NS_ACCOUNT a
+      ON a.ID = tal.ACCOUNT_ID
+     AND a.DW_DELETED_AT IS NULL
+    WHERE tal.DW_DELETED_AT IS NULL
+      AND tal.POSTING = TRUE
+      AND t.POSTING = TRUE
+      AND (t.VOIDED IS NULL OR t.VOIDED = FALSE)
+
+),
+last_day AS (
+    SELECT MAX(g.TRAN_DATE) AS LAST_DAY FROM gl g
+),
+bank_days AS (
+    SELECT g.TRAN_DATE, g.SUBSIDIARY_ID, COALESCE(g.SUBSIDIARY_ID, -1) AS SUB_KEY, g.ACCOUNT_ID,
+           SUM(g.DEBIT - g.CREDIT) AS DAY_NET
+    FROM gl g
+    WHERE g.ACCOUNT_TYPE = 'Bank'
+      AND g.TRAN_DATE IS NOT NULL
+    GROUP BY g.TRAN_DATE, g.SUBSIDIARY_ID, g.ACCOUNT_ID
+),
+accounts AS (
+    SELECT bd.SUBSIDIARY_ID, bd.SUB_KEY, bd.ACCOUNT_ID, MIN(bd.TRAN_DATE) AS FIRST_DAY
+    FROM bank_days bd
+    GROUP BY bd.SUBSIDIARY_ID, bd.SUB_KEY, bd.ACCOUNT_ID
+),
+grid AS (
+    SELECT c.CALENDAR_DATE, ac.SUBSIDIARY_ID, ac.SUB_KEY, ac.ACCOUNT_ID
+    FROM accounts ac
+    CROSS JOIN last_day ld
+    JOIN CUSTOM_CALENDAR_DIMENSION c
+      ON c.CALENDAR_DATE >= ac.FIRST_DAY
+     AND c.CALENDAR_DATE <= ld.LAST_DAY
+)
+SELECT
+    gr.CALENDAR_DATE,
+    gr.SUBSIDIARY_ID,
+    s.NAME AS SUBSIDIARY_NAME,
+    gr.ACCOUNT_ID,
+    a.ACCOUNT_NUMBER,
+    a.FULL_NAME AS ACCOUNT_NAME,
+    CAST(COALESCE(bd.DAY_NET, 0) AS DECIMAL(18,2)) AS DAY_NET,
+    CAST(SUM(COALESCE(bd.DAY_NET, 0)) OVER (
+        PARTITION BY gr.SUB_KEY, gr.ACCOUNT_ID
+        ORDER BY gr.CALENDAR_DATE
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS DECIMAL(18,2)) AS CLOSING_BALANCE
+FROM grid gr
+LEFT JOIN bank_days bd
+  ON bd.TRAN_DATE = gr.CALENDAR_DATE
+ AND bd.SUB_KEY = gr.SUB_KEY
+ AND bd.ACCOUNT_ID = gr.ACCOUNT_ID
+JOIN DW_NS_ACCOUNT a
+  ON a.ID = gr.ACCOUNT_ID
+ AND a.DW_DELETED_AT IS NULL
+LEFT JOIN DW_NS_SUBSIDIARY s
+  ON s.ID = gr.SUBSIDIARY_ID
+ AND s.DW_DELETED_AT IS NULL;
+
+CREATE OR REPLACE VIEW DW_NS_AR_AGING_V AS
+-- Template of DW_NS_AR_AGING_V and DW_NS_AP_AGING_V (spec/business-views.md): one row per open
+-- document of type <doc_type> (CustInvc: invoices, VendBill: bills) that posts, is not voided
+-- and has FOREIGN_AMOUNT_UNPAID > 0, aged as of AS_OF_DATE, the date in the name of the latest
+-- published NetSuite snapshot (netsuite_YYYYMMDD.zip: the NetSuite row of ETL_SNAPSHOTS with the
+-- highest run id). A name whose digits are no calendar date gives a NULL AS_OF_DATE, never an
+-- error: the month is clamped before the date is built, and the day checked after.
+-- The subsidiary is the main line's (LINE_ID 0); the entity name comes from <entity_table>.
+-- DAYS_PAST_DUE counts from the due date, else the transaction date (negative: not yet due).
+WITH snapshot_digits AS (
+    SELECT SUBSTR(es.ARCHIVE_KEY, LENGTH(es.ARCHIVE_KEY) - 11, 8) AS DIGITS
+    FROM ETL_SNAPSHOTS es
+    WHERE es.SOURCE = 'netsuite'
+      AND es.RUN_ID = (SELECT MAX(x.RUN_ID) FROM ETL_SNAPSHOTS x WHERE x.SOURCE = 'netsuite')
+      AND regexp_full_match(es.ARCHIVE_KEY, '(.*/)?netsuite_[0-9]{8}[.]zip')
+),
+snapshot_parts AS (
+    SELECT CAST(SUBSTR(sd.DIGITS, 1, 4) AS INTEGER) AS Y,
+           CAST(SUBSTR(sd.DIGITS, 5, 2) AS INTEGER) AS M,
+           CAST(SUBSTR(sd.DIGITS, 7, 2) AS INTEGER) AS D
+    FROM snapshot_digits sd
+),
+snapshot_dates AS (
+    SELECT sp.M, sp.D,
+           make_date(GREATEST(sp.Y, 1), LEAST(GREATEST(sp.M, 1), 12), 1) + (LEAST(GREATEST(sp.D, 1), 31) - 1) AS SNAPSHOT_DAY
+    FROM snapshot_parts sp
+),
+as_of AS (
+    SELECT MAX(CASE WHEN sd.D BETWEEN 1 AND 31 AND EXTRACT(MONTH FROM sd.SNAPSHOT_DAY) = sd.M THEN sd.SNAPSHOT_DAY END) AS AS_OF_DATE
+    FROM snapshot_dates sd
+),
+open_docs AS (
+    SELECT ao.AS_OF_DATE, tl.SUBSIDIARY_ID, t.ENTITY_ID, t.ID AS TRANSACTION_ID, t.TRAN_ID, t.TRAN_DATE,
+           t.DUE_DATE,
+           CAST(ao.AS_OF_DATE - COALESCE(t.DUE_DATE, t.TRAN_DATE) AS BIGINT) AS DAYS_PAST_DUE,
+           t.FOREIGN_AMOUNT_UNPAID * COALESCE(t.EXCHANGE_RATE, 1) AS AMOUNT_OPEN
+    FROM DW_NS_TRANSACTION t
+    CROSS JOIN as_of ao
+    LEFT JOIN DW_NS_TRANSACTION_LINE tl
+      ON tl.TRANSACTION_ID = t.ID
+     AND tl.LINE_ID = 0
+     AND tl.DW_DELETED_AT IS NULL
+    WHERE t.DW_DELETED_AT IS NULL
+      AND t.TYPE = 'CustInvc'
+      AND t.POSTING = TRUE
+      AND (t.VOIDED IS NULL OR t.VOIDED = FALSE)
+      AND t.FOREIGN_AMOUNT_UNPAID > 0
+)
+SELECT
+    od.AS_OF_DATE,
+    od.SUBSIDIARY_ID,
+    s.NAME AS SUBSIDIARY_NAME,
+    od.ENTITY_ID,
+    e.ENTITY_NAME,
+    od.TRANSACTION_ID,
+    od.TRAN_ID,
+    od.TRAN_DATE,
+    od.DUE_DATE,
+    od.DAYS_PAST_DUE,
+    CAST(CASE WHEN od.DAYS_PAST_DUE <= 0 THEN 'current'
+              WHEN od.DAYS_PAST_DUE <= 30 THEN '1-30'
+              WHEN od.DAYS_PAST_DUE <= 60 THEN '31-60'
+              WHEN od.DAYS_PAST_DUE <= 90 THEN '61-90'
+              WHEN od.DAYS_PAST_DUE > 90 THEN '90+'
+         END AS VARCHAR) AS AGING_BUCKET,
+    CAST(CAST(od.AMOUNT_OPEN AS DECIMAL(38,8)) AS DECIMAL(18,2)) AS AMOUNT_OPEN
+FROM open_docs od
+LEFT JOIN DW_NS_SUBSIDIARY s
+  ON s.ID = od.SUBSIDIARY_ID
+ AND s.DW_DELETED_AT IS NULL
+LEFT JOIN DW_NS_CUSTOMER e
+  ON e.ID = od.ENTITY_ID
+ AND e.DW_DELETED_AT IS NULL;
+
+CREATE OR REPLACE VIEW DW_NS_AP_AGING_V AS
+-- Template of DW_NS_AR_AGING_V and DW_NS_AP_AGING_V (spec/business-views.md): one row per open
+-- document of type <doc_type> (CustInvc: invoices, VendBill: bills) that posts, is not voided
+-- and has FOREIGN_AMOUNT_UNPAID > 0, aged as of AS_OF_DATE, the date in the name of the latest
+-- published NetSuite snapshot (netsuite_YYYYMMDD.zip: the NetSuite row of ETL_SNAPSHOTS with the
+-- highest run id). A name whose digits are no calendar date gives a NULL AS_OF_DATE, never an
+-- error: the month is clamped before the date is built, and the day checked after.
+-- The subsidiary is the main line's (LINE_ID 0); the entity name comes from <entity_table>.
+-- DAYS_PAST_DUE counts from the due date, else the transaction date (negative: not yet due).
+WITH snapshot_digits AS (
+    SELECT SUBSTR(es.ARCHIVE_KEY, LENGTH(es.ARCHIVE_KEY) - 11, 8) AS DIGITS
+    FROM ETL_SNAPSHOTS es
+    WHERE es.SOURCE = 'netsuite'
+      AND es.RUN_ID = (SELECT MAX(x.RUN_ID) FROM ETL_SNAPSHOTS x WHERE x.SOURCE = 'netsuite')
+      AND regexp_full_match(es.ARCHIVE_KEY, '(.*/)?netsuite_[0-9]{8}[.]zip')
+),
+snapshot_parts AS (
+    SELECT CAST(SUBSTR(sd.DIGITS, 1, 4) AS INTEGER) AS Y,
+           CAST(SUBSTR(sd.DIGITS, 5, 2) AS INTEGER) AS M,
+           CAST(SUBSTR(sd.DIGITS, 7, 2) AS INTEGER) AS D
+    FROM snapshot_digits sd
+),
+snapshot_dates AS (
+    SELECT sp.M, sp.D,
+           make_date(GREATEST(sp.Y, 1), LEAST(GREATEST(sp.M, 1), 12), 1) + (LEAST(GREATEST(sp.D, 1), 31) - 1) AS SNAPSHOT_DAY
+    FROM snapshot_parts sp
+),
+as_of AS (
+    SELECT MAX(CASE WHEN sd.D BETWEEN 1 AND 31 AND EXTRACT(MONTH FROM sd.SNAPSHOT_DAY) = sd.M THEN sd.SNAPSHOT_DAY END) AS AS_OF_DATE
+    FROM snapshot_dates sd
+),
+open_docs AS (
+    SELECT ao.AS_OF_DATE, tl.SUBSIDIARY_ID, t.ENTITY_ID, t.ID AS TRANSACTION_ID, t.TRAN_ID, t.TRAN_DATE,
+           t.DUE_DATE,
+           CAST(ao.AS_OF_DATE - COALESCE(t.DUE_DATE, t.TRAN_DATE) AS BIGINT) AS DAYS_PAST_DUE,
+           t.FOREIGN_AMOUNT_UNPAID * COALESCE(t.EXCHANGE_RATE, 1) AS AMOUNT_OPEN
+    FROM DW_NS_TRANSACTION t
+    CROSS JOIN as_of ao
+    LEFT JOIN DW_NS_TRANSACTION_LINE tl
+      ON tl.TRANSACTION_ID = t.ID
+     AND tl.LINE_ID = 0
+     AND tl.DW_DELETED_AT IS NULL
+    WHERE t.DW_DELETED_AT IS NULL
+      AND t.TYPE = 'VendBill'
+      AND t.POSTING = TRUE
+      AND (t.VOIDED IS NULL OR t.VOIDED = FALSE)
+      AND t.FOREIGN_AMOUNT_UNPAID > 0
+)
+SELECT
+    od.AS_OF_DATE,
+    od.SUBSIDIARY_ID,
+    s.NAME AS SUBSIDIARY_NAME,
+    od.ENTITY_ID,
+    e.ENTITY_NAME,
+    od.TRANSACTION_ID,
+    od.TRAN_ID,
+    od.TRAN_DATE,
+    od.DUE_DATE,
+    od.DAYS_PAST_DUE,
+    CAST(CASE WHEN od.DAYS_PAST_DUE <= 0 THEN 'current'
+              WHEN od.DAYS_PAST_DUE <= 30 THEN '1-30'
+              WHEN od.DAYS_PAST_DUE <= 60 THEN '31-60'
+              WHEN od.DAYS_PAST_DUE <= 90 THEN '61-90'
+              WHEN od.DAYS_PAST_DUE > 90 THEN '90+'
+         END AS VARCHAR) AS AGING_BUCKET,
+    CAST(CAST(od.AMOUNT_OPEN AS DECIMAL(38,8)) AS DECIMAL(18,2)) AS AMOUNT_OPEN
+FROM open_docs od
+LEFT JOIN DW_NS_SUBSIDIARY s
+  ON s.ID = od.SUBSIDIARY_ID
+ AND s.DW_DELETED_AT IS NULL
+LEFT JOIN DW_NS_VENDOR e
+  ON e.ID = od.ENTITY_ID
+ AND e.DW_DELETED_AT IS NULL;
 
