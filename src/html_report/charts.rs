@@ -1,5 +1,6 @@
 //! Charts as inline SVG (drawn by `charts-rs`, which escapes every text it writes), each
 //! with the table of the numbers it draws, so the page needs no script and no other file.
+//! The title is the figure's caption on the page, not drawn in the SVG.
 
 use charts_rs::{BarChart, HorizontalBarChart, LineChart, Symbol};
 
@@ -83,12 +84,12 @@ pub fn chart(
         row.extend(series.iter().map(|s| s.values.get(i).copied().flatten().map(format).unwrap_or_default()));
         table.rows.push(row);
     }
-    let svg = if points == 0 { Ok(String::new()) } else { draw(shape, title, categories, &series) }
+    let svg = if points == 0 { Ok(String::new()) } else { draw(shape, categories, &series) }
         .map_err(|source| ChartError { title: title.to_string(), source })?;
     Ok(Chart { title: title.to_string(), svg, table, points })
 }
 
-fn draw(shape: Shape, title: &str, categories: Vec<String>, series: &[Series]) -> charts_rs::Result<String> {
+fn draw(shape: Shape, categories: Vec<String>, series: &[Series]) -> charts_rs::Result<String> {
     let series: Vec<charts_rs::Series> = series
         .iter()
         .map(|s| charts_rs::Series::new_nullable(s.name.clone(), s.values.iter().map(|v| v.map(|v| v as f32)).collect()))
@@ -99,7 +100,6 @@ fn draw(shape: Shape, title: &str, categories: Vec<String>, series: &[Series]) -
             let mut c = LineChart::new(series, categories);
             c.base.width = WIDTH;
             c.base.height = HEIGHT;
-            c.base.title.text = title.to_string();
             if many {
                 // Markers on hundreds of days would hide the line.
                 c.base.series.symbol = Some(Symbol::None);
@@ -110,14 +110,12 @@ fn draw(shape: Shape, title: &str, categories: Vec<String>, series: &[Series]) -
             let mut c = BarChart::new(series, categories);
             c.base.width = WIDTH;
             c.base.height = HEIGHT;
-            c.base.title.text = title.to_string();
             c.svg()
         }
         Shape::HorizontalBar => {
             let mut c = HorizontalBarChart::new(series, categories);
             c.base.width = WIDTH;
             c.base.height = HEIGHT;
-            c.base.title.text = title.to_string();
             c.svg()
         }
     }

@@ -69,7 +69,39 @@ impl<'a> Reader<'a> {
     }
 
     pub fn rows(&mut self, sql: &str) -> Result<Table, WarehouseError> {
-        Ok(self.session.query_rows(sql)?.rows)
+        let started = std::time::Instant::now();
+        let rows = self.session.query_rows(sql)?.rows;
+        tracing::debug!(seconds = started.elapsed().as_secs_f64(), rows = rows.len(), "{sql}");
+        Ok(rows)
+    }
+
+    /// Sums of each of `exprs` over the rows of `relation` whose `date_column` falls in `p`,
+    /// and over those in the period before it, in one scan: `(this period, the one before)`
+    /// per expression. `filter` is appended to the condition (`AND ...`, or empty).
+    pub fn sums(
+        &mut self,
+        relation: &str,
+        date_column: &str,
+        exprs: &[&str],
+        p: &Period,
+        filter: &str,
+    ) -> Result<Vec<(Option<f64>, Option<f64>)>, WarehouseError> {
+        let before = p.previous();
+        let columns: Vec<String> = exprs
+            .iter()
+            .flat_map(|e| {
+                [p, &before].map(|period| format!("SUM(CASE WHEN {} THEN {e} END)", period.between(date_column)))
+            })
+            .collect();
+        let whole = Period { from: before.from, to: p.to };
+        let rows = self.rows(&format!(
+            "SELECT {} FROM {relation} WHERE {}{filter}",
+            columns.join(", "),
+            whole.between(date_column)
+        ))?;
+        let row = rows.into_iter().next().unwrap_or_default();
+        let value = |i: usize| number(row.get(i).and_then(|v| v.as_deref()));
+        Ok((0..exprs.len()).map(|i| (value(2 * i), value(2 * i + 1))).collect())
     }
 
     /// The first value of the first row, as a number (NULL and no row as `None`).

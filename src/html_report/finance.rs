@@ -12,34 +12,25 @@ const AR: &str = "DW_NS_AR_AGING_V";
 const AP: &str = "DW_NS_AP_AGING_V";
 const BUCKETS: [&str; 5] = ["current", "1-30", "31-60", "61-90", "90+"];
 
-const INCOME: &str = "SUM(INCOME_AMOUNT + OTHERINCOME_AMOUNT)";
-const EXPENSE: &str = "-SUM(COGS_AMOUNT + EXPENSE_AMOUNT + OTHEREXPENSE_AMOUNT)";
-const NET: &str = "SUM(NET_PROFIT)";
 
 pub fn section(r: &mut Reader, p: &Period) -> Result<Section, ReportError> {
     let (id, title) = ("finance", "Finance");
     if !r.has(&[PNL, CASH, TRIAL_BALANCE, AR, AP]) {
         return Ok(Section::empty(id, title, "No finance data yet: the NetSuite views are built by the first run."));
     }
-    let before = p.previous();
-    let pnl = |r: &mut Reader, expr: &str, p: &Period| r.number(&format!("SELECT {expr} FROM {PNL} WHERE {}", p.between("TRAN_DATE")));
-    let cash_at = |r: &mut Reader, p: &Period| {
-        r.number(&format!(
-            "SELECT SUM(CLOSING_BALANCE) FROM {CASH} WHERE CALENDAR_DATE = \
-             (SELECT MAX(CALENDAR_DATE) FROM {CASH} WHERE CALENDAR_DATE <= DATE '{}')",
-            p.to
-        ))
-    };
     let mut s = Section::new(id, title);
-    s.kpis.push(Kpi::compare("Income", pnl(r, INCOME, p)?, pnl(r, INCOME, &before)?, Unit::Money));
-    s.kpis.push(Kpi::compare("Expense", pnl(r, EXPENSE, p)?, pnl(r, EXPENSE, &before)?, Unit::Money));
-    s.kpis.push(Kpi::compare("Net income", pnl(r, NET, p)?, pnl(r, NET, &before)?, Unit::Money));
-    s.kpis.push(Kpi::compare("Cash at the end", cash_at(r, p)?, cash_at(r, &before)?, Unit::Money));
-    s.kpis.push(books_balance(r, p)?);
+    let amounts = ["INCOME_AMOUNT + OTHERINCOME_AMOUNT", "-(COGS_AMOUNT + EXPENSE_AMOUNT + OTHEREXPENSE_AMOUNT)", "NET_PROFIT"];
+    let pnl = r.sums(PNL, "TRAN_DATE", &amounts, p, "")?;
+    s.kpis.push(Kpi::of("Income", pnl[0], Unit::Money));
+    s.kpis.push(Kpi::of("Expense", pnl[1], Unit::Money));
+    s.kpis.push(Kpi::of("Net income", pnl[2], Unit::Money));
 
     let monthly = r.rows(&format!(
         "SELECT CAST(EXTRACT(YEAR FROM TRAN_DATE) AS INTEGER) * 100 + CAST(EXTRACT(MONTH FROM TRAN_DATE) AS INTEGER) AS M, \
-                {INCOME}, {EXPENSE}, {NET} FROM {PNL} WHERE {} GROUP BY 1 ORDER BY 1",
+                SUM({}), SUM({}), SUM({}) FROM {PNL} WHERE {} GROUP BY 1 ORDER BY 1",
+        amounts[0],
+        amounts[1],
+        amounts[2],
         p.between("TRAN_DATE")
     ))?;
     let months = monthly
@@ -55,12 +46,20 @@ pub fn section(r: &mut Reader, p: &Period) -> Result<Section, ReportError> {
     ];
     s.charts.push(chart(Shape::Bar, "Income, expense and net by month ($)", months, series, money)?);
 
+    // From the day before the period: its balance is where the previous period ended.
+    let eve = p.from - chrono::Duration::days(1);
     let cash = r.rows(&format!(
-        "SELECT CAST(CALENDAR_DATE AS VARCHAR), SUM(CLOSING_BALANCE) FROM {CASH} WHERE {} GROUP BY CALENDAR_DATE ORDER BY CALENDAR_DATE",
-        p.between("CALENDAR_DATE")
+        "SELECT CAST(CALENDAR_DATE AS VARCHAR), SUM(CLOSING_BALANCE) FROM {CASH} \
+         WHERE CALENDAR_DATE BETWEEN DATE '{eve}' AND DATE '{}' GROUP BY CALENDAR_DATE ORDER BY CALENDAR_DATE",
+        p.to
     ))?;
-    let days = cash.iter().map(|row| text(&row[0])).collect();
-    let values = cash.iter().map(|row| number(row[1].as_deref())).collect();
+    let eve_text = eve.to_string();
+    let (before, during): (Vec<_>, Vec<_>) = cash.iter().partition(|row| row[0].as_deref() == Some(eve_text.as_str()));
+    let closing = |rows: &[&Vec<Option<String>>]| rows.last().and_then(|row| number(row[1].as_deref()));
+    s.kpis.push(Kpi::compare("Cash at the end", closing(&during), closing(&before), Unit::Money));
+    s.kpis.push(books_balance(r, p)?);
+    let days = during.iter().map(|row| text(&row[0])).collect();
+    let values = during.iter().map(|row| number(row[1].as_deref())).collect();
     s.charts.push(chart(Shape::Line, "Cash position per day ($)", days, vec![Series { name: "Bank balance".into(), values }], money)?);
 
     let mut aging = Vec::new();

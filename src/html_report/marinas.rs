@@ -21,32 +21,14 @@ pub fn section(r: &mut Reader, p: &Period, locations: &[i64]) -> Result<Section,
         return Ok(Section::empty(id, title, "No marina data yet: the MOLO views are built by the first run."));
     }
     let only = |column: &str| location_filter(column, locations);
-    let occupancy = |r: &mut Reader, p: &Period| {
-        r.number(&format!(
-            "SELECT 100.0 * SUM(OCCUPIED_SLIPS) / NULLIF(SUM(SLIPS), 0) FROM {DAILY} WHERE {}{}",
-            p.between("CALENDAR_DATE"),
-            only("MARINA_LOCATION_ID")
-        ))
-    };
-    let revenue = |r: &mut Reader, p: &Period| {
-        r.number(&format!(
-            "SELECT SUM(INVOICE_DAILY_RATE) FROM {NIGHTS} WHERE {}{}",
-            p.between("CALENDAR_DATE"),
-            only("MARINA_LOCATION_ID")
-        ))
-    };
-    let per_foot = |r: &mut Reader, p: &Period| {
-        r.number(&format!(
-            "SELECT SUM(INVOICE_DAILY_RATE) / NULLIF(SUM(BILLED_LOA_FT), 0) FROM {NIGHTS} WHERE {}{}",
-            p.between("CALENDAR_DATE"),
-            only("MARINA_LOCATION_ID")
-        ))
-    };
-    let before = p.previous();
     let mut s = Section::new(id, title);
-    s.kpis.push(Kpi::compare("Occupancy", occupancy(r, p)?, occupancy(r, &before)?, Unit::Percent));
-    s.kpis.push(Kpi::compare("Slip revenue", revenue(r, p)?, revenue(r, &before)?, Unit::Money));
-    s.kpis.push(Kpi::compare("Revenue per foot-night", per_foot(r, p)?, per_foot(r, &before)?, Unit::Money));
+    let slips = r.sums(DAILY, "CALENDAR_DATE", &["OCCUPIED_SLIPS", "SLIPS"], p, &only("MARINA_LOCATION_ID"))?;
+    let nights = r.sums(NIGHTS, "CALENDAR_DATE", &["INVOICE_DAILY_RATE", "BILLED_LOA_FT"], p, &only("MARINA_LOCATION_ID"))?;
+    let occupancy = ratio(slips[0], slips[1], 100.0);
+    let per_foot = ratio(nights[0], nights[1], 1.0);
+    s.kpis.push(Kpi::of("Occupancy", occupancy, Unit::Percent));
+    s.kpis.push(Kpi::of("Slip revenue", nights[0], Unit::Money));
+    s.kpis.push(Kpi::of("Revenue per foot-night", per_foot, Unit::Money));
 
     let monthly = r.rows(&format!(
         "SELECT MONTH_YEAR_NAME, YEAR_NUMBER * 100 + MONTH_NUMBER, MARINA_LOCATION_NAME, OCCUPANCY_PCT FROM {MONTHLY} \
@@ -100,6 +82,16 @@ pub fn section(r: &mut Reader, p: &Period, locations: &[i64]) -> Result<Section,
         grouped(p.days() as f64, 0)
     ));
     Ok(s)
+}
+
+/// `scale` × numerator / denominator of each period (`None` when the denominator is 0).
+pub(super) fn ratio(
+    (num, num_before): (Option<f64>, Option<f64>),
+    (den, den_before): (Option<f64>, Option<f64>),
+    scale: f64,
+) -> (Option<f64>, Option<f64>) {
+    let q = |n: Option<f64>, d: Option<f64>| Some(scale * n? / d.filter(|d| *d != 0.0)?);
+    (q(num, den), q(num_before, den_before))
 }
 
 /// Rows of (category label, category order, series name, value) as categories in order and

@@ -101,6 +101,11 @@ impl Unit {
 }
 
 impl Kpi {
+    /// A figure of this period and the one before, as [`data::Reader::sums`] gives them.
+    pub fn of(label: &str, (current, previous): (Option<f64>, Option<f64>), unit: Unit) -> Kpi {
+        Kpi::compare(label, current, previous, unit)
+    }
+
     /// `current` against `previous` (either may be unknown).
     pub fn compare(label: &str, current: Option<f64>, previous: Option<f64>, unit: Unit) -> Kpi {
         let value = current.map_or_else(|| "no data".to_string(), |v| unit.format(v));

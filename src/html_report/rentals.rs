@@ -13,17 +13,12 @@ pub fn section(r: &mut Reader, p: &Period, locations: &[i64]) -> Result<Section,
         return Ok(Section::empty(id, title, "No rental data yet: the Stellar views are built by the first run."));
     }
     let only = location_filter("LOCATION_ID", locations);
-    let figure = |r: &mut Reader, expr: &str, p: &Period| {
-        r.number(&format!("SELECT {expr} FROM {FLEET} WHERE {}{only}", p.between("CALENDAR_DATE")))
-    };
-    let before = p.previous();
     let mut s = Section::new(id, title);
-    let boat_days = "SUM(BOATS_OUT)";
     let utilization = "100.0 * SUM(BOATS_OUT) / NULLIF(SUM(FLEET_BOATS), 0)";
-    let revenue = "SUM(REVENUE)";
-    s.kpis.push(Kpi::compare("Boat-days out", figure(r, boat_days, p)?, figure(r, boat_days, &before)?, Unit::Count));
-    s.kpis.push(Kpi::compare("Fleet utilization", figure(r, utilization, p)?, figure(r, utilization, &before)?, Unit::Percent));
-    s.kpis.push(Kpi::compare("Rental revenue", figure(r, revenue, p)?, figure(r, revenue, &before)?, Unit::Money));
+    let fleet = r.sums(FLEET, "CALENDAR_DATE", &["BOATS_OUT", "FLEET_BOATS", "REVENUE"], p, &only)?;
+    s.kpis.push(Kpi::of("Boat-days out", fleet[0], Unit::Count));
+    s.kpis.push(Kpi::of("Fleet utilization", super::marinas::ratio(fleet[0], fleet[1], 100.0), Unit::Percent));
+    s.kpis.push(Kpi::of("Rental revenue", fleet[2], Unit::Money));
 
     let daily = r.rows(&format!(
         "SELECT CAST(CALENDAR_DATE AS VARCHAR), SUM(BOATS_OUT), {utilization} FROM {FLEET} WHERE {}{only} \
