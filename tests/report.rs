@@ -27,7 +27,7 @@ fn loaded(backend: Backend) -> Env {
     env
 }
 
-fn page(env: &Env, opts: &ReportOptions) -> Page {
+fn page_of(env: &Env, opts: &ReportOptions) -> Page {
     let wh = warehouse::open(&env.config.warehouse).unwrap();
     let mut s = wh.session().unwrap();
     html_report::build(s.as_mut(), opts).expect("report")
@@ -49,7 +49,7 @@ fn num(v: &Option<String>) -> f64 {
 
 fn every_section_and_chart_has_data_and_matches_the_views(backend: Backend) {
     let env = loaded(backend);
-    let page = page(&env, &ReportOptions::default());
+    let page = page_of(&env, &ReportOptions::default());
     for s in &page.sections {
         assert_eq!(s.empty, None, "section {} is empty", s.id);
         for c in &s.charts {
@@ -145,6 +145,21 @@ fn every_section_and_chart_has_data_and_matches_the_views(backend: Backend) {
     let molo_rows = env.count("SELECT SUM(ROWS_READ) FROM ETL_RUN_TABLES WHERE SOURCE = 'molo'");
     assert_eq!(runs.rows[0][4], html_report::grouped(molo_rows as f64, 0));
     assert_eq!(pipeline.tables[1].table.rows.len(), 3, "a latest snapshot per source");
+
+    // One marina: its column alone, and the figures of its slips alone.
+    let first = env.query("SELECT MIN(ID) FROM DW_MOLO_MARINA_LOCATIONS")[0][0].clone().unwrap();
+    let name = env.query(&format!("SELECT NAME FROM DW_MOLO_MARINA_LOCATIONS WHERE ID = {first}"))[0][0].clone().unwrap();
+    let one = page_of(&env, &ReportOptions { locations: vec![first.parse().unwrap()], ..ReportOptions::default() });
+    let chart = section(&one, "marinas").charts.iter().find(|c| c.title == "Occupancy per marina by month (%)").unwrap();
+    assert_eq!(chart.table.headers, ["", name.as_str()]);
+    let (mut occupied, mut slips) = (0.0, 0.0);
+    for row in env.query(&format!(
+        "SELECT OCCUPIED_SLIPS, SLIPS FROM DW_MOLO_DAILY_OCCUPANCY_RATE_VW WHERE MARINA_LOCATION_ID = {first} AND CALENDAR_DATE BETWEEN DATE '{from}' AND DATE '{to}'"
+    )) {
+        occupied += num(&row[0]);
+        slips += num(&row[1]);
+    }
+    assert_eq!(section(&one, "marinas").kpis[0].value, format!("{:.1}%", 100.0 * occupied / slips));
 }
 
 fn names_from_the_data_are_escaped(backend: Backend) {
@@ -172,7 +187,7 @@ fn an_empty_warehouse_gives_a_readable_page(backend: Backend) {
         let mut s = wh.session().unwrap();
         marina_etl::run::prepare_warehouse(s.as_mut(), wh.dialect()).unwrap();
     }
-    let page = page(&env, &ReportOptions::default());
+    let page = page_of(&env, &ReportOptions::default());
     let html = page.render().unwrap();
     for s in &page.sections {
         let why = s.empty.as_deref().unwrap_or_else(|| panic!("section {} says why it is empty", s.id));
