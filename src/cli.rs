@@ -380,6 +380,7 @@ fn generate_command(out: &mut Out, opts: &GenerateOptions) -> Result<i32, CliErr
 /// Where the demo keeps its data and warehouse.
 pub const DEMO_DATA: &str = "demo-data";
 pub const DEMO_WAREHOUSE: &str = "marina.duckdb";
+pub const DEMO_REPORT: &str = "marina-report.html";
 
 fn demo(out: &mut Out, scale: f64, progress: bool) -> Result<i32, CliError> {
     let data = Path::new(DEMO_DATA);
@@ -410,9 +411,18 @@ fn demo(out: &mut Out, scale: f64, progress: bool) -> Result<i32, CliError> {
             Err(e) => tracing::debug!("headline '{title}' unavailable: {e}"),
         }
     }
+    let report_file = Path::new(DEMO_REPORT);
+    match html_report::write(s.as_mut(), &html_report::ReportOptions::default(), report_file) {
+        Ok(w) => out.line(format_args!(
+            "The managers' report, {} to {}: ./{DEMO_REPORT} (open it in a browser)\n",
+            w.period.from, w.period.to
+        ))?,
+        Err(e) => tracing::warn!("the demo's report could not be written: {e}"),
+    }
     let cfg = config_file.display();
     out.line(format_args!("Explore further:"))?;
     out.line(format_args!("  marina-etl --config {cfg} status"))?;
+    out.line(format_args!("  marina-etl --config {cfg} report --out report.html --from 2025-06-01 --to 2025-08-31"))?;
     out.line(format_args!("  marina-etl --config {cfg} query DW_MOLO_DAILY_OCCUPANCY_RATE_VW --limit 20"))?;
     out.line(format_args!("  marina-etl --config {cfg} query DW_STELLAR_DAILY_RENTALS_VW --limit 20"))?;
     out.line(format_args!("  marina-etl --config {cfg} query \"SELECT POSTING_MONTH_NUM, SUM(NET_PROFIT) FROM DW_NS_X_FIN_REPORT_V GROUP BY 1 ORDER BY 1\""))?;
