@@ -36,6 +36,11 @@ impl Period {
         format!("({year} * 100 + {month}) BETWEEN {} AND {}", month_key(self.from), month_key(self.to))
     }
 
+    /// The months the period touches, as `YEAR * 100 + MONTH`.
+    pub fn months_between_dates(&self) -> std::ops::RangeInclusive<i32> {
+        month_key(self.from)..=month_key(self.to)
+    }
+
     pub fn days(&self) -> i64 {
         (self.to - self.from).num_days() + 1
     }

@@ -1,53 +1,58 @@
 //! Marinas: occupancy per marina by month and over the last 90 days, revenue per linear
-//! foot per month, revenue by slip type.
+//! foot per month, revenue by slip type. The monthly occupancy is summed from the daily
+//! view's slips (as `DW_MOLO_MONTHLY_OCCUPANCY_VW` sums them; the tests hold the two equal).
 
 use std::collections::BTreeMap;
 
-use chrono::Duration;
+use chrono::{Datelike, Duration, Months, NaiveDate};
 
 use super::charts::{chart, Series, Shape};
 use super::data::{location_filter, number, text, Period, Reader};
 use super::{grouped, money, Kpi, ReportError, Section, Unit};
 
 const DAILY: &str = "DW_MOLO_DAILY_OCCUPANCY_RATE_VW";
-const MONTHLY: &str = "DW_MOLO_MONTHLY_OCCUPANCY_VW";
 const NIGHTS: &str = "DW_MOLO_RATE_OVER_LINEAR_FOOT";
 const RATE_PER_FOOT: &str = "DW_MOLO_RATE_OVER_LINEAR_FOOT_VW";
 const BY_SLIP_TYPE: &str = "DW_MOLO_MONTHLY_REVENUE_BY_SLIP_TYPE_VW";
 
 pub fn section(r: &mut Reader, p: &Period, locations: &[i64]) -> Result<Section, ReportError> {
     let (id, title) = ("marinas", "Marinas");
-    if !r.has(&[DAILY, MONTHLY, NIGHTS, RATE_PER_FOOT, BY_SLIP_TYPE]) {
+    if !r.has(&[DAILY, NIGHTS, RATE_PER_FOOT, BY_SLIP_TYPE]) {
         return Ok(Section::empty(id, title, "No marina data yet: the MOLO views are built by the first run."));
     }
     let only = |column: &str| location_filter(column, locations);
     let mut s = Section::new(id, title);
-    let slips = r.sums(DAILY, "CALENDAR_DATE", &["OCCUPIED_SLIPS", "SLIPS"], p, &only("MARINA_LOCATION_ID"))?;
+    // One read of the daily occupancy gives the KPI of both periods, the months (whole, as
+    // the monthly view counts them) and the last 90 days: the view underneath, a row per
+    // slip and day, is the most expensive of the report.
+    let before = p.previous();
+    let first = before.from.min(p.from.with_day(1).unwrap_or(p.from));
+    let last = (p.to.with_day(1).unwrap_or(p.to) + Months::new(1)).pred_opt().unwrap_or(p.to);
+    let days = marina_days(r, Period { from: first, to: last }, &only("MARINA_LOCATION_ID"))?;
+    let total = |period: &Period| {
+        let (occupied, slips) = days
+            .iter()
+            .filter(|d| d.date >= period.from && d.date <= period.to)
+            .fold((0, 0), |(o, n), d| (o + d.occupied, n + d.slips));
+        (slips > 0).then(|| 100.0 * occupied as f64 / slips as f64)
+    };
+    s.kpis.push(Kpi::compare("Occupancy", total(p), total(&before), Unit::Percent));
     let nights = r.sums(NIGHTS, "CALENDAR_DATE", &["INVOICE_DAILY_RATE", "BILLED_LOA_FT"], p, &only("MARINA_LOCATION_ID"))?;
-    let occupancy = ratio(slips[0], slips[1], 100.0);
-    let per_foot = ratio(nights[0], nights[1], 1.0);
-    s.kpis.push(Kpi::of("Occupancy", occupancy, Unit::Percent));
     s.kpis.push(Kpi::of("Slip revenue", nights[0], Unit::Money));
-    s.kpis.push(Kpi::of("Revenue per foot-night", per_foot, Unit::Money));
+    s.kpis.push(Kpi::of("Revenue per foot-night", ratio(nights[0], nights[1], 1.0), Unit::Money));
 
-    let monthly = r.rows(&format!(
-        "SELECT MONTH_YEAR_NAME, YEAR_NUMBER * 100 + MONTH_NUMBER, MARINA_LOCATION_NAME, OCCUPANCY_PCT FROM {MONTHLY} \
-         WHERE {}{} ORDER BY 2, 3",
-        p.months_between("YEAR_NUMBER", "MONTH_NUMBER"),
-        only("MARINA_LOCATION_ID")
-    ))?;
-    let (months, series) = pivot(&monthly);
-    s.charts.push(chart(Shape::Line, "Occupancy per marina by month (%)", months, series, |v| format!("{v:.2}"))?);
-
-    let recent = super::data::Period { from: p.to - Duration::days(89), to: p.to };
-    let daily = r.rows(&format!(
-        "SELECT CAST(CALENDAR_DATE AS VARCHAR), CALENDAR_DATE, MARINA_LOCATION_NAME, OCCUPANCY_PCT FROM {DAILY} \
-         WHERE {}{} ORDER BY 2, 3",
-        recent.between("CALENDAR_DATE"),
-        only("MARINA_LOCATION_ID")
-    ))?;
-    let (days, series) = pivot(&daily);
-    s.charts.push(chart(Shape::Line, "Occupancy per marina, last 90 days (%)", days, series, |v| format!("{v:.2}"))?);
+    let months = p.months_between_dates();
+    let (labels, series) = occupancy_series(&days, |d| months.contains(&month_of(d.date)).then(|| month_of(d.date)), |m| {
+        NaiveDate::from_ymd_opt(m / 100, (m % 100) as u32, 1).map_or_else(String::new, |d| d.format("%b %Y").to_string())
+    });
+    s.charts.push(chart(Shape::Line, "Occupancy per marina by month (%)", labels, series, |v| format!("{v:.2}"))?);
+    let recent = Period { from: p.to - Duration::days(89), to: p.to };
+    let (labels, series) = occupancy_series(
+        &days,
+        |d| (d.date >= recent.from && d.date <= recent.to).then(|| date_key(d.date)),
+        |k| NaiveDate::from_num_days_from_ce_opt(k).map_or_else(String::new, |d| d.to_string()),
+    );
+    s.charts.push(chart(Shape::Line, "Occupancy per marina, last 90 days (%)", labels, series, |v| format!("{v:.2}"))?);
 
     let per_foot_monthly = r.rows(&format!(
         "SELECT MONTH_YEAR_NAME, YEAR_NUMBER * 100 + MONTH_NUMBER, MARINA_LOCATION_NAME, \
@@ -82,6 +87,76 @@ pub fn section(r: &mut Reader, p: &Period, locations: &[i64]) -> Result<Section,
         grouped(p.days() as f64, 0)
     ));
     Ok(s)
+}
+
+/// Slips and occupied slips of one marina on one day (`DW_MOLO_DAILY_OCCUPANCY_RATE_VW`).
+struct MarinaDay {
+    date: NaiveDate,
+    marina: String,
+    occupied: i64,
+    slips: i64,
+}
+
+fn marina_days(r: &mut Reader, p: Period, filter: &str) -> Result<Vec<MarinaDay>, ReportError> {
+    let rows = r.rows(&format!(
+        "SELECT CAST(CALENDAR_DATE AS VARCHAR), MARINA_LOCATION_NAME, OCCUPIED_SLIPS, SLIPS FROM {DAILY} WHERE {}{filter}",
+        p.between("CALENDAR_DATE")
+    ))?;
+    Ok(rows
+        .iter()
+        .filter_map(|row| {
+            Some(MarinaDay {
+                date: NaiveDate::parse_from_str(row[0].as_deref()?.get(..10)?, "%Y-%m-%d").ok()?,
+                marina: text(&row[1]),
+                occupied: number(row[2].as_deref())? as i64,
+                slips: number(row[3].as_deref())? as i64,
+            })
+        })
+        .collect())
+}
+
+fn month_of(d: NaiveDate) -> i32 {
+    d.year() * 100 + d.month() as i32
+}
+
+fn date_key(d: NaiveDate) -> i32 {
+    d.num_days_from_ce()
+}
+
+/// Occupancy per marina over the categories `category` puts days in (days it gives no
+/// category are left out), labelled by `label`.
+fn occupancy_series(
+    days: &[MarinaDay],
+    category: impl Fn(&MarinaDay) -> Option<i32>,
+    label: impl Fn(i32) -> String,
+) -> (Vec<String>, Vec<Series>) {
+    let mut cells: BTreeMap<String, BTreeMap<i32, (i64, i64)>> = BTreeMap::new();
+    let mut categories = std::collections::BTreeSet::new();
+    for d in days {
+        if let Some(c) = category(d) {
+            categories.insert(c);
+            let cell = cells.entry(d.marina.clone()).or_default().entry(c).or_default();
+            cell.0 += d.occupied;
+            cell.1 += d.slips;
+        }
+    }
+    let series = cells
+        .into_iter()
+        .map(|(name, values)| Series {
+            name,
+            values: categories.iter().map(|c| values.get(c).and_then(|&(o, n)| percent(o, n))).collect(),
+        })
+        .collect();
+    (categories.into_iter().map(label).collect(), series)
+}
+
+/// 100 × `part` / `whole` to 2 decimals, half away from zero, exactly as the views round it.
+fn percent(part: i64, whole: i64) -> Option<f64> {
+    if whole <= 0 || part < 0 {
+        return None;
+    }
+    let hundredths = (2 * part * 10_000 + whole) / (2 * whole);
+    Some(hundredths as f64 / 100.0)
 }
 
 /// `scale` × numerator / denominator of each period (`None` when the denominator is 0).
