@@ -417,7 +417,7 @@ fn every_view_has_the_specified_columns_in_order(backend: Backend) {
     ));
     // The business views (spec/business-views.md), after the views they read; their columns are
     // checked in tests/business_views.rs.
-    expected.extend(marina_etl_business_view_names().iter().map(|n| (*n, "")));
+    expected.extend(business_view_names().iter().map(|n| (*n, "")));
     let names: Vec<&str> = views::views(wh.d).iter().map(|v| v.name).collect();
     assert_eq!(names, expected.iter().map(|(n, _)| *n).collect::<Vec<_>>(), "views and creation order");
     for (name, cols) in expected.into_iter().filter(|(_, cols)| !cols.is_empty()) {
@@ -426,7 +426,7 @@ fn every_view_has_the_specified_columns_in_order(backend: Backend) {
     }
 }
 
-fn marina_etl_business_view_names() -> [&'static str; 8] {
+fn business_view_names() -> [&'static str; 8] {
     [
         "DW_MOLO_MONTHLY_OCCUPANCY_VW",
         "DW_MOLO_MONTHLY_REVENUE_BY_SLIP_TYPE_VW",
