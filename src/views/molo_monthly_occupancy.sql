@@ -2,24 +2,33 @@
 -- the rows of DW_MOLO_DAILY_SLIP_OCCUPANCY_VW. DAYS = distinct dates, SLIP_NIGHTS = rows,
 -- OCCUPIED_NIGHTS = rows with IS_OCCUPIED, OCCUPANCY_PCT = 100 * occupied / slip nights.
 -- Months after the snapshot show the occupancy already on the books.
--- The rows are first counted per day (one row per date and marina), so that DAYS is a plain
--- count rather than a COUNT(DISTINCT) over every slip-night.
+-- The slip-nights are first counted per date and marina id (narrow keys over the largest
+-- row set), so that DAYS is a plain count; the month and the marina's name (as the daily
+-- view names it: the non-deleted location row) are joined to those few rows.
 WITH per_day AS (
-    SELECT o.CALENDAR_DATE, o.YEAR_NUMBER, o.MONTH_NUMBER, o.MONTH_YEAR_NAME, o.MARINA_LOCATION_ID,
-           o.MARINA_LOCATION_NAME, COUNT(*) AS SLIPS, SUM(o.IS_OCCUPIED) AS OCCUPIED
+    SELECT o.CALENDAR_DATE, o.MARINA_LOCATION_ID, COUNT(*) AS SLIPS, SUM(o.IS_OCCUPIED) AS OCCUPIED
     FROM DW_MOLO_DAILY_SLIP_OCCUPANCY_VW o
-    GROUP BY o.CALENDAR_DATE, o.YEAR_NUMBER, o.MONTH_NUMBER, o.MONTH_YEAR_NAME, o.MARINA_LOCATION_ID,
-             o.MARINA_LOCATION_NAME
+    GROUP BY o.CALENDAR_DATE, o.MARINA_LOCATION_ID
+),
+per_month AS (
+    SELECT c.YEAR_NUMBER, c.MONTH_NUMBER, c.MONTH_YEAR_NAME, d.MARINA_LOCATION_ID,
+           COUNT(*) AS DAYS, SUM(d.SLIPS) AS SLIP_NIGHTS, SUM(d.OCCUPIED) AS OCCUPIED_NIGHTS
+    FROM per_day d
+    JOIN CUSTOM_CALENDAR_DIMENSION c
+      ON c.CALENDAR_DATE = d.CALENDAR_DATE
+    GROUP BY c.YEAR_NUMBER, c.MONTH_NUMBER, c.MONTH_YEAR_NAME, d.MARINA_LOCATION_ID
 )
 SELECT
-    d.YEAR_NUMBER,
-    d.MONTH_NUMBER,
-    d.MONTH_YEAR_NAME,
-    d.MARINA_LOCATION_ID,
-    d.MARINA_LOCATION_NAME,
-    COUNT(*) AS DAYS,
-    CAST(SUM(d.SLIPS) AS {{bigint}}) AS SLIP_NIGHTS,
-    CAST(SUM(d.OCCUPIED) AS {{bigint}}) AS OCCUPIED_NIGHTS,
-    {{dec2(100.0 * SUM(d.OCCUPIED) / NULLIF(SUM(d.SLIPS), 0))}} AS OCCUPANCY_PCT
-FROM per_day d
-GROUP BY d.YEAR_NUMBER, d.MONTH_NUMBER, d.MONTH_YEAR_NAME, d.MARINA_LOCATION_ID, d.MARINA_LOCATION_NAME
+    m.YEAR_NUMBER,
+    m.MONTH_NUMBER,
+    m.MONTH_YEAR_NAME,
+    m.MARINA_LOCATION_ID,
+    ml.NAME AS MARINA_LOCATION_NAME,
+    m.DAYS,
+    CAST(m.SLIP_NIGHTS AS {{bigint}}) AS SLIP_NIGHTS,
+    CAST(m.OCCUPIED_NIGHTS AS {{bigint}}) AS OCCUPIED_NIGHTS,
+    {{dec2(100.0 * m.OCCUPIED_NIGHTS / NULLIF(m.SLIP_NIGHTS, 0))}} AS OCCUPANCY_PCT
+FROM per_month m
+LEFT JOIN DW_MOLO_MARINA_LOCATIONS ml
+  ON ml.ID = m.MARINA_LOCATION_ID
+ AND ml.DW_DELETED_AT IS NULL
