@@ -18,7 +18,14 @@ This script reads the script as Oracle would run it and reports every such use:
   `t.*`, CAST, CASE/COALESCE/NVL and the string functions that return a LOB for a LOB;
 - a name the script does not define (a PL/SQL variable, `dual`) counts as no LOB.
 
-Usage: check_lobs.py [FILE|-]   (default: standard input)
+sqlglot reads more than Oracle accepts, so the spellings that Oracle 19c refuses or reads
+otherwise are findings too: `LIMIT`, `TRUE`/`FALSE`, a `BOOLEAN` or `BIGINT` type, a `VARCHAR2`
+without a length, `IF [NOT] EXISTS`, `IS [NOT] DISTINCT FROM`, `ILIKE`, and a comparison with
+`''` (the empty string is NULL in Oracle, so the comparison is never true).
+
+Usage: check_lobs.py [--lobs-only] [FILE|-]   (default: standard input)
+`--lobs-only` leaves out the Oracle spelling rules (for SQL written for another dialect whose
+types are to be checked against Oracle's DDL).
 Prints one line per finding (`line N: ...`) and a summary; exit 0 when there is none,
 1 when there are findings, 2 when sqlglot is missing or the file cannot be read.
 """
@@ -244,7 +251,8 @@ for _name in ("Replace", "RegexpSubstr", "Nvl2", "Greatest", "Least", "Ltrim", "
 
 
 class Checker:
-    def __init__(self):
+    def __init__(self, spelling=True):
+        self.spelling = spelling  # also the Oracle 19c spelling rules
         self.schema = {}  # table or view name -> Relation
         self.findings = []
         self.statements = 0
@@ -471,7 +479,37 @@ class Checker:
             value = a.expression if isinstance(a, exp.EQ) else a
             self.check_expr(value, env, line, "SET value")
 
+    def check_spelling(self, stmt, line):
+        """What sqlglot reads but Oracle 19c refuses or reads otherwise."""
+        def found(what):
+            self.finding(line, f"not Oracle 19c: {what}")
+
+        if isinstance(stmt, (exp.Create, exp.Drop)) and stmt.args.get("exists"):
+            found("IF [NOT] EXISTS (23ai and later only)")
+        for node in stmt.walk():
+            if isinstance(node, exp.Limit):
+                found("LIMIT (write FETCH FIRST n ROWS ONLY)")
+            elif isinstance(node, exp.Boolean):
+                found(f"boolean literal {node.sql()} (23ai and later only)")
+            elif isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):
+                found("IS [NOT] DISTINCT FROM (23ai and later only)")
+            elif isinstance(node, exp.ILike):
+                found("ILIKE")
+            elif isinstance(node, exp.DataType):
+                if node.this == exp.DataType.Type.BOOLEAN:
+                    found("BOOLEAN type (23ai and later only; use NUMBER(1))")
+                elif node.this == exp.DataType.Type.BIGINT:
+                    found("BIGINT type (use NUMBER(19))")
+                elif node.this in (exp.DataType.Type.VARCHAR, exp.DataType.Type.NVARCHAR) and not node.expressions:
+                    found(f"{node.sql(dialect='oracle')} without a length")
+            elif isinstance(node, (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)):
+                for side in (node.this, node.expression):
+                    if isinstance(side, exp.Literal) and side.is_string and side.this == "":
+                        self.finding(line, f"'' is NULL in Oracle, so this comparison is never true: {node.sql(dialect='oracle')[:80]}")
+
     def check_statement(self, stmt, line):
+        if self.spelling:
+            self.check_spelling(stmt, line)
         root = Env([])
         if isinstance(stmt, exp.Create):
             kind = (stmt.args.get("kind") or "").upper()
@@ -585,13 +623,16 @@ class Checker:
 
 
 def main(argv):
-    path = argv[1] if len(argv) > 1 else "-"
+    args = argv[1:]
+    spelling = "--lobs-only" not in args
+    args = [a for a in args if a != "--lobs-only"]
+    path = args[0] if args else "-"
     try:
         text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
     except OSError as e:
         print(f"check_lobs.py: cannot read {path}: {e}", file=sys.stderr)
         return 2
-    checker = Checker()
+    checker = Checker(spelling=spelling)
     findings = checker.run(text)
     for f in findings:
         print(f)
