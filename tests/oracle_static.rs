@@ -172,6 +172,7 @@ fn the_checker_flags_every_use_oracle_refuses_for_a_lob() {
         ("CREATE TABLE IF NOT EXISTS \"C\" (\"A\" NUMBER(19));", "IF [NOT] EXISTS"),
         ("SELECT ID FROM T WHERE NAME IS DISTINCT FROM 'x';", "DISTINCT FROM"),
         ("SELECT 1 FROM T WHERE TRUE;", "boolean literal"),
+        ("SELECT ID, NAME IS NULL AS NO_NAME FROM T;", "a condition used as a value"),
         // Statements that Oracle (and the checker) cannot read are findings too.
         ("SELECT FROM WHERE;", "does not parse"),
         ("SELECT ID FROM T", "without its terminating ';'"),
@@ -190,7 +191,7 @@ fn the_checker_accepts_what_oracle_accepts_of_a_lob() {
     // with DBMS_LOB.COMPARE, carried through UNION ALL and a view that does not compare them.
     let script = format!(
         "SET DEFINE OFF\n{T}\
-         SELECT NAME, COUNT(*) FROM T WHERE NAME = 'x' AND NOTE IS NOT NULL AND NOTE LIKE '%a%' GROUP BY NAME ORDER BY NAME;\n\
+         SELECT NAME, COUNT(*), CASE WHEN NOTE IS NULL THEN 1 ELSE 0 END FROM T WHERE NAME = 'x' AND NOTE IS NOT NULL AND NOTE LIKE '%a%' GROUP BY NAME ORDER BY NAME;\n\
          SELECT NOTE FROM T UNION ALL SELECT NOTE FROM T;\n\
          CREATE OR REPLACE VIEW V AS\nSELECT t.NOTE, t.NAME FROM T t WHERE DBMS_LOB.COMPARE(t.NOTE, t.NOTE) = 0;\n\
          SELECT DISTINCT NAME FROM V;\n\

@@ -20,8 +20,9 @@ This script reads the script as Oracle would run it and reports every such use:
 
 sqlglot reads more than Oracle accepts, so the spellings that Oracle 19c refuses or reads
 otherwise are findings too: `LIMIT`, `TRUE`/`FALSE`, a `BOOLEAN` or `BIGINT` type, a `VARCHAR2`
-without a length, `IF [NOT] EXISTS`, `IS [NOT] DISTINCT FROM`, `ILIKE`, and a comparison with
-`''` (the empty string is NULL in Oracle, so the comparison is never true).
+without a length, `IF [NOT] EXISTS`, `IS [NOT] DISTINCT FROM`, `ILIKE`, a condition used as a
+value (`SELECT a = b`), and a comparison with `''` (the empty string is NULL in Oracle, so the
+comparison is never true).
 
 Usage: check_lobs.py [--lobs-only] [FILE|-]   (default: standard input)
 `--lobs-only` leaves out the Oracle spelling rules (for SQL written for another dialect whose
@@ -507,9 +508,30 @@ class Checker:
                     if isinstance(side, exp.Literal) and side.is_string and side.this == "":
                         self.finding(line, f"'' is NULL in Oracle, so this comparison is never true: {node.sql(dialect='oracle')[:80]}")
 
+    def check_condition_values(self, stmt, line):
+        """A condition used as a value (`SELECT a = b AS F`): Oracle SQL has no BOOLEAN before 23ai."""
+        for select in stmt.find_all(exp.Select):
+            for p in select.expressions:
+                for node in p.walk():
+                    if not isinstance(node, (exp.Predicate, exp.And, exp.Or, exp.Not)):
+                        continue
+                    child, parent, ok = node, node.parent, False
+                    while parent is not None and child is not p:
+                        if isinstance(parent, exp.If) and child is parent.this:
+                            ok = True  # CASE WHEN <condition>
+                        if isinstance(parent, (exp.Select, exp.Where, exp.Having, exp.Join, exp.Filter)):
+                            ok = True  # inside a query of its own
+                        if ok:
+                            break
+                        child, parent = parent, parent.parent
+                    if not ok:
+                        self.finding(line, f"not Oracle 19c: a condition used as a value: {node.sql(dialect='oracle')[:80]}")
+                        break
+
     def check_statement(self, stmt, line):
         if self.spelling:
             self.check_spelling(stmt, line)
+            self.check_condition_values(stmt, line)
         root = Env([])
         if isinstance(stmt, exp.Create):
             kind = (stmt.args.get("kind") or "").upper()
