@@ -540,6 +540,21 @@ mod tests {
     }
 
     #[test]
+    fn compared_text_is_comparable_on_oracle_and_free_text_is_a_lob() {
+        let (label, free) = (compared_text(32), FREE_TEXT);
+        assert_eq!(Dialect::Oracle.column_type(label), "NVARCHAR2(32)");
+        assert_eq!(Dialect::Oracle.column_type(free), "NCLOB");
+        assert_eq!(Dialect::Postgres.column_type(label), "VARCHAR(32)");
+        assert_eq!(Dialect::DuckDb.column_type(label), "VARCHAR");
+        // The pipeline's own tables keep the length on Oracle only.
+        assert_eq!(Dialect::Oracle.pipeline_column_type(label), "NVARCHAR2(32)");
+        assert_eq!(Dialect::Postgres.pipeline_column_type(label), "VARCHAR");
+        assert_eq!(Dialect::Postgres.pipeline_column_type(ColumnType::Int), "BIGINT");
+        let ddl = CreateTable::new(Dialect::Oracle, "T").pipeline_columns(&[("S", label), ("M", free)]).sql();
+        assert_eq!(ddl, "CREATE TABLE \"T\" (\n  \"S\" NVARCHAR2(32),\n  \"M\" NCLOB\n)");
+    }
+
+    #[test]
     fn create_table_spells_scratch_and_if_missing_per_dialect() {
         let t = |d| CreateTable::new(d, "T").column("A", "INT");
         assert_eq!(t(Dialect::DuckDb).scratch().sql(), "CREATE TABLE \"T\" (\n  \"A\" INT\n)");
