@@ -220,14 +220,14 @@ fn the_key_check_sees_a_procedure_built_on_another_key() {
 
 #[test]
 fn oracle_lobs_are_compared_with_dbms_lob_and_text_keys_are_not_lobs() {
-    let t = Catalog::get().tables().iter().find(|t| t.name == "account_report_mapping").unwrap();
+    let t = Catalog::get().tables().iter().find(|t| t.name == "item").unwrap();
     let p = merge_procedure(t);
-    assert!(p.contains(r#"DBMS_LOB.COMPARE(d."REPORTTYPE", s."REPORTTYPE") <> 0"#), "{p}");
-    assert!(!p.contains(r#"DECODE(d."REPORTTYPE""#), "{p}");
-    assert!(p.contains(r#"DECODE(d."SORTORDER", s."SORTORDER", 0, 1) = 1"#), "{p}");
+    assert!(p.contains(r#"DBMS_LOB.COMPARE(d."DESCRIPTION", s."DESCRIPTION") <> 0"#), "{p}");
+    assert!(!p.contains(r#"DECODE(d."DESCRIPTION""#), "{p}");
+    assert!(p.contains(r#"DECODE(d."ITEM_NAME", s."ITEM_NAME", 0, 1) = 1"#), "{p}");
     let ddl = script(Dialect::Oracle, Part::Ddl);
     assert!(ddl.contains(
-        "CREATE TABLE \"DW_NS_ACCOUNT_REPORT_MAPPING\" (\n  \"NSACCOUNT\" NVARCHAR2(2000),\n  \"MODELMAPPINGDETAIL\" NCLOB,"
+        "CREATE TABLE \"DW_NS_ACCOUNT_REPORT_MAPPING\" (\n  \"NSACCOUNT\" NVARCHAR2(100),\n  \"MODELMAPPINGDETAIL\" NVARCHAR2(255),"
     ));
 }
 

@@ -104,8 +104,9 @@ const ITEM: &str = "tl.ITEM_ID";
 /// Q = -1 x tl.quantity (NULL stays NULL).
 const Q: &str = "CAST(-1 * tl.QUANTITY AS DECIMAL(18,8))";
 const NO_QTY: &str = "CAST(NULL AS DECIMAL(18,8))";
-/// D = t.trandisplayname, or t.tranid when it is empty (NULL or blank).
-const D: &str = "CASE WHEN t.TRAN_DISPLAY_NAME IS NULL OR TRIM(t.TRAN_DISPLAY_NAME) = '' \
+/// D = t.trandisplayname, or t.tranid when it is empty (NULL or blank). Not `TRIM(x) = ''`:
+/// Oracle reads `''` as NULL, so that comparison would never hold there.
+const D: &str = "CASE WHEN NULLIF(TRIM(t.TRAN_DISPLAY_NAME), '') IS NULL \
 THEN t.TRAN_ID ELSE t.TRAN_DISPLAY_NAME END";
 const TRANID: &str = "t.TRAN_ID";
 

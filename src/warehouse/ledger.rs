@@ -9,14 +9,23 @@ use duckdb::arrow::array::{ArrayRef, Int64Builder, StringBuilder};
 use duckdb::arrow::datatypes::{DataType, Field, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 
-use super::sql::{timestamp_literal, CreateTable, Dialect};
+use super::sql::{compared_text, timestamp_literal, CreateTable, Dialect, FREE_TEXT};
 use super::{quote, quote_opt, Result, Session};
 use crate::catalog::ColumnType;
 use crate::decode::Reject;
 
-const TEXT: ColumnType = ColumnType::Text { max_chars: None };
 const INT: ColumnType = ColumnType::Int;
 const TS: ColumnType = ColumnType::Timestamp;
+// What the pipeline and `status` compare, group or sort must be comparable on Oracle
+// (`compared_text`); messages, raw values and raw lines are free text, only shown.
+/// A run or table status (`succeeded`, `not_published`).
+const STATUS: ColumnType = compared_text(32);
+/// A source system's name.
+const SOURCE: ColumnType = compared_text(32);
+/// A catalog table or column name (Oracle identifiers are at most 128 bytes).
+const NAME: ColumnType = compared_text(128);
+/// An object key or archive member path (S3 keys are at most 1,024 bytes).
+const PATH: ColumnType = compared_text(1024);
 
 /// The ledger tables and their columns.
 pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
@@ -26,19 +35,19 @@ pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
             ("RUN_ID", INT),
             ("STARTED_AT", TS),
             ("FINISHED_AT", TS),
-            ("STATUS", TEXT),
-            ("HOST", TEXT),
-            ("VERSION", TEXT),
-            ("ERROR_TEXT", TEXT),
+            ("STATUS", STATUS),
+            ("HOST", compared_text(255)),
+            ("VERSION", compared_text(64)),
+            ("ERROR_TEXT", FREE_TEXT),
         ],
     ),
     (
         "ETL_RUN_TABLES",
         &[
             ("RUN_ID", INT),
-            ("SOURCE", TEXT),
-            ("TABLE_NAME", TEXT),
-            ("ARCHIVE_KEY", TEXT),
+            ("SOURCE", SOURCE),
+            ("TABLE_NAME", NAME),
+            ("ARCHIVE_KEY", PATH),
             ("ROWS_READ", INT),
             ("ROWS_STAGED", INT),
             ("ROWS_REJECTED", INT),
@@ -47,20 +56,21 @@ pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
             ("ROWS_UNCHANGED", INT),
             ("ROWS_DELETED", INT),
             ("ROWS_UNDELETED", INT),
-            ("STATUS", TEXT),
+            ("STATUS", STATUS),
             ("SECONDS", ColumnType::Float),
-            ("MESSAGE", TEXT),
-            ("MEMBER_FINGERPRINT", TEXT),
+            ("MESSAGE", FREE_TEXT),
+            ("MEMBER_FINGERPRINT", compared_text(128)),
         ],
     ),
     (
         "ETL_SNAPSHOTS",
         &[
-            ("SOURCE", TEXT),
-            ("ARCHIVE_KEY", TEXT),
+            ("SOURCE", SOURCE),
+            ("ARCHIVE_KEY", PATH),
             ("SIZE_BYTES", INT),
             ("LAST_MODIFIED", TS),
-            ("CHECKSUM", TEXT),
+            // SHA-256 in hex.
+            ("CHECKSUM", compared_text(64)),
             ("RUN_ID", INT),
             ("LOADED_AT", TS),
         ],
@@ -69,15 +79,15 @@ pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
         "ETL_REJECTS",
         &[
             ("RUN_ID", INT),
-            ("SOURCE", TEXT),
-            ("TABLE_NAME", TEXT),
-            ("ARCHIVE_KEY", TEXT),
-            ("FILE_NAME", TEXT),
+            ("SOURCE", SOURCE),
+            ("TABLE_NAME", NAME),
+            ("ARCHIVE_KEY", PATH),
+            ("FILE_NAME", PATH),
             ("LINE_NUMBER", INT),
-            ("COLUMN_NAME", TEXT),
-            ("RAW_VALUE", TEXT),
-            ("REASON", TEXT),
-            ("RAW_LINE", TEXT),
+            ("COLUMN_NAME", NAME),
+            ("RAW_VALUE", FREE_TEXT),
+            ("REASON", FREE_TEXT),
+            ("RAW_LINE", FREE_TEXT),
         ],
     ),
 ];
@@ -86,10 +96,7 @@ pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
 pub fn create_statements(dialect: Dialect) -> Vec<String> {
     LEDGER_TABLES
         .iter()
-        .map(|(name, cols)| {
-            let table = CreateTable::new(dialect, name).if_missing();
-            cols.iter().fold(table, |t, (c, ty)| t.column(c, &dialect.column_type(*ty))).sql()
-        })
+        .map(|(name, cols)| CreateTable::new(dialect, name).if_missing().pipeline_columns(cols).sql())
         .collect()
 }
 

@@ -7,9 +7,9 @@
 //! keys, the NULL-safe change test and the soft-delete rules are those of the pipeline, from
 //! the catalog (the seed system's 79 hand-written procedures had wrong keys in two).
 
-use super::sql::{merge_statements_with, CreateTable, MergeParams, DW_DELETED_AT};
+use super::sql::{compared_text, merge_statements_with, CreateTable, MergeParams, DW_DELETED_AT};
 use super::Dialect;
-use crate::catalog::Table;
+use crate::catalog::{ColumnType, Table};
 
 /// The global temporary table `MERGE_ALL` fills with per-table counts (rows stay until the
 /// session ends or the next `MERGE_ALL`, so the cursor can read them after the COMMIT).
@@ -25,14 +25,16 @@ pub fn create_counts_table() -> String {
     CreateTable::new(Dialect::Oracle, COUNTS_TABLE)
         .session_temporary()
         .if_missing()
-        .column("SEQ", "NUMBER(10)")
-        .column("SOURCE", "VARCHAR2(16)")
-        .column("TABLE_NAME", "VARCHAR2(128)")
-        .column("DW_TABLE", "VARCHAR2(128)")
-        .column("ROWS_INSERTED", "NUMBER(19)")
-        .column("ROWS_UPDATED", "NUMBER(19)")
-        .column("ROWS_DELETED", "NUMBER(19)")
-        .column("ROWS_UNDELETED", "NUMBER(19)")
+        .pipeline_columns(&[
+            ("SEQ", ColumnType::Int),
+            ("SOURCE", compared_text(32)),
+            ("TABLE_NAME", compared_text(128)),
+            ("DW_TABLE", compared_text(128)),
+            ("ROWS_INSERTED", ColumnType::Int),
+            ("ROWS_UPDATED", ColumnType::Int),
+            ("ROWS_DELETED", ColumnType::Int),
+            ("ROWS_UNDELETED", ColumnType::Int),
+        ])
         .sql()
 }
 

@@ -50,6 +50,16 @@ impl Dialect {
     }
 
     /// The column type of a contract type.
+    ///
+    /// Text is where the dialects differ in what they can do with a value, and the rule is
+    /// the same for every table: a text with a length (`text(n)`, [`compared_text`]) is
+    /// comparable everywhere: `NVARCHAR2(n)` on Oracle (n in characters, at most 2000),
+    /// `VARCHAR(n)` on PostgreSQL, `VARCHAR` on DuckDB; a text without one ([`FREE_TEXT`]) is
+    /// long free text (notes, descriptions, memos, messages), an `NCLOB` on Oracle, which
+    /// Oracle refuses in comparisons, joins, `GROUP BY`, `DISTINCT`, `ORDER BY`, `UNION` and
+    /// keys: no view or query may use such a column that way (`tests/oracle_static.rs`
+    /// checks the script). The decoder rejects a value longer than its column, so the
+    /// backends hold the same rows.
     pub fn column_type(self, ty: ColumnType) -> String {
         match (self, ty) {
             (Dialect::Oracle, ColumnType::Int) => "NUMBER(19)".into(),
@@ -70,6 +80,19 @@ impl Dialect {
         }
     }
 
+    /// The type of a column of a table the pipeline writes itself (the run ledger, check
+    /// results, counts), by the rule of [`Dialect::column_type`], except that text carries
+    /// its length only on Oracle, where a text must have one to be compared. On DuckDB and
+    /// PostgreSQL these columns stay unbounded: the pipeline writes what it observed (an
+    /// archive key, a member name, a host), and a name longer than expected must not make
+    /// the run fail to record itself.
+    pub fn pipeline_column_type(self, ty: ColumnType) -> String {
+        match (self, ty) {
+            (Dialect::DuckDb | Dialect::Postgres, ColumnType::Text { .. }) => self.column_type(FREE_TEXT),
+            _ => self.column_type(ty),
+        }
+    }
+
     /// A statement that refreshes the planner's statistics of a table just bulk-loaded,
     /// where the backend needs one: PostgreSQL would otherwise plan the merge for an
     /// empty staging table. Only the key columns, which the merge joins on, are sampled
@@ -83,12 +106,29 @@ impl Dialect {
     }
 }
 
+/// Long free text, stored whole and shown, never compared, grouped, sorted or joined:
+/// `NCLOB` on Oracle (see [`Dialect::column_type`]).
+pub const FREE_TEXT: ColumnType = ColumnType::Text { max_chars: None };
+
+/// The longest `NVARCHAR2` of an Oracle database without extended string sizes
+/// (`MAX_STRING_SIZE = STANDARD`, the default): 4,000 bytes of AL16UTF16.
+pub const ORACLE_MAX_NVARCHAR2: u32 = 2000;
+
+/// A text the pipeline or a view compares, groups, sorts or joins on (a status, a name, a
+/// code, a key): at most `max_chars` characters (at most [`ORACLE_MAX_NVARCHAR2`]), so that
+/// Oracle can compare it (`NVARCHAR2`, not `NCLOB`).
+pub const fn compared_text(max_chars: u32) -> ColumnType {
+    assert!(max_chars >= 1 && max_chars <= ORACLE_MAX_NVARCHAR2, "an NVARCHAR2 holds 1 to 2000 characters");
+    ColumnType::Text { max_chars: Some(max_chars) }
+}
+
 /// The type of a catalog column in the dialect. Oracle cannot compare an `NCLOB` with `=`,
 /// so an unbounded text column that is part of the natural key is an `NVARCHAR2(2000)` there
-/// (the longest `NVARCHAR2` without extended string sizes).
+/// (the longest `NVARCHAR2` without extended string sizes); the catalog gives every key a
+/// length, so this is a guard, not a rule.
 pub fn column_sql_type(dialect: Dialect, column: &Column) -> String {
     match (dialect, column.ty, column.key) {
-        (Dialect::Oracle, ColumnType::Text { max_chars: None }, true) => "NVARCHAR2(2000)".into(),
+        (Dialect::Oracle, ColumnType::Text { max_chars: None }, true) => format!("NVARCHAR2({ORACLE_MAX_NVARCHAR2})"),
         (_, ty, _) => dialect.column_type(ty),
     }
 }
@@ -199,6 +239,16 @@ impl CreateTable {
         }
         self.columns.push(def);
         self
+    }
+
+    /// Columns of a table the pipeline writes itself, with their types in the dialect
+    /// ([`Dialect::pipeline_column_type`]): [`compared_text`] for what is compared,
+    /// [`FREE_TEXT`] for what is only stored and shown.
+    pub fn pipeline_columns(self, columns: &[(&str, ColumnType)]) -> Self {
+        columns.iter().fold(self, |t, (name, ty)| {
+            let sql_type = t.dialect.pipeline_column_type(*ty);
+            t.column(name, &sql_type)
+        })
     }
 
     /// Catalog columns, with their types in the dialect ([`column_sql_type`]).
@@ -498,6 +548,21 @@ mod tests {
         assert_eq!(Dialect::Oracle.ident("order"), "\"ORDER\"");
         assert_eq!(Dialect::DuckDb.ident("A\"B"), "\"A\"\"B\"");
         assert_eq!(Dialect::Postgres.qualified("s", "USER"), "s.\"user\"");
+    }
+
+    #[test]
+    fn compared_text_is_comparable_on_oracle_and_free_text_is_a_lob() {
+        let (label, free) = (compared_text(32), FREE_TEXT);
+        assert_eq!(Dialect::Oracle.column_type(label), "NVARCHAR2(32)");
+        assert_eq!(Dialect::Oracle.column_type(free), "NCLOB");
+        assert_eq!(Dialect::Postgres.column_type(label), "VARCHAR(32)");
+        assert_eq!(Dialect::DuckDb.column_type(label), "VARCHAR");
+        // The pipeline's own tables keep the length on Oracle only.
+        assert_eq!(Dialect::Oracle.pipeline_column_type(label), "NVARCHAR2(32)");
+        assert_eq!(Dialect::Postgres.pipeline_column_type(label), "VARCHAR");
+        assert_eq!(Dialect::Postgres.pipeline_column_type(ColumnType::Int), "BIGINT");
+        let ddl = CreateTable::new(Dialect::Oracle, "T").pipeline_columns(&[("S", label), ("M", free)]).sql();
+        assert_eq!(ddl, "CREATE TABLE \"T\" (\n  \"S\" NVARCHAR2(32),\n  \"M\" NCLOB\n)");
     }
 
     #[test]

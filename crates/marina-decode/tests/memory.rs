@@ -108,7 +108,8 @@ fn a_gigabyte_line_without_line_end_is_one_reject_in_bounded_memory() {
 #[test]
 fn an_open_quote_before_a_gigabyte_of_lines_costs_one_line_in_bounded_memory() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let pad = "p".repeat(1000);
+    // The longest name piers.Name takes (text(255)): every line after the open quote loads.
+    let pad = "p".repeat(255);
     let mut id = 2u64;
     let input = Generated {
         prefix: b"Id,Name,MarinaLocationId\n1,\"never closed,1\n".to_vec(),
@@ -127,7 +128,7 @@ fn an_open_quote_before_a_gigabyte_of_lines_costs_one_line_in_bounded_memory() {
     assert_eq!(rejects[0].line, 2);
     assert!(rejects[0].reason.starts_with("unterminated quoted field"), "{}", rejects[0].reason);
     assert_eq!(read, staged + 1);
-    assert!(staged > GIB / 1010, "{staged} rows staged");
+    assert!(staged > GIB / 270, "{staged} rows staged");
     eprintln!("peak of live heap: {peak} bytes");
     assert!(peak < BOUND, "peak of {peak} bytes");
 }

@@ -121,18 +121,36 @@ pub fn timestamp_to_micros(t: NaiveDateTime) -> i64 {
     t.and_utc().timestamp_micros()
 }
 
-/// Text within the column's maximum length (in characters), without NUL (which
-/// PostgreSQL cannot store in text: refused on every backend alike).
+/// Text within the column's maximum length, without NUL (which PostgreSQL cannot store in
+/// text: refused on every backend alike).
+///
+/// The length is counted as Oracle's `NVARCHAR2(n)` counts it, the strictest of the three
+/// warehouses: in UTF-16 code units, so a character outside the Basic Multilingual Plane (an
+/// emoji) counts twice. A value that fits there fits PostgreSQL's `VARCHAR(n)` (which counts
+/// characters) too, so every backend holds the same rows. A longer value is a reject, never
+/// cut.
 pub fn check_text(s: &str, max_chars: Option<u32>) -> Result<(), String> {
     if memchr::memchr(0, s.as_bytes()).is_some() {
         return Err("text contains a NUL byte".to_string());
     }
-    match max_chars {
-        Some(max) if s.len() > max as usize && s.chars().count() > max as usize => {
-            Err(format!("longer than {max} characters ({})", s.chars().count()))
-        }
-        _ => Ok(()),
+    let Some(max) = max_chars else { return Ok(()) };
+    // A UTF-8 text never has more UTF-16 code units than bytes: most values stop here.
+    if s.len() <= max as usize {
+        return Ok(());
     }
+    let units = s.encode_utf16().count();
+    if units <= max as usize {
+        return Ok(());
+    }
+    let chars = s.chars().count();
+    Err(if units == chars {
+        format!("longer than {max} characters ({units})")
+    } else {
+        format!(
+            "longer than {max} characters ({units}: {chars} characters, of which {} outside the Basic Multilingual Plane count twice, as in Oracle's NVARCHAR2)",
+            units - chars
+        )
+    })
 }
 
 /// Parses `date[ |T]time[ AM|PM][Z|±HH[:MM]]`, returning the date, the time if given
@@ -359,6 +377,13 @@ mod tests {
         assert!(parse_float("NaN").is_err());
         assert!(check_text("héllo", Some(5)).is_ok());
         assert!(check_text("héllo!", Some(5)).is_err());
+        // Characters, not bytes: five 3-byte characters fit five.
+        assert!(check_text("€€€€€", Some(5)).is_ok());
+        assert_eq!(check_text("€€€€€€", Some(5)), Err("longer than 5 characters (6)".to_string()));
+        // A character outside the BMP counts twice, as NVARCHAR2 counts it.
+        assert!(check_text("ab🚤", Some(4)).is_ok());
+        let emoji = check_text("abc🚤", Some(4)).unwrap_err();
+        assert!(emoji.starts_with("longer than 4 characters (5: 4 characters, of which 1 outside"), "{emoji}");
         assert_eq!(check_text("a\0b", None), Err("text contains a NUL byte".to_string()));
     }
 }
