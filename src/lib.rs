@@ -9,6 +9,7 @@
 //!   [`schedule`] shares the cores between its sources.
 
 pub mod cli;
+pub mod check;
 pub mod config;
 pub mod fault;
 pub mod generate;

@@ -80,6 +80,26 @@ pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
             ("RAW_LINE", TEXT),
         ],
     ),
+    (
+        // Written by `crate::check::results`: one row per check of a run or of `marina-etl check`.
+        "ETL_CHECK_RESULTS",
+        &[
+            ("RUN_ID", INT),
+            ("CHECKED_AT", TS),
+            ("SOURCE", TEXT),
+            ("TABLE_NAME", TEXT),
+            ("CHECK_NAME", TEXT),
+            ("KIND", TEXT),
+            ("SEVERITY", TEXT),
+            ("STATUS", TEXT),
+            ("OBSERVED", ColumnType::Float),
+            ("THRESHOLD", TEXT),
+            ("FAILING_ROWS", INT),
+            ("FAILING_KEYS", TEXT),
+            ("SECONDS", ColumnType::Float),
+            ("MESSAGE", TEXT),
+        ],
+    ),
 ];
 
 /// `CREATE TABLE` statements of the ledger.
@@ -104,6 +124,8 @@ pub enum RunStatus {
     Partial,
     Failed,
     Skipped,
+    /// Every source published, but a check of severity `error` failed (exit code 4).
+    ChecksFailed,
 }
 
 impl RunStatus {
@@ -115,6 +137,7 @@ impl RunStatus {
             RunStatus::Partial => "partial",
             RunStatus::Failed => "failed",
             RunStatus::Skipped => "skipped",
+            RunStatus::ChecksFailed => "checks_failed",
         }
     }
 }
