@@ -7,6 +7,7 @@
 //! A run checks each source it published (see `run::checks`); `marina-etl check` runs
 //! the same checks against the warehouse as it is ([`check_warehouse`]).
 
+pub mod anomaly;
 pub mod command;
 pub mod reconcile;
 pub mod results;
@@ -152,6 +153,17 @@ pub fn check_warehouse(
         results.extend(reconcile_latest(s, d, system)?);
         let exported = latest_export_time(s, system)?;
         results.extend(evaluate_rules(s, d, rules.of_system(system), exported));
+        if let (Some(sample), Some(config)) = (opts.sample, &opts.config) {
+            for (result, differences) in fields::validate_warehouse(s, d, config, system, sample) {
+                if let Some(table) = result.table.as_deref().and_then(|t| Catalog::get().table(system, t)) {
+                    for x in &differences {
+                        tracing::warn!(source = system.name(), table = %table.name, "field differs: {x}");
+                    }
+                    fields::record_differences(s, d, None, crate::run::now(), table, &differences)?;
+                }
+                results.push(result);
+            }
+        }
     }
     results::record(s, d, None, crate::run::now(), &results)?;
     Ok(results)

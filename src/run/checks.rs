@@ -8,7 +8,10 @@ use super::discover::Fetched;
 use super::{now, PublishError, RunContext, SourceOutcome};
 use crate::catalog::{Catalog, System};
 use crate::check::{self, results, CheckResult, CheckStatus, Severity};
-use crate::warehouse::ledger::TableStatus;
+use crate::check::anomaly::AnomalySettings;
+use crate::check::fields;
+use crate::source::archive::Archive;
+use crate::warehouse::ledger::{TableRecord, TableStatus};
 use crate::warehouse::Session;
 
 /// The export time of the snapshot: from its name, else its last-modified time.
@@ -36,6 +39,46 @@ impl RunContext<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Reads a sample of each published table's rows again from the archive and compares
+    /// them field by field with the warehouse.
+    fn validate_fields(&self, system: System, s: &mut dyn Session, fetched: &Fetched, tables: &[String], sample: fields::Sample, outcome: &mut SourceOutcome) {
+        let d = self.wh.dialect();
+        let limits = self.config.load.decode_limits();
+        let opened = Archive::open(&fetched.local.path, crate::source::archive_kind(system), self.config.load.max_member_bytes)
+            .and_then(|a| a.members().map(|m| (a, m)));
+        let (archive, members) = match opened {
+            Ok(found) => found,
+            Err(e) => {
+                let mut r = CheckResult::new(system.name(), None, fields::CHECK, "field_validation", Severity::Error);
+                r.status = CheckStatus::Fail;
+                r.message = Some(format!("cannot open the archive again: {e}"));
+                outcome.checks.push(r);
+                return;
+            }
+        };
+        for name in tables {
+            let Some(table) = Catalog::get().table(system, name) else { continue };
+            let Some(member) = fields::member_of(table, &members) else { continue };
+            match fields::validate_table(s, d, &archive, member, table, sample, &limits) {
+                Ok((result, differences)) => {
+                    for x in &differences {
+                        tracing::warn!(source = system.name(), table = %table.name, "field differs: {x}");
+                    }
+                    if let Err(e) = fields::record_differences(s, d, Some(self.run_id), now(), table, &differences) {
+                        tracing::error!(source = system.name(), "cannot record the field differences: {e}");
+                    }
+                    outcome.checks.push(result);
+                }
+                Err(e) => {
+                    let mut r = CheckResult::new(system.name(), Some(&table.name), fields::CHECK, "field_validation", Severity::Error);
+                    r.status = CheckStatus::Fail;
+                    r.message = Some(format!("could not be compared: {e}"));
+                    outcome.checks.push(r);
+                }
+            }
+        }
     }
 
     /// Checks what the source published and records every result of the source (those
@@ -71,6 +114,17 @@ impl RunContext<'_> {
             }
             let rules = self.rules.of_system(system).filter(|r| !r.blocking);
             outcome.checks.extend(check::evaluate_rules(s, d, rules, exported(system, fetched)));
+            let judged: Vec<&TableRecord> =
+                outcome.tables.iter().filter(|t| matches!(t.status, TableStatus::Published | TableStatus::Unchanged)).collect();
+            let settings = AnomalySettings::from(&self.config.checks);
+            match check::anomaly::volume_anomalies(s, self.run_id, system.name(), &judged, settings) {
+                Ok(results) => outcome.checks.extend(results),
+                Err(e) => tracing::error!(source = system.name(), "cannot judge the volumes: {e}"),
+            }
+            if let Some(sample) = self.opts.validate_fields {
+                let published: Vec<String> = published.iter().map(|(t, _)| t.name.clone()).collect();
+                self.validate_fields(system, s, fetched, &published, sample, outcome);
+            }
         }
         for c in outcome.checks.iter().filter(|c| c.status != CheckStatus::Pass) {
             tracing::warn!(source = system.name(), "{}", c.describe());

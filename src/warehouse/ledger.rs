@@ -100,6 +100,20 @@ pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
             ("MESSAGE", TEXT),
         ],
     ),
+    (
+        // Written by `crate::check::fields`: each field whose file value differs from the warehouse's.
+        "ETL_CHECK_DIFFERENCES",
+        &[
+            ("RUN_ID", INT),
+            ("CHECKED_AT", TS),
+            ("SOURCE", TEXT),
+            ("TABLE_NAME", TEXT),
+            ("KEY_TEXT", TEXT),
+            ("COLUMN_NAME", TEXT),
+            ("FILE_VALUE", TEXT),
+            ("WAREHOUSE_VALUE", TEXT),
+        ],
+    ),
 ];
 
 /// `CREATE TABLE` statements of the ledger.
