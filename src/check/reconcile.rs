@@ -26,9 +26,9 @@ const KIND: &str = "reconciliation";
 pub type Published<'a> = (&'a Table, &'a TableRecord);
 
 /// The three reconciliations of each of `tables` (of one source), published by run
-/// `run_id` (started at `started`). Each reconciliation is one statement for all the
-/// tables (a statement costs milliseconds even on a tiny table); failing keys are read
-/// only for the tables that fail.
+/// `run_id` (started at `started`). The counts are one statement for all the tables (a
+/// statement costs milliseconds even on a tiny table), the anti-joins one per table;
+/// failing keys are read only for the tables that fail.
 pub fn reconcile_tables(s: &mut dyn Session, d: Dialect, run_id: i64, started: NaiveDateTime, tables: &[Published]) -> Result<Vec<CheckResult>> {
     if tables.is_empty() {
         return Ok(Vec::new());
@@ -159,14 +159,16 @@ fn anti_joins(d: Dialect, table: &Table, held: bool) -> (String, String) {
 /// Live `DW_` keys = staged keys + held keys, by anti-join in both directions.
 fn live_keys(s: &mut dyn Session, d: Dialect, tables: &[Published]) -> Result<Vec<CheckResult>> {
     let held = with_held_keys(s, d, tables);
-    let parts = tables
-        .iter()
-        .map(|(t, _)| {
-            let (not_live, not_staged) = anti_joins(d, t, held.contains(&t.name));
-            format!("SELECT {} AS T, (SELECT COUNT(*) FROM {not_live}) AS A, (SELECT COUNT(*) FROM {not_staged}) AS B", quote(&t.name))
-        })
-        .collect();
-    let counts = per_table(s, parts)?;
+    // One statement per table: a single statement over every table would hold all their
+    // hash tables at once, more than a run's memory limit allows beside a publish.
+    let mut counts = std::collections::HashMap::new();
+    for (t, _) in tables {
+        let (not_live, not_staged) = anti_joins(d, t, held.contains(&t.name));
+        counts.extend(per_table(
+            s,
+            vec![format!("SELECT {} AS T, (SELECT COUNT(*) FROM {not_live}) AS A, (SELECT COUNT(*) FROM {not_staged}) AS B", quote(&t.name))],
+        )?);
+    }
     let mut out = Vec::with_capacity(tables.len());
     for (table, _) in tables {
         let (missing, extra) = counts.get(&table.name).map_or((0, 0), |v| (v[0], v[1]));
