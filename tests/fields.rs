@@ -108,7 +108,33 @@ fn the_sample_is_the_same_for_the_same_seed(backend: Backend) {
     assert_ne!(first, keys(12));
 }
 
+/// Stellar's gzip tar is read once for all its tables.
+fn the_tables_of_a_gzip_tar_are_compared_too(backend: Backend) {
+    let env = env_without_rules(backend);
+    env.tar_gz(
+        "prod_resilient_2025-12-21_07_01-DATA.sql.gz",
+        1,
+        &[("data/locations.csv", "id,code,location_name\n1,N,North\n2,S,South\n"), ("data/styles.csv", "id,location_id,style_name\n7,1,Pontoon\n")],
+    );
+    assert_eq!(env.run(&["stellar"]).status, RunStatus::Succeeded);
+    let wh = warehouse::open(&env.config.warehouse).unwrap();
+    wh.session().unwrap().execute("UPDATE DW_STELLAR_STYLES SET STYLE_NAME = 'Yacht' WHERE ID = 7").unwrap();
+    drop(wh);
+    let rules = RuleSet::load(env.config.checks.rules.as_deref()).unwrap();
+    let wh = warehouse::open(&env.config.warehouse).unwrap();
+    let mut s = wh.session().unwrap();
+    let opts = CheckOptions { sources: vec!["stellar".parse().unwrap()], sample: Some(Sample { rows: 100, seed: 5 }), config: Some(env.config.clone()) };
+    let results = check::check_warehouse(s.as_mut(), wh.dialect(), &rules, &opts).unwrap();
+    let fields: Vec<String> = results
+        .iter()
+        .filter(|r| r.kind == "field_validation" && matches!(r.table.as_deref(), Some("locations" | "styles")))
+        .map(|r| format!("{}|{}|{}", r.table.as_deref().unwrap(), r.status.as_str(), r.failing_keys.join("; ")))
+        .collect();
+    assert_eq!(fields, vec!["locations|pass|", "styles|fail|ID=7 STYLE_NAME: file 'Pontoon', warehouse 'Yacht'"]);
+}
+
 backend_tests!(
+    the_tables_of_a_gzip_tar_are_compared_too,
     a_load_compares_sampled_fields_with_the_file,
     a_warehouse_cell_changed_by_hand_after_a_load_is_caught,
     the_sample_is_the_same_for_the_same_seed,

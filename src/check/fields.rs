@@ -50,6 +50,10 @@ pub enum FieldError {
         #[source]
         source: DecodeError,
     },
+    /// Reading the archive failed before this table's member was reached (one error,
+    /// told to every table it left unread).
+    #[error("the archive could not be read: {0}")]
+    ArchiveUnreadable(String),
     #[error("{0} vanished from the archive")]
     Vanished(String),
     #[error("cannot read {member}: {source}")]
@@ -118,23 +122,102 @@ fn header_line(input: &mut dyn Read) -> std::io::Result<Vec<u8>> {
     Ok(header)
 }
 
-/// Compares the fields of `table` as `member` of `archive` holds them with its live
-/// `DW_` rows, and records every difference (up to [`MAX_DIFFERENCES`]).
-pub fn validate_table(
+/// The outcome of comparing one table's fields.
+pub type Validated = Result<(CheckResult, Vec<Difference>), FieldError>;
+
+/// Compares the fields of each of `tables` (with its member of `archive`) with its live
+/// `DW_` rows. A gzip tar is read once for all of them, a ZIP member by member.
+pub fn validate_tables(
     s: &mut dyn Session,
     d: Dialect,
     archive: &Archive,
-    member: &str,
-    table: &Table,
+    tables: &[(&Table, &str)],
     sample: Sample,
     limits: &DecodeLimits,
-) -> Result<(CheckResult, Vec<Difference>), FieldError> {
+) -> Vec<Validated> {
     let clock = Instant::now();
+    let mut read: Vec<Option<Result<(), FieldError>>> = Vec::with_capacity(tables.len());
+    let mut lines: Vec<BTreeSet<u64>> = Vec::with_capacity(tables.len());
+    for (table, _) in tables {
+        match prepare(s, d, table, sample) {
+            Ok(l) => {
+                lines.push(l);
+                read.push(None);
+            }
+            Err(e) => {
+                lines.push(BTreeSet::new());
+                read.push(Some(Err(e)));
+            }
+        }
+    }
+    match archive.kind() {
+        crate::source::archive::ArchiveKind::TarGz => {
+            let visited = archive.for_each_member(|name, r| {
+                if let Some(i) = tables.iter().position(|(_, m)| *m == name)
+                    && read[i].is_none()
+                {
+                    read[i] = Some(read_member(s, d, tables[i].0, name, r, sample, &lines[i], limits));
+                }
+            });
+            if let Err(e) = visited {
+                let message = e.to_string();
+                for slot in read.iter_mut().filter(|r| r.is_none()) {
+                    *slot = Some(Err(FieldError::ArchiveUnreadable(message.clone())));
+                }
+            }
+        }
+        crate::source::archive::ArchiveKind::Zip => {
+            for (i, (table, member)) in tables.iter().enumerate() {
+                if read[i].is_none() {
+                    read[i] = Some(match archive.with_member(member, |r| read_member(s, d, table, member, r, sample, &lines[i], limits)) {
+                        Ok(Some(done)) => done,
+                        Ok(None) => Err(FieldError::Vanished(member.to_string())),
+                        Err(e) => Err(e.into()),
+                    });
+                }
+            }
+        }
+    }
+    let share = clock.elapsed().as_secs_f64() / tables.len().max(1) as f64;
+    tables
+        .iter()
+        .zip(read)
+        .map(|((table, member), done)| {
+            let started = Instant::now();
+            let result = done
+                .unwrap_or_else(|| Err(FieldError::Vanished(member.to_string())))
+                .and_then(|()| compare(s, d, table, &scratch_name(table), sample));
+            let _ = s.execute(&sql::drop_table_if_exists(d, &scratch_name(table)));
+            result.map(|(mut r, x)| {
+                r.seconds = share + started.elapsed().as_secs_f64();
+                (r, x)
+            })
+        })
+        .collect()
+}
+
+/// Makes the scratch table of `table` and picks the lines of its sample (none: every row).
+fn prepare(s: &mut dyn Session, d: Dialect, table: &Table, sample: Sample) -> Result<BTreeSet<u64>, FieldError> {
     let scratch = scratch_name(table);
     s.execute(&sql::drop_table_if_exists(d, &scratch))?;
     s.execute(&CreateTable::new(d, &scratch).scratch().catalog_columns(&table.columns).column(ETL_LINE, &d.column_type(crate::catalog::ColumnType::Int)).sql())?;
+    Ok(if sample.rows == 0 { BTreeSet::new() } else { sampled_lines(s, d, table, sample)? })
+}
+
+/// Decodes the member's sampled records (or all of them) into the scratch table.
+#[allow(clippy::too_many_arguments)]
+fn read_member(
+    s: &mut dyn Session,
+    _d: Dialect,
+    table: &Table,
+    member: &str,
+    r: &mut dyn Read,
+    sample: Sample,
+    lines: &BTreeSet<u64>,
+    limits: &DecodeLimits,
+) -> Result<(), FieldError> {
+    let scratch = scratch_name(table);
     let decode_err = |source| FieldError::Decode { member: member.to_string(), source };
-    let lines = if sample.rows == 0 { BTreeSet::new() } else { sampled_lines(s, d, table, sample)? };
     let mut appended: Result<(), WarehouseError> = Ok(());
     let mut sink = |batch| {
         let result = s.append(&scratch, batch);
@@ -145,41 +228,37 @@ pub fn validate_table(
         if failed { Err("the scratch table refused a batch".to_string()) } else { Ok(()) }
     };
     if sample.rows == 0 {
-        let decoded = archive
-            .with_member(member, |r| decode::decode_table(table, r, limits, &mut sink, &mut |_| {}))?
-            .ok_or_else(|| FieldError::Vanished(member.to_string()))?;
+        let decoded = decode::decode_table(table, r, limits, &mut sink, &mut |_| {});
         appended?;
         decoded.map_err(decode_err)?;
-    } else {
-        // Raw records kept whole (a staged record is at most `max_record_bytes`).
-        let whole = DecodeLimits { max_raw_bytes: limits.max_record_bytes, ..*limits };
-        let header = archive
-            .with_member(member, |r| header_line(r))?
-            .ok_or_else(|| FieldError::Vanished(member.to_string()))?
-            .map_err(|source| FieldError::Read { member: member.to_string(), source })?;
-        let records = archive
-            .with_member(member, |r| decode::raw_records(r, &lines, &whole))?
-            .ok_or_else(|| FieldError::Vanished(member.to_string()))?
-            .map_err(decode_err)?;
-        let mut csv = header;
-        csv.push(b'\n');
-        for line in &lines {
-            if let Some(raw) = records.get(line) {
-                csv.extend_from_slice(raw.trim_end_matches(['\r', '\n']).as_bytes());
-                csv.push(b'\n');
-            }
-        }
-        let decoded = decode::decode_table(table, csv.as_slice(), limits, &mut sink, &mut |_| {});
-        appended?;
-        decoded.map_err(decode_err)?;
+        return Ok(());
     }
-    let result = compare(s, d, table, &scratch, sample, clock);
-    let _ = s.execute(&sql::drop_table_if_exists(d, &scratch));
-    result
+    if lines.is_empty() {
+        return Ok(());
+    }
+    // Raw records kept whole (a staged record is at most `max_record_bytes`).
+    let whole = DecodeLimits { max_raw_bytes: limits.max_record_bytes, ..*limits };
+    let header = header_line(r).map_err(|source| FieldError::Read { member: member.to_string(), source })?;
+    let mut first = header.clone();
+    first.push(b'\n');
+    // The header goes back in front, so that the lines count as in the file.
+    let records = decode::raw_records(std::io::Cursor::new(first).chain(r), lines, &whole).map_err(decode_err)?;
+    let mut csv = header;
+    csv.push(b'\n');
+    for line in lines {
+        if let Some(raw) = records.get(line) {
+            csv.extend_from_slice(raw.trim_end_matches(['\r', '\n']).as_bytes());
+            csv.push(b'\n');
+        }
+    }
+    let decoded = decode::decode_table(table, csv.as_slice(), limits, &mut sink, &mut |_| {});
+    appended?;
+    decoded.map_err(decode_err)?;
+    Ok(())
 }
 
 /// The re-read rows against the live `DW_` rows: rows missing, then field by field.
-fn compare(s: &mut dyn Session, d: Dialect, table: &Table, scratch: &str, sample: Sample, clock: Instant) -> Result<(CheckResult, Vec<Difference>), FieldError> {
+fn compare(s: &mut dyn Session, d: Dialect, table: &Table, scratch: &str, sample: Sample) -> Result<(CheckResult, Vec<Difference>), FieldError> {
     let keys: Vec<&str> = table.key_columns().map(|c| c.name.as_str()).collect();
     // A key twice in the file: the last occurrence is the one published.
     let latest = format!(
@@ -246,7 +325,6 @@ fn compare(s: &mut dyn Session, d: Dialect, table: &Table, scratch: &str, sample
         "{compared} row(s) compared ({what}, seed {}): {missing_rows} not live in the warehouse, {differing_rows} with different fields",
         sample.seed
     ));
-    r.seconds = clock.elapsed().as_secs_f64();
     Ok((r, differences))
 }
 
@@ -338,13 +416,13 @@ pub fn validate_warehouse(
         match fetch_archive(config, system, &source.location, &key) {
             Err(message) => out.push(failed(None, format!("cannot read {key} again: {message}"))),
             Ok((archive, members, _work)) => {
-                for name in &tables {
-                    let Some(table) = crate::catalog::Catalog::get().table(system, name) else { continue };
-                    let Some(member) = member_of(table, &members) else { continue };
-                    match validate_table(s, d, &archive, member, table, sample, &config.load.decode_limits()) {
-                        Ok(found) => out.push(found),
-                        Err(e) => out.push(failed(Some(name), format!("could not be compared: {e}"))),
-                    }
+                let found: Vec<(&Table, &str)> = tables
+                    .iter()
+                    .filter_map(|name| crate::catalog::Catalog::get().table(system, name))
+                    .filter_map(|t| Some((t, member_of(t, &members)?)))
+                    .collect();
+                for ((table, _), validated) in found.iter().zip(validate_tables(s, d, &archive, &found, sample, &config.load.decode_limits())) {
+                    out.push(validated.unwrap_or_else(|e| failed(Some(&table.name), format!("could not be compared: {e}"))));
                 }
             }
         }

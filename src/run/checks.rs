@@ -58,10 +58,13 @@ impl RunContext<'_> {
                 return;
             }
         };
-        for name in tables {
-            let Some(table) = Catalog::get().table(system, name) else { continue };
-            let Some(member) = fields::member_of(table, &members) else { continue };
-            match fields::validate_table(s, d, &archive, member, table, sample, &limits) {
+        let found: Vec<(&crate::catalog::Table, &str)> = tables
+            .iter()
+            .filter_map(|name| Catalog::get().table(system, name))
+            .filter_map(|t| Some((t, fields::member_of(t, &members)?)))
+            .collect();
+        for ((table, _), validated) in found.iter().zip(fields::validate_tables(s, d, &archive, &found, sample, &limits)) {
+            match validated {
                 Ok((result, differences)) => {
                     for x in &differences {
                         tracing::warn!(source = system.name(), table = %table.name, "field differs: {x}");
