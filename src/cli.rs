@@ -1,4 +1,4 @@
-//! The command line: `run`, `status`, `generate`, `demo`, `query`, `sql`.
+//! The command line: `run`, `status`, `check`, `generate`, `demo`, `query`, `sql`.
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -58,6 +58,17 @@ pub enum Command {
         /// (e.g. `30s`, `5m`) instead of exiting at once.
         #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         wait_lock: Option<std::time::Duration>,
+        #[command(flatten)]
+        fields: FieldOptions,
+    },
+    /// Run every check (reconciliation, data-quality rules, and with --validate-fields
+    /// the field validation) against the warehouse as it is, without loading.
+    Check {
+        /// Source to check (molo, stellar, netsuite); repeatable. Default: all.
+        #[arg(long = "source", value_parser = parse_system)]
+        sources: Vec<System>,
+        #[command(flatten)]
+        fields: FieldOptions,
     },
     /// Show recent runs and the per-table counts of the latest run.
     Status {
@@ -124,6 +135,32 @@ pub enum Command {
     },
 }
 
+/// `--validate-fields [--sample N] [--seed S]`.
+#[derive(clap::Args, Debug, Clone, Copy)]
+pub struct FieldOptions {
+    /// Read sampled rows again from the archive and compare them field by field with the warehouse.
+    #[arg(long)]
+    pub validate_fields: bool,
+    /// Rows per table to compare (0: every row).
+    #[arg(long, default_value_t = 100, requires = "validate_fields")]
+    pub sample: u64,
+    /// Seed of the hash that picks the rows (default: a new one, printed).
+    #[arg(long, requires = "validate_fields")]
+    pub seed: Option<u64>,
+}
+
+impl FieldOptions {
+    /// The sample asked for, with its seed chosen when none was given.
+    pub fn sample(&self) -> Option<crate::check::fields::Sample> {
+        self.validate_fields.then(|| crate::check::fields::Sample {
+            rows: self.sample,
+            seed: self.seed.unwrap_or_else(|| {
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos() as u64 % 1_000_000_000)
+            }),
+        })
+    }
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum SqlDialect {
     Duckdb,
@@ -166,12 +203,17 @@ pub fn main() -> i32 {
         let progress = std::io::stderr().is_terminal();
         init_logging(&config, progress && matches!(cli.command, Command::Run { .. } | Command::Demo { .. }));
         match cli.command {
-            Command::Run { sources, force, allow_mass_delete, full, wait, poll, wait_lock } => {
+            Command::Run { sources, force, allow_mass_delete, full, wait, poll, wait_lock, fields } => {
                 let wait = wait.map(|timeout| run::WaitOptions { timeout, poll });
-                let opts = RunOptions { sources, force, allow_mass_delete, full, wait, wait_lock };
+                let validate_fields = fields.sample();
+                if let Some(sample) = validate_fields {
+                    eprintln!("marina-etl: field validation: {} row(s) per table, seed {}", sample.rows, sample.seed);
+                }
+                let opts = RunOptions { sources, force, allow_mass_delete, full, wait, wait_lock, validate_fields };
                 run_command(&mut out, &config, &opts, progress)
             }
             Command::Status { runs } => status(&mut out, &config, runs),
+            Command::Check { sources, fields } => crate::check::command::check_command(&mut out, &config, sources, fields.sample()),
             Command::Generate { out: folder, scale, seed, date, days } => {
                 let defaults = GenerateOptions::default();
                 let opts = GenerateOptions { out: folder, scale, seed, date: date.unwrap_or(defaults.date), days };
@@ -211,6 +253,15 @@ impl ExitStatus for crate::config::ConfigError {
 impl ExitStatus for warehouse::WarehouseError {
     fn exit_code(&self) -> i32 {
         if self.is_configuration() { exit::USAGE } else { exit::SOURCE_FAILED }
+    }
+}
+
+impl ExitStatus for warehouse::schema::SchemaError {
+    fn exit_code(&self) -> i32 {
+        match self {
+            warehouse::schema::SchemaError::Warehouse(e) => e.exit_code(),
+            warehouse::schema::SchemaError::ForeignTable { .. } => exit::USAGE,
+        }
     }
 }
 
@@ -342,7 +393,7 @@ fn run_with_progress(config: &Config, opts: &RunOptions, progress: bool) -> Resu
 fn status(out: &mut Out, config: &Config, runs: usize) -> Result<i32, CliError> {
     let wh = warehouse::open(&config.warehouse)?;
     let mut s = wh.session()?;
-    run::prepare_warehouse(s.as_mut(), wh.dialect()).map_err(run::RunError::from)?;
+    run::prepare_warehouse(s.as_mut(), wh.dialect())?;
     let recent = s.query_rows(&format!(
         "SELECT RUN_ID, STARTED_AT, FINISHED_AT, STATUS, HOST, ERROR_TEXT FROM ETL_RUNS ORDER BY RUN_ID DESC LIMIT {runs}"
     ))?;
@@ -366,6 +417,7 @@ fn status(out: &mut Out, config: &Config, runs: usize) -> Result<i32, CliError> 
     if !snapshots.rows.is_empty() {
         out.line(format_args!("Loaded snapshots\n{}", report::text_table(&snapshots)))?;
     }
+    crate::check::command::show_latest_results(out, s.as_mut())?;
     Ok(exit::OK)
 }
 

@@ -30,6 +30,51 @@ pub struct Config {
     pub calendar: CalendarConfig,
     #[serde(default)]
     pub log: LogConfig,
+    /// The checks that prove every load (see `crate::check`).
+    #[serde(default)]
+    pub checks: ChecksConfig,
+}
+
+/// `[checks]`: the data-quality rules and the volume anomaly detection.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksConfig {
+    /// A rule file used instead of the default set (`catalog/checks.toml`, compiled in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<PathBuf>,
+    /// A table's volume is anomalous when its robust score (distance from the median in
+    /// scaled median absolute deviations) exceeds this.
+    #[serde(default = "ChecksConfig::default_sensitivity")]
+    pub anomaly_sensitivity: f64,
+    /// Successful runs the volume baseline is taken from.
+    #[serde(default = "ChecksConfig::default_history")]
+    pub anomaly_history: usize,
+    /// Fewer runs in the baseline than this: not judged.
+    #[serde(default = "ChecksConfig::default_min_runs")]
+    pub anomaly_min_runs: usize,
+}
+
+impl ChecksConfig {
+    fn default_sensitivity() -> f64 {
+        3.0
+    }
+    fn default_history() -> usize {
+        14
+    }
+    fn default_min_runs() -> usize {
+        5
+    }
+}
+
+impl Default for ChecksConfig {
+    fn default() -> Self {
+        ChecksConfig {
+            rules: None,
+            anomaly_sensitivity: Self::default_sensitivity(),
+            anomaly_history: Self::default_history(),
+            anomaly_min_runs: Self::default_min_runs(),
+        }
+    }
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -357,6 +402,7 @@ impl Default for Config {
             molo: MoloConfig::default(),
             calendar: CalendarConfig::default(),
             log: LogConfig::default(),
+            checks: ChecksConfig::default(),
         }
     }
 }
@@ -405,6 +451,9 @@ impl Config {
         }
         if self.warehouse.connect_timeout.is_some_and(|t| t.is_zero()) {
             return Err(ConfigError::Invalid("[warehouse] connect_timeout must be more than zero".into()));
+        }
+        if !(self.checks.anomaly_sensitivity.is_finite() && self.checks.anomaly_sensitivity > 0.0) || self.checks.anomaly_min_runs < 2 {
+            return Err(ConfigError::Invalid("[checks] anomaly_sensitivity must be above 0 and anomaly_min_runs at least 2".into()));
         }
         if !(0.0..=1.0).contains(&self.load.max_reject_ratio) || !(0.0..=1.0).contains(&self.load.mass_delete_ratio) {
             return Err(ConfigError::Invalid("[load] ratios must be between 0 and 1".into()));

@@ -10,6 +10,7 @@
 //! - [`html_report`]: what the managers read, a self-contained page drawn from the views.
 
 pub mod cli;
+pub mod check;
 pub mod config;
 pub mod fault;
 pub mod generate;

@@ -139,6 +139,14 @@ pub fn run_summary(outcome: &RunOutcome) -> String {
         for warning in &source.warnings {
             let _ = write!(out, "\n          WARNING {warning}");
         }
+        if !source.checks.is_empty() {
+            let count = |st| source.checks.iter().filter(|c| c.status == st).count();
+            use crate::check::CheckStatus::{Fail, Pass, Warn};
+            let _ = write!(out, "\n          checks: {} passed, {} warned, {} failed", count(Pass), count(Warn), count(Fail));
+            for c in source.checks.iter().filter(|c| c.status != Pass) {
+                let _ = write!(out, "\n          CHECK {}", c.describe());
+            }
+        }
         let noteworthy = |t: &&crate::warehouse::ledger::TableRecord| {
             t.message.is_some() && !matches!(t.status, TableStatus::Published | TableStatus::Unchanged) || t.rows_rejected > 0
         };

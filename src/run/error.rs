@@ -22,6 +22,9 @@ pub enum RunError {
     #[error("cannot start the run's worker threads: {0}")]
     Runtime(#[source] std::io::Error),
     /// Another run holds the warehouse's run lock.
+    /// The rule file of the checks cannot be used.
+    #[error(transparent)]
+    Rules(#[from] crate::check::RuleFileError),
     #[error("another run is in progress on this warehouse{}; not started (use --wait-lock DURATION to wait for it)",
         .waited.map(|w| format!(" (waited {})", humantime::format_duration(w))).unwrap_or_default())]
     Locked { waited: Option<Duration> },
@@ -34,7 +37,7 @@ impl RunError {
     /// rather than something failing while it ran (exit 1).
     pub fn is_usage(&self) -> bool {
         match self {
-            RunError::UnknownSource(_) => true,
+            RunError::UnknownSource(_) | RunError::Rules(_) => true,
             RunError::Warehouse(e) | RunError::Schema(SchemaError::Warehouse(e)) => e.is_configuration(),
             // Another tool's table where the pipeline keeps its own: the configuration
             // points at the wrong warehouse, or someone must move that table away.
@@ -123,4 +126,7 @@ pub enum PublishError {
     Warehouse(#[from] WarehouseError),
     #[error(transparent)]
     Injected(#[from] Injected),
+    /// A blocking data-quality rule failed on the merged data.
+    #[error("blocking check failed: {0}")]
+    BlockingCheck(String),
 }

@@ -38,6 +38,7 @@ pub(super) fn finish(s: &mut dyn Session, d: Dialect, config: &Config, run_id: i
         .collect();
     lines.extend(sources.iter().flat_map(|o| o.warnings.iter().map(move |w| format!("{}: {w}", o.system))));
     lines.extend(errors.iter().cloned());
+    lines.extend(sources.iter().flat_map(|o| o.checks.iter().filter(|c| c.failed_error()).map(|c| c.describe())));
     let status = match end_run(s, d, run_id, status, &lines) {
         Ok(()) => status,
         Err((recorded, e)) => {
@@ -84,7 +85,7 @@ pub(super) fn end_run(
     let Err(first) = attempt(1, status, text.as_deref()) else { return Ok(()) };
     tracing::error!(run_id, "cannot record the end of the run in the ledger: {first}; trying a shorter record");
     let short = match status {
-        RunStatus::Succeeded | RunStatus::Warning => RunStatus::Partial,
+        RunStatus::Succeeded | RunStatus::Warning | RunStatus::ChecksFailed => RunStatus::Partial,
         other => other,
     };
     match attempt(2, short, Some("the full record of this run's end could not be written")) {

@@ -14,6 +14,7 @@
 //! own transaction. Whoever watches the run (progress bars, later notifications) does so
 //! through a [`RunListener`]; the run knows nothing of how it is shown.
 
+mod checks;
 mod discover;
 mod error;
 mod finish;
@@ -53,6 +54,9 @@ pub struct RunOptions {
     /// When another run holds the warehouse: wait up to this long for it to finish
     /// (`None`: give up at once).
     pub wait_lock: Option<Duration>,
+    /// `--validate-fields [--sample N]`: compare N rows per table (0: all) read again from
+    /// the archive with their `DW_` row after the publish.
+    pub validate_fields: Option<crate::check::fields::Sample>,
 }
 
 /// `--wait DURATION [--poll DURATION]`: how long to wait for a late export, and how often
@@ -141,6 +145,8 @@ pub fn run_watched(config: &Config, opts: &RunOptions, listener: &dyn RunListene
             return Err(RunError::UnknownSource(system.name().to_string()));
         }
     }
+    // A rule file that cannot be used stops the run before anything is loaded.
+    let rules = crate::check::RuleSet::load(config.checks.rules.as_deref())?;
     // Held until the run returns: one run (and so one merge) at a time per warehouse.
     let _lock = acquire_run_lock(config, opts.wait_lock)?;
     let mut warehouse_config = config.warehouse.clone();
@@ -164,6 +170,7 @@ pub fn run_watched(config: &Config, opts: &RunOptions, listener: &dyn RunListene
                 slots: StagingSlots::per_core(),
                 tail: Tail::new(systems.len()),
                 listener,
+                rules: &rules,
             };
             std::thread::scope(|scope| {
                 let ctx = &ctx;
@@ -192,6 +199,8 @@ struct RunContext<'a> {
     slots: StagingSlots,
     tail: Tail,
     listener: &'a dyn RunListener,
+    /// The data-quality rules in force.
+    rules: &'a crate::check::RuleSet,
 }
 
 impl RunContext<'_> {
@@ -225,7 +234,9 @@ impl RunContext<'_> {
         let mut s = self.wh.session()?;
         let members = self.plan_members(system, s.as_mut(), &fetched, outcome)?;
         let staged = self.stage(system, &fetched, &members, outcome)?;
-        self.publish(system, s.as_mut(), &fetched, members, staged, outcome)
+        let published = self.publish(system, s.as_mut(), &fetched, members, staged, outcome);
+        self.check_published(system, s.as_mut(), &fetched, outcome);
+        published
     }
 
     /// A run keeps DuckDB to one thread per session while sources work side by side (see

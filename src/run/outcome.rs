@@ -13,8 +13,11 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// No new snapshot: everything already loaded, or a source still late after `--wait`.
     pub const NO_NEW_SNAPSHOT: i32 = 3;
-    /// Everything published, with warnings that need a person (see [`super::RunOutcome::warnings`]).
+    /// Everything published, with warnings that need a person (see [`super::RunOutcome::warnings`]),
+    /// or a check of severity `error` failed on what was published.
     pub const WARNING: i32 = 4;
+    /// A check of severity `error` failed (the data stays published): the same code as a warning.
+    pub const CHECK_FAILED: i32 = WARNING;
 }
 
 /// How one source ended.
@@ -68,6 +71,8 @@ pub struct SourceOutcome {
     pub seconds: f64,
     /// Where the time went.
     pub phases: Phases,
+    /// The checks of what the source published (and of blocking rules that refused it).
+    pub checks: Vec<crate::check::CheckResult>,
 }
 
 impl SourceOutcome {
@@ -83,6 +88,7 @@ impl SourceOutcome {
             ignored_files: Vec::new(),
             seconds: 0.0,
             phases: Phases::default(),
+            checks: Vec::new(),
         }
     }
 }
@@ -137,6 +143,7 @@ impl RunOutcome {
             _ if any(SourceStatus::Late) => exit::NO_NEW_SNAPSHOT,
             RunStatus::Succeeded => exit::OK,
             RunStatus::Warning => exit::WARNING,
+            RunStatus::ChecksFailed => exit::CHECK_FAILED,
             _ => exit::FAILED,
         }
     }
@@ -158,6 +165,8 @@ impl RunOutcome {
             RunStatus::Failed
         } else if failed > 0 || partial > 0 || late > 0 || !errors.is_empty() {
             RunStatus::Partial
+        } else if sources.iter().any(|o| o.checks.iter().any(|c| c.failed_error())) {
+            RunStatus::ChecksFailed
         } else if sources.iter().any(|o| !o.warnings.is_empty()) {
             RunStatus::Warning
         } else {

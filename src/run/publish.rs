@@ -33,7 +33,9 @@ impl RunContext<'_> {
             self.widen_the_tail();
         }
         let complete = missing.is_empty();
-        let result = self.publish_staged(system, s, &mut staged, fetched, complete);
+        let mut blocking = Vec::new();
+        let result = self.publish_staged(system, s, &mut staged, fetched, complete, &mut blocking);
+        outcome.checks.extend(blocking);
         outcome.phases.merge = clock.elapsed().as_secs_f64();
         outcome.warnings.extend(staged.iter().flat_map(|t| t.warnings.iter().map(|w| format!("{}: {w}", t.table.name))));
         outcome.tables = staged.into_iter().map(|t| t.record).chain(unchanged).chain(missing).collect();
@@ -64,6 +66,7 @@ impl RunContext<'_> {
         staged: &mut [StagedTable],
         fetched: &Fetched,
         complete: bool,
+        blocking: &mut Vec<crate::check::CheckResult>,
     ) -> Result<(), SourceFailure> {
         let d = self.wh.dialect();
         if staged.iter().any(|t| t.failure.is_some()) {
@@ -94,7 +97,12 @@ impl RunContext<'_> {
             last_modified: fetched.object.last_modified.naive_utc(),
             checksum: fetched.local.checksum.clone(),
         });
-        match warehouse::in_transaction(s, |s| self.publish_in_transaction(s, staged, &plans, snapshot.as_ref())) {
+        let exported = super::checks::exported(system, fetched);
+        let published = warehouse::in_transaction(s, |s| {
+            self.publish_in_transaction(s, staged, &plans, snapshot.as_ref())?;
+            self.judge_blocking_rules(system, s, exported, blocking)
+        });
+        match published {
             Ok(()) => {
                 for t in staged.iter_mut() {
                     t.record.status = TableStatus::Published;

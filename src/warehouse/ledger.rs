@@ -90,6 +90,40 @@ pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
             ("RAW_LINE", FREE_TEXT),
         ],
     ),
+    (
+        // Written by `crate::check::results`: one row per check of a run or of `marina-etl check`.
+        "ETL_CHECK_RESULTS",
+        &[
+            ("RUN_ID", INT),
+            ("CHECKED_AT", TS),
+            ("SOURCE", SOURCE),
+            ("TABLE_NAME", NAME),
+            ("CHECK_NAME", NAME),
+            ("KIND", STATUS),
+            ("SEVERITY", STATUS),
+            ("STATUS", STATUS),
+            ("OBSERVED", ColumnType::Float),
+            ("THRESHOLD", compared_text(255)),
+            ("FAILING_ROWS", INT),
+            ("FAILING_KEYS", FREE_TEXT),
+            ("SECONDS", ColumnType::Float),
+            ("MESSAGE", FREE_TEXT),
+        ],
+    ),
+    (
+        // Written by `crate::check::fields`: each field whose file value differs from the warehouse's.
+        "ETL_CHECK_DIFFERENCES",
+        &[
+            ("RUN_ID", INT),
+            ("CHECKED_AT", TS),
+            ("SOURCE", SOURCE),
+            ("TABLE_NAME", NAME),
+            ("KEY_TEXT", PATH),
+            ("COLUMN_NAME", NAME),
+            ("FILE_VALUE", FREE_TEXT),
+            ("WAREHOUSE_VALUE", FREE_TEXT),
+        ],
+    ),
 ];
 
 /// `CREATE TABLE` statements of the ledger.
@@ -111,6 +145,8 @@ pub enum RunStatus {
     Partial,
     Failed,
     Skipped,
+    /// Every source published, but a check of severity `error` failed (exit code 4).
+    ChecksFailed,
 }
 
 impl RunStatus {
@@ -122,6 +158,7 @@ impl RunStatus {
             RunStatus::Partial => "partial",
             RunStatus::Failed => "failed",
             RunStatus::Skipped => "skipped",
+            RunStatus::ChecksFailed => "checks_failed",
         }
     }
 }

@@ -309,7 +309,7 @@ pub fn create_held_keys_table(dialect: Dialect, table: &Table) -> String {
 }
 
 /// Key equality that treats NULL as a value (key columns may be NULL-able).
-fn key_match(dialect: Dialect, table: &Table, left: &str, right: &str) -> String {
+pub fn key_match(dialect: Dialect, table: &Table, left: &str, right: &str) -> String {
     table
         .key_columns()
         .map(|c| {

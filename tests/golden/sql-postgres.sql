@@ -63,6 +63,34 @@ CREATE TABLE IF NOT EXISTS "etl_rejects" (
   "raw_line" VARCHAR
 );
 
+CREATE TABLE IF NOT EXISTS "etl_check_results" (
+  "run_id" BIGINT,
+  "checked_at" TIMESTAMP,
+  "source" VARCHAR,
+  "table_name" VARCHAR,
+  "check_name" VARCHAR,
+  "kind" VARCHAR,
+  "severity" VARCHAR,
+  "status" VARCHAR,
+  "observed" DOUBLE PRECISION,
+  "threshold" VARCHAR,
+  "failing_rows" BIGINT,
+  "failing_keys" VARCHAR,
+  "seconds" DOUBLE PRECISION,
+  "message" VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS "etl_check_differences" (
+  "run_id" BIGINT,
+  "checked_at" TIMESTAMP,
+  "source" VARCHAR,
+  "table_name" VARCHAR,
+  "key_text" VARCHAR,
+  "column_name" VARCHAR,
+  "file_value" VARCHAR,
+  "warehouse_value" VARCHAR
+);
+
 -- ---- molo.marina_locations (MarinaLocations.csv): STG_MOLO_MARINA_LOCATIONS -> DW_MOLO_MARINA_LOCATIONS, key (ID)
 DROP TABLE IF EXISTS "stg_molo_marina_locations";
 
