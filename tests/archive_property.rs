@@ -3,7 +3,7 @@
 //! and parallel compressors cut), every member is read whole and in order; and a tar that
 //! stops short anywhere is reported as an error, never read as a shorter archive.
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use marina_etl::source::archive::{Archive, ArchiveKind};
 use proptest::prelude::*;

@@ -130,7 +130,7 @@ fn a_foreign_dw_table_is_refused_before_anything_loads(backend: Backend) {
     env.execute("CREATE TABLE DW_MOLO_SLIPS (SLIP_CODE VARCHAR(20), OWNER VARCHAR(40))");
     env.execute("INSERT INTO DW_MOLO_SLIPS VALUES ('A-1', 'someone')");
     env.zip("molo", "b.zip", 2, &[("Piers.csv", "Id,Name,MarinaLocationId\n1,P,1\n2,Q,1\n")]);
-    let err = marina_etl::run::run(&env.config, &Default::default()).err().expect("refused");
+    let err = marina_etl::run::run(&env.config, &Default::default()).expect_err("refused");
     let line = err.to_string();
     assert_eq!(
         line,

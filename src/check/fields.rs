@@ -86,15 +86,7 @@ fn scratch_name(table: &Table) -> String {
 }
 
 fn key_text(d: Dialect, table: &Table, alias: &str) -> String {
-    let parts: Vec<String> = table
-        .key_columns()
-        .enumerate()
-        .map(|(i, c)| {
-            let label = if i == 0 { format!("{}=", c.name) } else { format!(", {}=", c.name) };
-            format!("'{label}', COALESCE(CAST({} AS VARCHAR), 'NULL')", d.qualified(alias, &c.name))
-        })
-        .collect();
-    format!("CONCAT({})", parts.join(", "))
+    super::rule_sql::key_text(d, alias, &table.key_columns().collect::<Vec<_>>())
 }
 
 /// The lines of the staged rows the seeded hash of their key puts first.
@@ -414,8 +406,8 @@ pub fn validate_warehouse(
     let mut out = Vec::new();
     for (key, tables) in by_archive {
         match fetch_archive(config, system, &source.location, &key) {
-            Err(message) => out.push(failed(None, format!("cannot read {key} again: {message}"))),
-            Ok((archive, members, _work)) => {
+            Err(e) => out.push(failed(None, format!("cannot read {key} again: {e}"))),
+            Ok(Refetched { archive, members, _kept }) => {
                 let found: Vec<(&Table, &str)> = tables
                     .iter()
                     .filter_map(|name| crate::catalog::Catalog::get().table(system, name))
@@ -430,27 +422,43 @@ pub fn validate_warehouse(
     out
 }
 
-/// Fetches the snapshot `key` of a source again, to a work folder held by the caller.
-fn fetch_archive(
-    config: &crate::config::Config,
-    system: crate::catalog::System,
-    location: &str,
-    key: &str,
-) -> Result<(Archive, Vec<crate::source::archive::Member>, (crate::source::LocalSnapshot, crate::source::workdir::WorkFolder)), String> {
+/// Why a published snapshot could not be read again.
+#[derive(Debug, thiserror::Error)]
+enum RefetchError {
+    #[error(transparent)]
+    Source(#[from] crate::source::SourceError),
+    #[error("cannot start the download: {0}")]
+    Runtime(#[source] std::io::Error),
+    #[error("it is no longer at the source's location")]
+    Gone,
+    #[error("cannot create a work folder: {0}")]
+    WorkFolder(#[source] std::io::Error),
+    #[error(transparent)]
+    Archive(#[from] crate::source::archive::ArchiveError),
+}
+
+/// A snapshot fetched again: its archive and members, and the local copy and work folder
+/// that must stay until the archive has been read.
+struct Refetched {
+    archive: Archive,
+    members: Vec<crate::source::archive::Member>,
+    _kept: (crate::source::LocalSnapshot, crate::source::workdir::WorkFolder),
+}
+
+/// Fetches the snapshot `key` of a source again, to a work folder of its own.
+fn fetch_archive(config: &crate::config::Config, system: crate::catalog::System, location: &str, key: &str) -> Result<Refetched, RefetchError> {
     use crate::source::Location;
-    let location = Location::parse(location, &config.s3_for(system)).map_err(|e| e.to_string())?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let location = Location::parse(location, &config.s3_for(system))?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(RefetchError::Runtime)?;
     let object = runtime
-        .block_on(location.candidates(system))
-        .map_err(|e| e.to_string())?
+        .block_on(location.candidates(system))?
         .into_iter()
         .find(|o| o.key == key)
-        .ok_or_else(|| "it is no longer at the source's location".to_string())?;
+        .ok_or(RefetchError::Gone)?;
     let root = config.load.temp_dir.clone().unwrap_or_else(std::env::temp_dir);
-    let work = crate::source::workdir::WorkFolder::create(&root).map_err(|e| e.to_string())?;
-    let local = runtime.block_on(location.fetch(&object, work.path())).map_err(|e| e.to_string())?;
-    let archive = Archive::open(&local.path, crate::source::archive_kind(system), config.load.max_member_bytes).map_err(|e| e.to_string())?;
-    let members = archive.members().map_err(|e| e.to_string())?;
-    // The local copy and its folder stay until the caller has read the archive.
-    Ok((archive, members, (local, work)))
+    let work = crate::source::workdir::WorkFolder::create(&root).map_err(RefetchError::WorkFolder)?;
+    let local = runtime.block_on(location.fetch(&object, work.path()))?;
+    let archive = Archive::open(&local.path, crate::source::archive_kind(system), config.load.max_member_bytes)?;
+    let members = archive.members()?;
+    Ok(Refetched { archive, members, _kept: (local, work) })
 }

@@ -129,15 +129,7 @@ fn with_held_keys(s: &mut dyn Session, d: Dialect, tables: &[Published]) -> std:
 
 /// `CONCAT('ID=', ...)` of the key columns of `alias`.
 fn key_text(d: Dialect, table: &Table, alias: &str) -> String {
-    let parts: Vec<String> = table
-        .key_columns()
-        .enumerate()
-        .map(|(i, c)| {
-            let label = if i == 0 { format!("{}=", c.name) } else { format!(", {}=", c.name) };
-            format!("'{label}', COALESCE(CAST({} AS VARCHAR), 'NULL')", d.qualified(alias, &c.name))
-        })
-        .collect();
-    format!("CONCAT({})", parts.join(", "))
+    super::rule_sql::key_text(d, alias, &table.key_columns().collect::<Vec<_>>())
 }
 
 /// The two anti-joins of a table: staged keys not live in `DW_`, and live `DW_` keys

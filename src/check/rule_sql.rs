@@ -15,7 +15,7 @@ pub struct RuleQueries {
 }
 
 /// `'ID=' || ID` for `alias`'s columns, as text on every backend.
-fn key_text(d: Dialect, alias: &str, columns: &[&Column]) -> String {
+pub(super) fn key_text(d: Dialect, alias: &str, columns: &[&Column]) -> String {
     let parts: Vec<String> = columns
         .iter()
         .enumerate()

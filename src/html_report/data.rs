@@ -50,6 +50,9 @@ fn month_key(d: NaiveDate) -> i32 {
     d.year() * 100 + d.month() as i32
 }
 
+/// A figure of a period and of the period before it (either may be unknown).
+pub type TwoPeriods = (Option<f64>, Option<f64>);
+
 /// A result set of text values, as the warehouse gives them.
 pub type Table = Vec<Vec<Option<String>>>;
 
@@ -90,7 +93,7 @@ impl<'a> Reader<'a> {
         exprs: &[&str],
         p: &Period,
         filter: &str,
-    ) -> Result<Vec<(Option<f64>, Option<f64>)>, WarehouseError> {
+    ) -> Result<Vec<TwoPeriods>, WarehouseError> {
         let before = p.previous();
         let columns: Vec<String> = exprs
             .iter()
@@ -113,6 +116,12 @@ impl<'a> Reader<'a> {
     pub fn number(&mut self, sql: &str) -> Result<Option<f64>, WarehouseError> {
         Ok(self.rows(sql)?.first().and_then(|r| number(r.first()?.as_deref())))
     }
+}
+
+/// `scale` × numerator / denominator of each period (`None` when the denominator is 0).
+pub fn ratio((num, num_before): TwoPeriods, (den, den_before): TwoPeriods, scale: f64) -> TwoPeriods {
+    let q = |n: Option<f64>, d: Option<f64>| Some(scale * n? / d.filter(|d| *d != 0.0)?);
+    (q(num, den), q(num_before, den_before))
 }
 
 /// A warehouse value as a number; NULL and text that is not one as `None`.

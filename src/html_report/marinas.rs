@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
 use super::charts::{chart, Series, Shape};
-use super::data::{location_filter, number, text, Period, Reader};
+use super::data::{location_filter, number, ratio, text, Period, Reader};
 use super::{grouped, money, Kpi, ReportError, Section, Unit};
 
 const DAILY: &str = "DW_MOLO_DAILY_OCCUPANCY_RATE_VW";
@@ -159,19 +159,9 @@ fn percent(part: i64, whole: i64) -> Option<f64> {
     Some(hundredths as f64 / 100.0)
 }
 
-/// `scale` × numerator / denominator of each period (`None` when the denominator is 0).
-pub(super) fn ratio(
-    (num, num_before): (Option<f64>, Option<f64>),
-    (den, den_before): (Option<f64>, Option<f64>),
-    scale: f64,
-) -> (Option<f64>, Option<f64>) {
-    let q = |n: Option<f64>, d: Option<f64>| Some(scale * n? / d.filter(|d| *d != 0.0)?);
-    (q(num, den), q(num_before, den_before))
-}
-
 /// Rows of (category label, category order, series name, value) as categories in order and
 /// one series per name, with gaps where a name has no value.
-pub(super) fn pivot(rows: &super::data::Table) -> (Vec<String>, Vec<Series>) {
+fn pivot(rows: &super::data::Table) -> (Vec<String>, Vec<Series>) {
     let mut categories: Vec<(String, String)> = Vec::new();
     let mut by_name: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     for row in rows {

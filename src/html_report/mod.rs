@@ -102,7 +102,7 @@ impl Unit {
 
 impl Kpi {
     /// A figure of this period and the one before, as [`data::Reader::sums`] gives them.
-    pub fn of(label: &str, (current, previous): (Option<f64>, Option<f64>), unit: Unit) -> Kpi {
+    pub fn of(label: &str, (current, previous): data::TwoPeriods, unit: Unit) -> Kpi {
         Kpi::compare(label, current, previous, unit)
     }
 

@@ -1,7 +1,7 @@
 //! Rentals: boats out and fleet utilization per day, the top boats by revenue.
 
 use super::charts::{chart, Series, Shape};
-use super::data::{location_filter, number, text, Period, Reader};
+use super::data::{location_filter, number, ratio, text, Period, Reader};
 use super::{money, Kpi, ReportError, Section, Unit};
 
 const FLEET: &str = "DW_STELLAR_DAILY_FLEET_UTILIZATION_VW";
@@ -17,7 +17,7 @@ pub fn section(r: &mut Reader, p: &Period, locations: &[i64]) -> Result<Section,
     let utilization = "100.0 * SUM(BOATS_OUT) / NULLIF(SUM(FLEET_BOATS), 0)";
     let fleet = r.sums(FLEET, "CALENDAR_DATE", &["BOATS_OUT", "FLEET_BOATS", "REVENUE"], p, &only)?;
     s.kpis.push(Kpi::of("Boat-days out", fleet[0], Unit::Count));
-    s.kpis.push(Kpi::of("Fleet utilization", super::marinas::ratio(fleet[0], fleet[1], 100.0), Unit::Percent));
+    s.kpis.push(Kpi::of("Fleet utilization", ratio(fleet[0], fleet[1], 100.0), Unit::Percent));
     s.kpis.push(Kpi::of("Rental revenue", fleet[2], Unit::Money));
 
     let daily = r.rows(&format!(
