@@ -174,6 +174,8 @@ fn names_from_the_data_are_escaped(backend: Backend) {
     let mut s = wh.session().unwrap();
     html_report::write(s.as_mut(), &ReportOptions::default(), &out).unwrap();
     let html = std::fs::read_to_string(&out).unwrap();
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out).unwrap().permissions());
+    assert_eq!(mode & 0o044, 0o044, "the page is readable by others, as a file to share ({mode:o})");
     assert!(!html.contains("<script"), "a script tag from the data got through");
     assert!(!html.contains("<img"), "an element from the data got through");
     assert!(html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"), "the name is shown, escaped");

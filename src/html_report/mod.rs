@@ -209,7 +209,12 @@ pub fn write(s: &mut dyn Session, opts: &ReportOptions, out: &Path) -> Result<Wr
     let html = page.render()?;
     let write_error = |source| ReportError::Write { path: out.to_path_buf(), source };
     let dir = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
+    // A page to share: readable by others as a plain new file would be (the umask applies),
+    // not private as a temporary file is by default.
+    let mut tmp = tempfile::Builder::new()
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
+        .tempfile_in(dir)
+        .map_err(write_error)?;
     std::io::Write::write_all(&mut tmp, html.as_bytes()).map_err(write_error)?;
     tmp.persist(out).map_err(|e| write_error(e.error))?;
     Ok(Written { period: page.period, bytes: html.len(), charts: page.chart_count() })
