@@ -108,6 +108,25 @@ pub struct Threshold {
     text: String,
 }
 
+/// Why a threshold of a rule file cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ThresholdError {
+    #[error("threshold '{0}' must start with >, >=, <, <=, = or != (e.g. \"> 0\" or \"> 1%\")")]
+    NoOperator(String),
+    #[error("threshold '{text}': '{number}' is not a number")]
+    NotANumber { text: String, number: String },
+    #[error("threshold '{0}': must be a row count of 0 or more, or a share between 0% and 100%")]
+    OutOfRange(String),
+}
+
+/// A value of a rule file that does not fit its column.
+#[derive(Debug, thiserror::Error)]
+#[error("value {value} does not fit the column's type {ty}")]
+pub struct ValueMismatch {
+    value: String,
+    ty: ColumnType,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Op {
     Gt,
@@ -120,19 +139,20 @@ enum Op {
 
 impl Threshold {
     /// `"> 0"`, `">= 10"`, `"> 0.5%"`, `"!= 0"`.
-    pub fn parse(text: &str) -> Result<Threshold, String> {
+    pub fn parse(text: &str) -> Result<Threshold, ThresholdError> {
         let t = text.trim();
         let (op, rest) = [(">=", Op::Ge), ("<=", Op::Le), ("!=", Op::Ne), ("<>", Op::Ne), (">", Op::Gt), ("<", Op::Lt), ("=", Op::Eq)]
             .into_iter()
             .find_map(|(p, op)| t.strip_prefix(p).map(|r| (op, r.trim())))
-            .ok_or_else(|| format!("threshold '{text}' must start with >, >=, <, <=, = or != (e.g. \"> 0\" or \"> 1%\")"))?;
+            .ok_or_else(|| ThresholdError::NoOperator(text.to_string()))?;
         let (number, share) = match rest.strip_suffix('%') {
             Some(n) => (n.trim(), true),
             None => (rest, false),
         };
-        let value: f64 = number.parse().map_err(|_| format!("threshold '{text}': '{number}' is not a number"))?;
+        let value: f64 =
+            number.parse().map_err(|_| ThresholdError::NotANumber { text: text.to_string(), number: number.to_string() })?;
         if !value.is_finite() || value < 0.0 || (share && value > 100.0) {
-            return Err(format!("threshold '{text}': must be a row count of 0 or more, or a share between 0% and 100%"));
+            return Err(ThresholdError::OutOfRange(text.to_string()));
         }
         Ok(Threshold { op, value, share, text: t.to_string() })
     }
@@ -467,7 +487,7 @@ impl RawRule {
         }
         for (field, target) in [(&self.warn_if, &mut rule.warn_if), (&self.error_if, &mut rule.error_if)] {
             if let Some(t) = field {
-                *target = Threshold::parse(t.get_ref()).map_err(|m| at(t.span(), m))?;
+                *target = Threshold::parse(t.get_ref()).map_err(|e| at(t.span(), e.to_string()))?;
             }
         }
         Ok(rule)
@@ -475,14 +495,14 @@ impl RawRule {
 }
 
 /// A TOML value as an SQL literal of the column's type.
-fn literal(ty: ColumnType, v: &toml::Value) -> Result<String, String> {
+fn literal(ty: ColumnType, v: &toml::Value) -> Result<String, ValueMismatch> {
     match (ty, v) {
         (ColumnType::Text { .. }, toml::Value::String(s)) => Ok(crate::warehouse::quote(s)),
         (ColumnType::Int, toml::Value::Integer(i)) => Ok(i.to_string()),
         (ColumnType::Decimal { .. } | ColumnType::Float, toml::Value::Integer(i)) => Ok(i.to_string()),
         (ColumnType::Decimal { .. } | ColumnType::Float, toml::Value::Float(f)) if f.is_finite() => Ok(f.to_string()),
         (ColumnType::Bool, toml::Value::Boolean(b)) => Ok(if *b { "TRUE" } else { "FALSE" }.into()),
-        (ty, v) => Err(format!("value {v} does not fit the column's type {ty}")),
+        (ty, v) => Err(ValueMismatch { value: v.to_string(), ty }),
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::charts::{chart, DataTable, Series, Shape};
 use super::data::{number, text, Period, Reader};
-use super::{money, Kpi, NamedTable, ReportError, Section, Unit};
+use super::{money, Kpi, NamedTable, ReportError, Section, Trend, Unit};
 
 const PNL: &str = "DW_NS_X_FIN_REPORT_V";
 const CASH: &str = "DW_NS_DAILY_CASH_POSITION_V";
@@ -104,12 +104,12 @@ fn books_balance(r: &mut Reader, p: &Period) -> Result<Kpi, ReportError> {
         .filter(|(_, diff)| diff.abs() >= 0.005)
         .collect();
     let (value, change, trend) = match (rows.is_empty(), off.as_slice()) {
-        (true, _) => ("no periods".to_string(), String::new(), "none"),
-        (false, []) => ("balanced".to_string(), format!("{} periods, debits = credits", rows.len()), "flat"),
+        (true, _) => ("no periods".to_string(), String::new(), Trend::None),
+        (false, []) => ("balanced".to_string(), format!("{} periods, debits = credits", rows.len()), Trend::Flat),
         (false, off) => (
             format!("{} of {} periods off", off.len(), rows.len()),
             off.iter().take(3).map(|(name, diff)| format!("{name}: {}", money(*diff))).collect::<Vec<_>>().join("; "),
-            "down",
+            Trend::Down,
         ),
     };
     Ok(Kpi { label: "Books balance".into(), value, change, trend, previous: String::new() })

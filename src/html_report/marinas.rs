@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{Datelike, Duration, Months, NaiveDate};
 
-use super::charts::{chart, Series, Shape};
+use super::charts::{chart, Chart, Series, Shape};
 use super::data::{location_filter, number, ratio, text, Period, Reader};
 use super::{grouped, money, Kpi, ReportError, Section, Unit};
 
@@ -22,37 +22,10 @@ pub fn section(r: &mut Reader, p: &Period, locations: &[i64]) -> Result<Section,
     }
     let only = |column: &str| location_filter(column, locations);
     let mut s = Section::new(id, title);
-    // One read of the daily occupancy gives the KPI of both periods, the months (whole, as
-    // the monthly view counts them) and the last 90 days: the view underneath, a row per
-    // slip and day, is the most expensive of the report.
-    let before = p.previous();
-    let first = before.from.min(p.from.with_day(1).unwrap_or(p.from));
-    let last = (p.to.with_day(1).unwrap_or(p.to) + Months::new(1)).pred_opt().unwrap_or(p.to);
-    let days = marina_days(r, Period { from: first, to: last }, &only("MARINA_LOCATION_ID"))?;
-    let total = |period: &Period| {
-        let (occupied, slips) = days
-            .iter()
-            .filter(|d| d.date >= period.from && d.date <= period.to)
-            .fold((0, 0), |(o, n), d| (o + d.occupied, n + d.slips));
-        (slips > 0).then(|| 100.0 * occupied as f64 / slips as f64)
-    };
-    s.kpis.push(Kpi::compare("Occupancy", total(p), total(&before), Unit::Percent));
+    s.kpis.push(occupancy(r, p, &only("MARINA_LOCATION_ID"), &mut s.charts)?);
     let nights = r.sums(NIGHTS, "CALENDAR_DATE", &["INVOICE_DAILY_RATE", "BILLED_LOA_FT"], p, &only("MARINA_LOCATION_ID"))?;
     s.kpis.push(Kpi::of("Slip revenue", nights[0], Unit::Money));
     s.kpis.push(Kpi::of("Revenue per foot-night", ratio(nights[0], nights[1], 1.0), Unit::Money));
-
-    let months = p.months_between_dates();
-    let (labels, series) = occupancy_series(&days, |d| months.contains(&month_of(d.date)).then(|| month_of(d.date)), |m| {
-        NaiveDate::from_ymd_opt(m / 100, (m % 100) as u32, 1).map_or_else(String::new, |d| d.format("%b %Y").to_string())
-    });
-    s.charts.push(chart(Shape::Line, "Occupancy per marina by month (%)", labels, series, |v| format!("{v:.2}"))?);
-    let recent = Period { from: p.to - Duration::days(89), to: p.to };
-    let (labels, series) = occupancy_series(
-        &days,
-        |d| (d.date >= recent.from && d.date <= recent.to).then(|| date_key(d.date)),
-        |k| NaiveDate::from_num_days_from_ce_opt(k).map_or_else(String::new, |d| d.to_string()),
-    );
-    s.charts.push(chart(Shape::Line, "Occupancy per marina, last 90 days (%)", labels, series, |v| format!("{v:.2}"))?);
 
     let per_foot_monthly = r.rows(&format!(
         "SELECT MONTH_YEAR_NAME, YEAR_NUMBER * 100 + MONTH_NUMBER, MARINA_LOCATION_NAME, \
@@ -87,6 +60,38 @@ pub fn section(r: &mut Reader, p: &Period, locations: &[i64]) -> Result<Section,
         grouped(p.days() as f64, 0)
     ));
     Ok(s)
+}
+
+/// The occupancy KPI of both periods, and the charts by month (whole months, as the monthly
+/// view counts them) and over the last 90 days, pushed onto `charts`. One read of the daily
+/// occupancy gives all three: the view underneath, a row per slip and day, is the most
+/// expensive the report reads.
+fn occupancy(r: &mut Reader, p: &Period, filter: &str, charts: &mut Vec<Chart>) -> Result<Kpi, ReportError> {
+    let before = p.previous();
+    let first = before.from.min(p.from.with_day(1).unwrap_or(p.from));
+    let last = (p.to.with_day(1).unwrap_or(p.to) + Months::new(1)).pred_opt().unwrap_or(p.to);
+    let days = marina_days(r, Period { from: first, to: last }, filter)?;
+    let total = |period: &Period| {
+        let (occupied, slips) = days
+            .iter()
+            .filter(|d| d.date >= period.from && d.date <= period.to)
+            .fold((0, 0), |(o, n), d| (o + d.occupied, n + d.slips));
+        (slips > 0).then(|| 100.0 * occupied as f64 / slips as f64)
+    };
+    let months = p.months_between_dates();
+    let (labels, series) = occupancy_series(&days, |d| months.contains(&month_of(d.date)).then(|| month_of(d.date)), |m| {
+        NaiveDate::from_ymd_opt(m / 100, (m % 100) as u32, 1).map_or_else(String::new, |d| d.format("%b %Y").to_string())
+    });
+    charts.push(chart(Shape::Line, "Occupancy per marina by month (%)", labels, series, |v| format!("{v:.2}"))?);
+    let recent = Period { from: p.to - Duration::days(89), to: p.to };
+    let (labels, series) = occupancy_series(
+        &days,
+        |d| (d.date >= recent.from && d.date <= recent.to).then(|| date_key(d.date)),
+        |k| NaiveDate::from_num_days_from_ce_opt(k).map_or_else(String::new, |d| d.to_string()),
+    );
+    charts.push(chart(Shape::Line, "Occupancy per marina, last 90 days (%)", labels, series, |v| format!("{v:.2}"))?);
+
+    Ok(Kpi::compare("Occupancy", total(p), total(&before), Unit::Percent))
 }
 
 /// Slips and occupied slips of one marina on one day (`DW_MOLO_DAILY_OCCUPANCY_RATE_VW`).

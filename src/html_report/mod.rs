@@ -74,9 +74,20 @@ pub struct Kpi {
     pub value: String,
     /// The change, as text (`+3.2%`, `-1.5 pts`), or why there is none.
     pub change: String,
-    /// `up`, `down`, `flat` or `none` (no earlier figure): a CSS class.
-    pub trend: &'static str,
+    /// Which way it moved; the page styles it by its name.
+    pub trend: Trend,
     pub previous: String,
+}
+
+/// Which way a key figure moved against the previous period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Trend {
+    Up,
+    Down,
+    Flat,
+    /// No earlier figure to compare with.
+    None,
 }
 
 /// How a figure is shown and compared.
@@ -112,16 +123,22 @@ impl Kpi {
         let (change, trend) = match (current, previous) {
             (Some(c), Some(p)) => {
                 let delta = c - p;
-                let trend = if delta.abs() < 1e-9 { "flat" } else if delta > 0.0 { "up" } else { "down" };
+                let trend = if delta.abs() < 1e-9 {
+                    Trend::Flat
+                } else if delta > 0.0 {
+                    Trend::Up
+                } else {
+                    Trend::Down
+                };
                 let text = match unit {
-                    _ if trend == "flat" => "no change".to_string(),
+                    _ if trend == Trend::Flat => "no change".to_string(),
                     Unit::Percent => format!("{delta:+.1} pts"),
                     _ if p.abs() < 1e-9 => "new".to_string(),
                     _ => format!("{:+.1}%", 100.0 * delta / p.abs()),
                 };
                 (text, trend)
             }
-            _ => ("no earlier figure".to_string(), "none"),
+            _ => ("no earlier figure".to_string(), Trend::None),
         };
         Kpi { label: label.to_string(), value, change, trend, previous: previous.map(|p| unit.format(p)).unwrap_or_default() }
     }

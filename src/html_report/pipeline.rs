@@ -7,6 +7,7 @@ use super::charts::DataTable;
 use super::data::{number, text, Reader};
 use super::{grouped, Kpi, NamedTable, ReportError, Section, Unit};
 use crate::catalog::System;
+use crate::warehouse::ledger::RunStatus;
 
 const RUNS_SHOWN: usize = 10;
 /// The window of the pipeline's figures: its runs are dated by the clock, not by the data.
@@ -31,7 +32,9 @@ pub fn section(r: &mut Reader) -> Result<Section, ReportError> {
         ))
     };
     let mut s = Section::new(id, title);
-    let failed = " AND STATUS NOT IN ('succeeded', 'skipped', 'running')";
+    let ended_well = [RunStatus::Succeeded, RunStatus::Skipped, RunStatus::Running].map(|st| format!("'{}'", st.as_str()));
+    let failed = format!(" AND STATUS NOT IN ({})", ended_well.join(", "));
+    let failed = failed.as_str();
     s.kpis.push(Kpi::compare("Runs, last 30 days", count(r, "", window(0))?, count(r, "", window(WINDOW_DAYS))?, Unit::Count));
     s.kpis.push(Kpi::compare(
         "Runs not succeeded, last 30 days",
@@ -41,6 +44,22 @@ pub fn section(r: &mut Reader) -> Result<Section, ReportError> {
     ));
     s.kpis.push(Kpi::compare("Rows read, last 30 days", rows_read(r, window(0))?, rows_read(r, window(WINDOW_DAYS))?, Unit::Count));
 
+    let runs = last_runs(r)?;
+    let no_runs = runs.is_empty();
+    s.tables.push(NamedTable { caption: format!("Last {RUNS_SHOWN} runs"), table: runs });
+    let table = latest_snapshots(r, now)?;
+    if table.is_empty() {
+        s.notes.push("No snapshot has been published completely yet.".into());
+    }
+    s.tables.push(NamedTable { caption: "Latest snapshot per source".into(), table });
+    if no_runs {
+        s.empty = Some("This warehouse has no runs yet: `marina-etl run` loads the first snapshots.".into());
+    }
+    Ok(s)
+}
+
+/// The last runs: outcome, seconds, rows read per source, rejects and failed checks.
+fn last_runs(r: &mut Reader) -> Result<DataTable, ReportError> {
     let checks = r.has(&["ETL_CHECK_RESULTS"]);
     let failed_checks = if checks {
         "(SELECT COUNT(*) FROM ETL_CHECK_RESULTS c WHERE c.RUN_ID = r.RUN_ID AND c.STATUS = 'fail')"
@@ -79,8 +98,12 @@ pub fn section(r: &mut Reader) -> Result<Section, ReportError> {
             checks_cell,
         ]);
     }
-    s.tables.push(NamedTable { caption: format!("Last {RUNS_SHOWN} runs"), table });
+    Ok(table)
 
+}
+
+/// Each source's latest fully published snapshot, when it was exported and loaded, its age.
+fn latest_snapshots(r: &mut Reader, now: NaiveDateTime) -> Result<DataTable, ReportError> {
     let snapshots = r.rows(
         "SELECT s.SOURCE, s.ARCHIVE_KEY, CAST(s.LOADED_AT AS VARCHAR), s.RUN_ID FROM ETL_SNAPSHOTS s \
          WHERE s.RUN_ID = (SELECT MAX(x.RUN_ID) FROM ETL_SNAPSHOTS x WHERE x.SOURCE = s.SOURCE) ORDER BY s.SOURCE",
@@ -98,14 +121,7 @@ pub fn section(r: &mut Reader) -> Result<Section, ReportError> {
             age,
         ]);
     }
-    if table.is_empty() {
-        s.notes.push("No snapshot has been published completely yet.".into());
-    }
-    s.tables.push(NamedTable { caption: "Latest snapshot per source".into(), table });
-    if runs.is_empty() {
-        s.empty = Some("This warehouse has no runs yet: `marina-etl run` loads the first snapshots.".into());
-    }
-    Ok(s)
+    Ok(table)
 }
 
 fn parse_time(value: Option<&str>) -> Option<NaiveDateTime> {

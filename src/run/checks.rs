@@ -103,8 +103,8 @@ impl RunContext<'_> {
                 .filter_map(|r| Some((Catalog::get().table(system, &r.table)?, r)))
                 .collect();
             let reconciled = match started {
-                Some(started) => check::reconcile::reconcile_tables(s, d, self.run_id, started, &published).map_err(|e| e.to_string()),
-                None => Err("the run's start is not in the ledger".to_string()),
+                Some(started) => check::reconcile::reconcile_tables(s, d, self.run_id, started, &published).map_err(Unreconciled::from),
+                None => Err(Unreconciled::NoStart),
             };
             match reconciled {
                 Ok(results) => outcome.checks.extend(results),
@@ -138,4 +138,13 @@ impl RunContext<'_> {
             outcome.ledger_error.get_or_insert(message);
         }
     }
+}
+
+/// Why a source's tables could not be reconciled (a failed check of its own).
+#[derive(Debug, thiserror::Error)]
+enum Unreconciled {
+    #[error("the run's start is not in the ledger")]
+    NoStart,
+    #[error(transparent)]
+    Warehouse(#[from] crate::warehouse::WarehouseError),
 }
