@@ -391,13 +391,6 @@ impl RawRule {
             (None, None) => (Vec::new(), span.clone()),
         };
         let columns = find_columns(table, &names, names_span.clone(), at)?;
-        let needs_columns = |n: Option<usize>| -> Result<(), RuleFileError> {
-            match n {
-                Some(n) if columns.len() != n => Err(at(names_span.clone(), format!("a {} rule names exactly {n} column", kind.as_str()))),
-                None if columns.is_empty() => Err(at(names_span.clone(), format!("a {} rule needs columns", kind.as_str()))),
-                _ => Ok(()),
-            }
-        };
         let mut rule = Rule {
             name,
             kind,
@@ -406,7 +399,7 @@ impl RawRule {
             references: None,
             values: Vec::new(),
             expression: None,
-            filter: self.filter.map(|f| f.into_inner()),
+            filter: self.filter.as_ref().map(|f| f.get_ref().clone()),
             max_age_days: None,
             balance: None,
             severity: Severity::Error,
@@ -414,6 +407,35 @@ impl RawRule {
             error_if: Threshold::parse("> 0").expect("valid"),
             blocking: self.blocking,
             line: 0,
+        };
+        self.kind_fields(&mut rule, &columns, names_span.clone(), span.clone(), at)?;
+        if let Some(f) = &rule.filter
+            && f.contains(';')
+        {
+            return Err(at(span.clone(), "`where` must be one SQL condition, without ';'".into()));
+        }
+        rule.columns = columns;
+        self.judging(at, &mut rule)?;
+        Ok(rule)
+    }
+
+    /// Checks and takes the fields of the rule's kind (references, values, expression,
+    /// maximum age, balance).
+    fn kind_fields(
+        &self,
+        rule: &mut Rule,
+        columns: &[&'static Column],
+        names_span: Range<usize>,
+        span: Range<usize>,
+        at: At,
+    ) -> Result<(), RuleFileError> {
+        let (kind, table) = (rule.kind, rule.table);
+        let needs_columns = |n: Option<usize>| -> Result<(), RuleFileError> {
+            match n {
+                Some(n) if columns.len() != n => Err(at(names_span.clone(), format!("a {} rule names exactly {n} column", kind.as_str()))),
+                None if columns.is_empty() => Err(at(names_span.clone(), format!("a {} rule needs columns", kind.as_str()))),
+                _ => Ok(()),
+            }
         };
         match kind {
             RuleKind::NotNull | RuleKind::Unique => needs_columns(None)?,
@@ -472,12 +494,11 @@ impl RawRule {
                 });
             }
         }
-        if let Some(f) = &rule.filter
-            && f.contains(';')
-        {
-            return Err(at(span.clone(), "`where` must be one SQL condition, without ';'".into()));
-        }
-        rule.columns = columns;
+        Ok(())
+    }
+
+    /// Takes the severity and thresholds.
+    fn judging(&self, at: At, rule: &mut Rule) -> Result<(), RuleFileError> {
         if let Some(s) = &self.severity {
             rule.severity = match s.get_ref().as_str() {
                 "warn" => Severity::Warn,
@@ -490,7 +511,7 @@ impl RawRule {
                 *target = Threshold::parse(t.get_ref()).map_err(|e| at(t.span(), e.to_string()))?;
             }
         }
-        Ok(rule)
+        Ok(())
     }
 }
 
