@@ -263,7 +263,7 @@ fn check_now(env: &Env) -> Vec<check::CheckResult> {
     let rules = RuleSet::load(env.config.checks.rules.as_deref()).unwrap();
     let wh = warehouse::open(&env.config.warehouse).unwrap();
     let mut s = wh.session().unwrap();
-    check::check_warehouse(s.as_mut(), wh.dialect(), &rules, &CheckOptions { sources: vec!["molo".parse().unwrap()], ..Default::default() }).unwrap()
+    check::check_warehouse(wh.as_ref(), s.as_mut(), &rules, &CheckOptions { sources: vec!["molo".parse().unwrap()], ..Default::default() }).unwrap()
 }
 
 fn reconciliation_finds_a_warehouse_changed_behind_the_ledger(backend: Backend) {

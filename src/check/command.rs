@@ -42,7 +42,7 @@ pub fn check_command(out: &mut Out, config: &Config, sources: Vec<System>, sampl
         eprintln!("marina-etl: field validation: {} row(s) per table, seed {}", sample.rows, sample.seed);
     }
     let opts = CheckOptions { sources, sample, config: Some(config.clone()) };
-    let results = super::check_warehouse(s.as_mut(), wh.dialect(), &rules, &opts)?;
+    let results = super::check_warehouse(wh.as_ref(), s.as_mut(), &rules, &opts)?;
     let count = |st| results.iter().filter(|c| c.status == st).count();
     for c in results.iter().filter(|c| c.status != CheckStatus::Pass) {
         out.line(format_args!("{} {}", c.status.as_str().to_uppercase(), c.describe()))?;

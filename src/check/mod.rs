@@ -20,7 +20,7 @@ use std::time::Instant;
 use chrono::NaiveDateTime;
 
 use crate::catalog::{Catalog, System};
-use crate::warehouse::{self, quote, Dialect, Session, WarehouseError};
+use crate::warehouse::{self, quote, Dialect, Session, Warehouse, WarehouseError};
 pub use results::CheckResult;
 pub use rules::{CheckStatus, Rule, RuleFileError, RuleSet, Severity};
 
@@ -142,11 +142,12 @@ pub struct CheckOptions {
 /// id) and returns them: the reconciliations of each table with the run that last
 /// published it (when its staging table is still that run's), and every rule.
 pub fn check_warehouse(
+    wh: &dyn Warehouse,
     s: &mut dyn Session,
-    d: Dialect,
     rules: &RuleSet,
     opts: &CheckOptions,
 ) -> Result<Vec<CheckResult>, WarehouseError> {
+    let d = wh.dialect();
     let systems: Vec<System> = if opts.sources.is_empty() { System::ALL.to_vec() } else { opts.sources.clone() };
     let mut results = Vec::new();
     for system in systems {
@@ -154,7 +155,7 @@ pub fn check_warehouse(
         let exported = latest_export_time(s, system)?;
         results.extend(evaluate_rules(s, d, rules.of_system(system), exported));
         if let (Some(sample), Some(config)) = (opts.sample, &opts.config) {
-            for (result, differences) in fields::validate_warehouse(s, d, config, system, sample) {
+            for (result, differences) in fields::validate_warehouse(wh, s, config, system, sample) {
                 if let Some(table) = result.table.as_deref().and_then(|t| Catalog::get().table(system, t)) {
                     for x in &differences {
                         tracing::warn!(source = system.name(), table = %table.name, "field differs: {x}");

@@ -63,7 +63,7 @@ impl RunContext<'_> {
             .filter_map(|name| Catalog::get().table(system, name))
             .filter_map(|t| Some((t, fields::member_of(t, &members)?)))
             .collect();
-        for ((table, _), validated) in found.iter().zip(fields::validate_tables(s, d, &archive, &found, sample, &limits)) {
+        for ((table, _), validated) in found.iter().zip(fields::validate_tables(self.wh, &archive, &found, sample, &limits)) {
             match validated {
                 Ok((result, differences)) => {
                     for x in &differences {
