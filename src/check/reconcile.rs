@@ -148,18 +148,61 @@ fn anti_joins(d: Dialect, table: &Table, held: bool) -> (String, String) {
     )
 }
 
+/// Rows (staged and live) whose keys one statement may join: small tables share a
+/// statement (a statement costs milliseconds however small its tables), large ones go
+/// alone (one statement holds all its hash tables at once, beside a publish).
+const ROWS_PER_STATEMENT: u64 = 200_000;
+
+/// The tables in groups of at most [`ROWS_PER_STATEMENT`] rows (a larger table alone).
+fn statement_groups<'t, 'a>(tables: &'t [Published<'a>]) -> Vec<Vec<&'t Published<'a>>> {
+    let mut groups: Vec<Vec<&Published>> = Vec::new();
+    let mut rows = 0;
+    for published in tables {
+        // The live rows are about as many as the staged ones.
+        let weight = 2 * published.1.rows_staged;
+        match groups.last_mut() {
+            Some(group) if rows + weight <= ROWS_PER_STATEMENT => {
+                group.push(published);
+                rows += weight;
+            }
+            _ => {
+                groups.push(vec![published]);
+                rows = weight;
+            }
+        }
+    }
+    groups
+}
+
+/// The two anti-join counts of a table as one `SELECT name, not live, not staged`. A
+/// full join finds both in one pass; a table with held keys takes the anti-joins, since
+/// a live key neither staged nor held needs the held keys too.
+fn key_counts(d: Dialect, table: &Table, held: bool) -> String {
+    if held {
+        let (not_live, not_staged) = anti_joins(d, table, true);
+        return format!("SELECT {} AS T, (SELECT COUNT(*) FROM {not_live}) AS A, (SELECT COUNT(*) FROM {not_staged}) AS B", quote(&table.name));
+    }
+    let keys = sql::ident_list(d, table.key_columns().map(|c| c.name.as_str()));
+    let present = |alias| format!("SUM(CASE WHEN {} IS NULL THEN 1 ELSE 0 END)", d.qualified(alias, "ETL_PRESENT"));
+    format!(
+        "SELECT {} AS T, {} AS A, {} AS B FROM (SELECT {keys}, 1 AS ETL_PRESENT FROM {}) s \
+         FULL JOIN (SELECT {keys}, 1 AS ETL_PRESENT FROM {} WHERE {} IS NULL) w ON {}",
+        quote(&table.name),
+        present("w"),
+        present("s"),
+        d.ident(&table.staging_name()),
+        d.ident(&table.dw_name()),
+        d.ident(DW_DELETED_AT),
+        sql::key_match(d, table, "w", "s")
+    )
+}
+
 /// Live `DW_` keys = staged keys + held keys, by anti-join in both directions.
 fn live_keys(s: &mut dyn Session, d: Dialect, tables: &[Published]) -> Result<Vec<CheckResult>> {
     let held = with_held_keys(s, d, tables);
-    // One statement per table: a single statement over every table would hold all their
-    // hash tables at once, more than a run's memory limit allows beside a publish.
     let mut counts = std::collections::HashMap::new();
-    for (t, _) in tables {
-        let (not_live, not_staged) = anti_joins(d, t, held.contains(&t.name));
-        counts.extend(per_table(
-            s,
-            vec![format!("SELECT {} AS T, (SELECT COUNT(*) FROM {not_live}) AS A, (SELECT COUNT(*) FROM {not_staged}) AS B", quote(&t.name))],
-        )?);
+    for group in statement_groups(tables) {
+        counts.extend(per_table(s, group.iter().map(|(t, _)| key_counts(d, t, held.contains(&t.name))).collect())?);
     }
     let mut out = Vec::with_capacity(tables.len());
     for (table, _) in tables {
