@@ -223,3 +223,34 @@ fn notify_test_sends_through_every_channel_and_says_which_worked() {
 }
 
 backend_tests!(mail_arrives_with_subject_bodies_and_the_rejects_attached);
+
+#[test]
+fn rejects_beyond_1_mb_are_cut_to_the_first_rows_with_a_note() {
+    let env = Env::new(Backend::DuckDb);
+    let smtp = SmtpServer::start(env.dir.path());
+    // 2,000 rejects of about 1 KB each in the CSV (raw value and raw line cut to 500 characters).
+    let long = "x".repeat(600);
+    let mut piers = String::from("Id,Name,MarinaLocationId\n");
+    for i in 0..2000 {
+        piers.push_str(&format!("{i},N{i},{long}\n"));
+    }
+    env.zip("molo", "20250101050000.zip", 1, &[("Piers.csv", &piers)]);
+    let file = config(&env, &["molo"], &smtp.email_section(&password_file(&env, SMTP_PASSWORD), "[\"failure\"]"));
+    let (code, _, stderr) = marina(&["--config", file.to_str().unwrap(), "run"], &[]);
+    assert_eq!(code, 1, "every row rejected fails the table: {stderr}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_REJECTS"), 2000);
+    let messages = smtp.messages();
+    let m = &messages[0];
+    let attachment = &m["attachments"][0];
+    let size = attachment["size"].as_u64().unwrap();
+    assert!(size <= 1 << 20 && size > (1 << 20) - 2048, "filled up to 1 MB: {size}");
+    let rows = csv::Reader::from_reader(attachment["text"].as_str().unwrap().as_bytes()).records().map(Result::unwrap).collect::<Vec<_>>();
+    assert!(rows.len() < 2000 && rows.len() > 500, "{}", rows.len());
+    assert_eq!(&rows[0][5], "x".repeat(500), "values cut to 500 characters");
+    let text = m["text"].as_str().unwrap().replace("\r\n", "\n");
+    assert!(
+        text.contains(&format!("rejects-run-1.csv holds the first {} of the run's 2000 rejected rows (the attachment is limited to 1 MB", rows.len())),
+        "the note: {text}"
+    );
+    assert!(text.contains("SELECT * FROM ETL_REJECTS WHERE RUN_ID = 1"), "{text}");
+}
