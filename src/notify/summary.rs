@@ -405,3 +405,70 @@ pub fn escape(text: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::System;
+    use crate::run::RunStatus;
+    use crate::warehouse::ledger::TableRecord;
+
+    fn source(system: System, status: SourceStatus, rejected: u64, message: Option<&str>) -> SourceOutcome {
+        let mut o = SourceOutcome::new(system);
+        o.status = status;
+        o.message = message.map(str::to_string);
+        o.tables.push(TableRecord { rows_inserted: 5, rows_rejected: rejected, ..TableRecord::default() });
+        o
+    }
+
+    fn outcome(sources: Vec<SourceOutcome>) -> RunOutcome {
+        let status = RunOutcome::judge(&sources, &[]);
+        RunOutcome { run_id: 42, status, sources, errors: Vec::new() }
+    }
+
+    #[test]
+    fn the_subject_says_the_outcome_and_each_source_at_a_glance() {
+        let run = outcome(vec![
+            source(System::Molo, SourceStatus::Published, 0, None),
+            source(System::Stellar, SourceStatus::Failed, 0, Some("cannot list")),
+            source(System::NetSuite, SourceStatus::Late, 0, Some("still late")),
+        ]);
+        let s = RunSummary::of_run(&run, Vec::new());
+        assert_eq!(s.subject, "[marina-etl] FAILED run 42: molo ok, stellar failed, netsuite late");
+        assert_eq!(s.event, Event::Failure);
+        assert_eq!(s.errors, ["stellar: cannot list", "netsuite: still late"]);
+        assert_eq!(s.hint.as_deref(), Some("marina-etl status --run 42"));
+    }
+
+    #[test]
+    fn rejects_a_late_source_and_a_failed_warn_check_are_warnings_an_error_check_a_failure() {
+        let clean = || source(System::Molo, SourceStatus::Published, 0, None);
+        assert_eq!(classify(&outcome(vec![clean()]), &[]), Event::Success);
+        assert_eq!(classify(&outcome(vec![source(System::Molo, SourceStatus::Published, 3, None)]), &[]), Event::Warning);
+        assert_eq!(classify(&outcome(vec![clean(), source(System::Stellar, SourceStatus::Late, 0, None)]), &[]), Event::Warning);
+        let check = |severity: &str, status: &str| FailedCheck {
+            source: "molo".into(),
+            table: Some("slips".into()),
+            check: "c".into(),
+            kind: "not_null".into(),
+            severity: severity.into(),
+            status: status.into(),
+            failing_rows: 2,
+            message: None,
+        };
+        assert_eq!(classify(&outcome(vec![clean()]), &[check("warn", "warn")]), Event::Warning);
+        assert_eq!(classify(&outcome(vec![clean()]), &[check("error", "fail")]), Event::Failure);
+        let mut run = outcome(vec![clean()]);
+        run.status = RunStatus::Partial;
+        run.errors.push("calendar and views: boom".into());
+        assert_eq!(classify(&run, &[]), Event::Failure);
+    }
+
+    #[test]
+    fn the_html_body_escapes_every_value() {
+        let run = outcome(vec![source(System::Molo, SourceStatus::Failed, 0, Some("<script>alert('x')</script> & more"))]);
+        let html = RunSummary::of_run(&run, Vec::new()).html(Some("note <b>"));
+        assert!(!html.contains("<script>") && !html.contains("note <b>"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; more"), "{html}");
+    }
+}
