@@ -254,3 +254,23 @@ fn rejects_beyond_1_mb_are_cut_to_the_first_rows_with_a_note() {
     );
     assert!(text.contains("SELECT * FROM ETL_REJECTS WHERE RUN_ID = 1"), "{text}");
 }
+
+#[test]
+fn a_run_that_cannot_start_is_a_failure_told_through_the_channels() {
+    let env = Env::new(Backend::DuckDb);
+    let hook = HookServer::start(&[]);
+    let file = config(&env, &["molo"], &webhook_section(&env, hook.port, "json", 0));
+    // Nothing listens where the warehouse should be.
+    let url = format!("postgres://etl@127.0.0.1:{}/warehouse?connect_timeout=2", closed_port());
+    let (code, _, stderr) = marina(&["--config", file.to_str().unwrap(), "run"], &[("MARINA_ETL_WAREHOUSE__URL", &url)]);
+    assert_eq!(code, 1, "{stderr}");
+    let bodies = hook.bodies();
+    assert_eq!(bodies.len(), 1, "{stderr}");
+    let summary: serde_json::Value = serde_json::from_str(&bodies[0]).unwrap();
+    assert_eq!(summary["event"], "failure");
+    assert_eq!(summary["status"], "not_started");
+    assert_eq!(summary["run_id"], serde_json::Value::Null);
+    assert_eq!(summary["exit_code"], 1);
+    let subject = summary["subject"].as_str().unwrap();
+    assert!(subject.starts_with("[marina-etl] FAILED run: cannot open the warehouse postgres://etl@127.0.0.1:"), "{subject}");
+}
