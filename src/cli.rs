@@ -27,6 +27,9 @@ pub struct Cli {
     /// Configuration file (default: marina-etl.toml when present, else the embedded default).
     #[arg(long, global = true)]
     pub config: Option<PathBuf>,
+    /// Log lines on stderr: human (default) or json (one object per line); `[log] format` otherwise.
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<crate::logging::LogFormat>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -75,7 +78,19 @@ pub enum Command {
         /// How many runs to list.
         #[arg(long, default_value_t = 10)]
         runs: usize,
+        /// Show one run: its sources' tables, rejects, checks that did not pass and notifications.
+        #[arg(long = "run", value_name = "RUN_ID")]
+        run: Option<i64>,
     },
+    /// Send notifications by hand.
+    Notify {
+        /// Send a test message through every configured channel and say which worked.
+        #[arg(long, required = true)]
+        test: bool,
+    },
+    /// Check the deployment: configuration, sources, warehouse, run lock, temp space,
+    /// SMTP and webhooks; one line each. Exit 0 when nothing failed, else 1.
+    Doctor,
     /// Write synthetic snapshots of all three systems in their export formats.
     Generate {
         /// Folder that receives molo/, stellar/ and netsuite/.
@@ -198,10 +213,15 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
+    crate::logging::set_format(cli.log_format.unwrap_or_default());
     let mut out = Out::stdout();
-    let result = Config::load(cli.config.as_deref()).map_err(CliError::from).and_then(|config| {
+    // The doctor reads the configuration itself: one that does not load is one of its findings.
+    let result = if matches!(cli.command, Command::Doctor) {
+        crate::doctor::doctor(&mut out, cli.config.as_deref(), cli.log_format)
+    } else {
+        Config::load(cli.config.as_deref()).map_err(CliError::from).and_then(|config| {
         let progress = std::io::stderr().is_terminal();
-        init_logging(&config, progress && matches!(cli.command, Command::Run { .. } | Command::Demo { .. }));
+        crate::logging::init(&config, cli.log_format, progress && matches!(cli.command, Command::Run { .. } | Command::Demo { .. }));
         match cli.command {
             Command::Run { sources, force, allow_mass_delete, full, wait, poll, wait_lock, fields } => {
                 let wait = wait.map(|timeout| run::WaitOptions { timeout, poll });
@@ -212,7 +232,10 @@ pub fn main() -> i32 {
                 let opts = RunOptions { sources, force, allow_mass_delete, full, wait, wait_lock, validate_fields };
                 run_command(&mut out, &config, &opts, progress)
             }
-            Command::Status { runs } => status(&mut out, &config, runs),
+            Command::Status { runs, run: None } => status(&mut out, &config, runs),
+            Command::Status { run: Some(run_id), .. } => crate::notify::status::show_run(&mut out, &config, run_id),
+            Command::Notify { .. } => notify_test(&mut out, &config),
+            Command::Doctor => unreachable!("the doctor reads its configuration itself"),
             Command::Check { sources, fields } => crate::check::command::check_command(&mut out, &config, sources, fields.sample()),
             Command::Generate { out: folder, scale, seed, date, days } => {
                 let defaults = GenerateOptions::default();
@@ -226,13 +249,14 @@ pub fn main() -> i32 {
                 report_command(&mut out, &config, &file, html_report::ReportOptions { from, to, locations })
             }
         }
-    });
+        })
+    };
     match result.and_then(|code| out.flush().map(|()| code)) {
         Ok(code) => code,
         // Whoever read the output has all they wanted (`status | head -1`).
         Err(CliError::OutputClosed) => exit::OK,
         Err(CliError::Failed { message, code }) => {
-            eprintln!("marina-etl: {message}");
+            crate::logging::say(tracing::Level::ERROR, &message, &[]);
             code
         }
     }
@@ -350,32 +374,49 @@ fn output_error(e: std::io::Error) -> CliError {
     }
 }
 
-fn init_logging(config: &Config, quiet_info: bool) {
-    use tracing_subscriber::EnvFilter;
-    let default = config.log.level.clone().unwrap_or_else(|| if quiet_info { "warn" } else { "info" }.into());
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(format!("marina_etl={default}")));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .try_init();
+/// `marina-etl notify --test`: one line per channel and target, exit 1 when any failed.
+fn notify_test(out: &mut Out, config: &Config) -> Result<i32, CliError> {
+    if !crate::notify::configured(config) {
+        return Err(CliError::new(exit::USAGE, "no notification channel is configured ([notify.email], [notify.webhook])"));
+    }
+    let deliveries = crate::notify::send_test(config);
+    for d in &deliveries {
+        match &d.error {
+            None => out.line(format_args!("ok    {:<7} {}  test message sent", d.channel.as_str(), d.target))?,
+            Some(e) => out.line(format_args!("FAIL  {:<7} {}  {e}", d.channel.as_str(), d.target))?,
+        }
+    }
+    Ok(if deliveries.iter().all(|d| d.delivered()) { exit::OK } else { exit::SOURCE_FAILED })
 }
 
 fn run_command(out: &mut Out, config: &Config, opts: &RunOptions, progress: bool) -> Result<i32, CliError> {
-    let outcome = run_with_progress(config, opts, progress)?;
+    let outcome = match run_with_progress(config, opts, progress) {
+        Ok(outcome) => outcome,
+        Err(CliError::Failed { message, code }) => {
+            // The people who depend on the run hear that it did not even start.
+            crate::notify::not_started(config, &message, code);
+            return Err(CliError::Failed { message, code });
+        }
+        Err(e) => return Err(e),
+    };
     // The run is done whether or not anyone reads its summary: its outcome is the exit code.
     let printed = out.text(&report::run_summary(&outcome)).and_then(|()| out.flush());
     // One line per source that did not load, and per warning and error, for whoever reads
     // the job's error output.
+    use crate::logging::say;
+    use tracing::Level;
+    let run_id = ("run_id", serde_json::Value::from(outcome.run_id));
     for source in &outcome.sources {
         if matches!(source.status, run::SourceStatus::Failed | run::SourceStatus::Late | run::SourceStatus::Partial) {
-            eprintln!("marina-etl: {}: {}", source.system, source.message.as_deref().unwrap_or("failed"));
+            let text = format!("{}: {}", source.system, source.message.as_deref().unwrap_or("failed"));
+            say(Level::ERROR, &text, &[run_id.clone(), ("source", source.system.name().into())]);
         }
     }
     for warning in outcome.warnings() {
-        eprintln!("marina-etl: warning: {warning}");
+        say(Level::WARN, &format!("warning: {warning}"), std::slice::from_ref(&run_id));
     }
     for error in &outcome.errors {
-        eprintln!("marina-etl: {error}");
+        say(Level::ERROR, error, std::slice::from_ref(&run_id));
     }
     match printed {
         Ok(()) | Err(CliError::OutputClosed) => Ok(outcome.exit_code()),

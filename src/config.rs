@@ -33,6 +33,9 @@ pub struct Config {
     /// The checks that prove every load (see `crate::check`).
     #[serde(default)]
     pub checks: ChecksConfig,
+    /// Who is told how a run went (see `crate::notify`).
+    #[serde(default)]
+    pub notify: crate::notify::NotifyConfig,
 }
 
 /// `[checks]`: the data-quality rules and the volume anomaly detection.
@@ -304,6 +307,9 @@ pub struct CalendarConfig {
 pub struct LogConfig {
     /// `error`, `warn`, `info`, `debug` or `trace`; `RUST_LOG` wins when set.
     pub level: Option<String>,
+    /// `human` (default) or `json`: one JSON object per line (`--log-format` wins).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<crate::logging::LogFormat>,
 }
 
 /// A URL fit to show: the password of its user part and the values of secret-bearing
@@ -403,6 +409,7 @@ impl Default for Config {
             calendar: CalendarConfig::default(),
             log: LogConfig::default(),
             checks: ChecksConfig::default(),
+            notify: crate::notify::NotifyConfig::default(),
         }
     }
 }

@@ -12,9 +12,12 @@
 pub mod cli;
 pub mod check;
 pub mod config;
+pub mod doctor;
 pub mod fault;
 pub mod generate;
 pub mod html_report;
+pub mod logging;
+pub mod notify;
 pub mod report;
 pub mod run;
 pub mod schedule;

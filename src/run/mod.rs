@@ -156,6 +156,8 @@ pub fn run_watched(config: &Config, opts: &RunOptions, listener: &dyn RunListene
     let mut s = wh.session()?;
     prepare_warehouse(s.as_mut(), wh.dialect())?;
     let run_id = ledger::begin_run(s.as_mut(), wh.dialect(), now())?;
+    // Every log line of the run carries its id (and below, its source, table and phase).
+    let run_span = tracing::info_span!("run", run_id).entered();
     tracing::info!(run_id, sources = ?systems.iter().map(|s| s.name()).collect::<Vec<_>>(), "run started");
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build();
@@ -174,7 +176,13 @@ pub fn run_watched(config: &Config, opts: &RunOptions, listener: &dyn RunListene
             };
             std::thread::scope(|scope| {
                 let ctx = &ctx;
-                let handles: Vec<_> = systems.iter().map(|&system| scope.spawn(move || ctx.load_source(system))).collect();
+                let handles: Vec<_> = systems
+                    .iter()
+                    .map(|&system| {
+                        let span = run_span.clone();
+                        scope.spawn(move || span.in_scope(|| ctx.load_source(system)))
+                    })
+                    .collect();
                 handles.into_iter().map(|h| h.join().expect("a source thread panicked")).collect()
             })
         }
@@ -186,7 +194,11 @@ pub fn run_watched(config: &Config, opts: &RunOptions, listener: &dyn RunListene
         }
     };
     listener.sources_done();
-    Ok(finish::finish(s.as_mut(), wh.dialect(), config, run_id, sources))
+    let outcome = tracing::info_span!("phase", phase = "finish").in_scope(|| finish::finish(s.as_mut(), wh.dialect(), config, run_id, sources));
+    // Told after the run's end is recorded: whatever happens to the messages, the run's
+    // outcome is what it is.
+    crate::notify::after_run(config, s.as_mut(), wh.dialect(), &outcome);
+    Ok(outcome)
 }
 
 /// What every stage of a source's load shares.
@@ -207,6 +219,7 @@ impl RunContext<'_> {
     /// Loads one source through every stage; whatever happens, its tables are recorded in
     /// the ledger and the outcome says how it ended.
     fn load_source(&self, system: System) -> SourceOutcome {
+        let _source = tracing::info_span!("source", source = system.name()).entered();
         let started = Instant::now();
         let mut outcome = SourceOutcome::new(system);
         if let Err(failure) = self.load_source_into(system, &mut outcome) {
@@ -230,12 +243,13 @@ impl RunContext<'_> {
     }
 
     fn load_source_into(&self, system: System, outcome: &mut SourceOutcome) -> Result<(), SourceFailure> {
-        let Some(fetched) = self.discover_and_fetch(system, outcome)? else { return Ok(()) };
+        let phase = |name: &'static str| tracing::info_span!("phase", phase = name);
+        let Some(fetched) = phase("discover").in_scope(|| self.discover_and_fetch(system, outcome))? else { return Ok(()) };
         let mut s = self.wh.session()?;
-        let members = self.plan_members(system, s.as_mut(), &fetched, outcome)?;
-        let staged = self.stage(system, &fetched, &members, outcome)?;
-        let published = self.publish(system, s.as_mut(), &fetched, members, staged, outcome);
-        self.check_published(system, s.as_mut(), &fetched, outcome);
+        let members = phase("stage").in_scope(|| self.plan_members(system, s.as_mut(), &fetched, outcome))?;
+        let staged = phase("stage").in_scope(|| self.stage(system, &fetched, &members, outcome))?;
+        let published = phase("publish").in_scope(|| self.publish(system, s.as_mut(), &fetched, members, staged, outcome));
+        phase("check").in_scope(|| self.check_published(system, s.as_mut(), &fetched, outcome));
         published
     }
 

@@ -185,7 +185,10 @@ impl RunContext<'_> {
                 // alone at the end.
                 let mut to_stage = plan.to_stage.clone();
                 to_stage.sort_by_key(|(_, member)| std::cmp::Reverse(size(member)));
+                // The workers' log lines keep the run's, source's and phase's context.
+                let parent = tracing::Span::current();
                 in_parallel(&to_stage, |(table, member)| {
+                    let _context = parent.enter();
                     let _slot = self.slots.acquire(urgency(member));
                     match plan.archive.with_member(member, |r| self.stage_table(&MemberJob { system, archive: &plan.archive, archive_key: key, table, member }, r)) {
                         Ok(Some(staged)) => staged,
@@ -222,6 +225,7 @@ impl RunContext<'_> {
 
     /// Streams one member into its staging table and judges the result.
     fn stage_table<'c>(&self, job: &MemberJob<'_, 'c>, reader: &mut dyn std::io::Read) -> StagedTable<'c> {
+        let _table = tracing::info_span!("table", table = %job.table.name).entered();
         let started = Instant::now();
         let mut staged = match self.stage_table_inner(job, reader) {
             Ok(staged) => staged,

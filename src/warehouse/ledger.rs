@@ -124,6 +124,20 @@ pub const LEDGER_TABLES: &[(&str, &[(&str, ColumnType)])] = &[
             ("WAREHOUSE_VALUE", FREE_TEXT),
         ],
     ),
+    (
+        // Written by `crate::notify`: each message a run sent (or failed to send), per channel and target.
+        "ETL_NOTIFICATIONS",
+        &[
+            ("RUN_ID", INT),
+            ("SENT_AT", TS),
+            ("CHANNEL", STATUS),
+            ("TARGET", PATH),
+            ("EVENT", STATUS),
+            ("STATUS", STATUS),
+            ("ATTEMPTS", INT),
+            ("MESSAGE", FREE_TEXT),
+        ],
+    ),
 ];
 
 /// `CREATE TABLE` statements of the ledger.

@@ -91,6 +91,17 @@ CREATE TABLE IF NOT EXISTS "etl_check_differences" (
   "warehouse_value" VARCHAR
 );
 
+CREATE TABLE IF NOT EXISTS "etl_notifications" (
+  "run_id" BIGINT,
+  "sent_at" TIMESTAMP,
+  "channel" VARCHAR,
+  "target" VARCHAR,
+  "event" VARCHAR,
+  "status" VARCHAR,
+  "attempts" BIGINT,
+  "message" VARCHAR
+);
+
 -- ---- molo.marina_locations (MarinaLocations.csv): STG_MOLO_MARINA_LOCATIONS -> DW_MOLO_MARINA_LOCATIONS, key (ID)
 DROP TABLE IF EXISTS "stg_molo_marina_locations";
 
