@@ -33,6 +33,18 @@ pub struct Config {
     /// The checks that prove every load (see `crate::check`).
     #[serde(default)]
     pub checks: ChecksConfig,
+    /// When `serve` runs the pipeline (see `crate::serve`).
+    #[serde(default)]
+    pub schedule: crate::serve::ScheduleConfig,
+    /// `serve`'s HTTP endpoint.
+    #[serde(default)]
+    pub serve: crate::serve::ServeConfig,
+    /// The grace period after SIGTERM or SIGINT (`run` and `serve`).
+    #[serde(default)]
+    pub shutdown: crate::serve::ShutdownConfig,
+    /// Where the Prometheus metrics go after each run (see `crate::metrics`).
+    #[serde(default)]
+    pub metrics: crate::metrics::MetricsConfig,
 }
 
 /// `[checks]`: the data-quality rules and the volume anomaly detection.
@@ -217,7 +229,7 @@ impl S3Settings {
 }
 
 /// Durations written as `30s`, `5m` in the configuration.
-mod humantime_serde_opt {
+pub(crate) mod humantime_serde_opt {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 
@@ -403,6 +415,10 @@ impl Default for Config {
             calendar: CalendarConfig::default(),
             log: LogConfig::default(),
             checks: ChecksConfig::default(),
+            schedule: Default::default(),
+            serve: Default::default(),
+            shutdown: Default::default(),
+            metrics: Default::default(),
         }
     }
 }

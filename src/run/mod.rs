@@ -189,6 +189,15 @@ pub fn run_watched(config: &Config, opts: &RunOptions, listener: &dyn RunListene
     Ok(finish::finish(s.as_mut(), wh.dialect(), config, run_id, sources))
 }
 
+/// Where a source's load gives up when SIGTERM or SIGINT asked the process to stop.
+fn stop_point() -> Result<(), SourceFailure> {
+    if crate::serve::shutdown::stop_requested() {
+        crate::serve::shutdown::note_cut_short();
+        return Err(SourceFailure::Stopped { signal: crate::serve::shutdown::signal() });
+    }
+    Ok(())
+}
+
 /// What every stage of a source's load shares.
 struct RunContext<'a> {
     config: &'a Config,
@@ -231,9 +240,12 @@ impl RunContext<'_> {
 
     fn load_source_into(&self, system: System, outcome: &mut SourceOutcome) -> Result<(), SourceFailure> {
         let Some(fetched) = self.discover_and_fetch(system, outcome)? else { return Ok(()) };
+        stop_point()?;
         let mut s = self.wh.session()?;
         let members = self.plan_members(system, s.as_mut(), &fetched, outcome)?;
         let staged = self.stage(system, &fetched, &members, outcome)?;
+        // No publish starts once the process is asked to stop (one in progress may finish).
+        stop_point()?;
         let published = self.publish(system, s.as_mut(), &fetched, members, staged, outcome);
         self.check_published(system, s.as_mut(), &fetched, outcome);
         published
