@@ -43,7 +43,16 @@ pub struct TableFacts {
 }
 
 /// The actions of `ETL_RUN_TABLES`, in its column order.
-pub const ACTIONS: [&str; 8] = ["read", "staged", "rejected", "inserted", "updated", "unchanged", "deleted", "undeleted"];
+pub const ACTIONS: [&str; 8] = [
+    "read",
+    "staged",
+    "rejected",
+    "inserted",
+    "updated",
+    "unchanged",
+    "deleted",
+    "undeleted",
+];
 
 /// Statuses of a run that ended with every source it looked at fine.
 const ENDED_WELL: &str = "('succeeded', 'warning', 'checks_failed', 'skipped')";
@@ -60,11 +69,7 @@ impl LedgerFacts {
                 WHERE r.STATUS IN {ENDED_WELL} AND r.FINISHED_AT IS NOT NULL) x \
              GROUP BY SOURCE ORDER BY SOURCE"
         ))?;
-        let last_success = success
-            .rows
-            .iter()
-            .filter_map(|r| Some((text(r, 0)?, timestamp(r, 1)?)))
-            .collect();
+        let last_success = success.rows.iter().filter_map(|r| Some((text(r, 0)?, timestamp(r, 1)?))).collect();
         let table_rows = s.query_rows(
             "SELECT SOURCE, TABLE_NAME, RUN_ID, STATUS, ROWS_READ, ROWS_STAGED, ROWS_REJECTED, ROWS_INSERTED, \
                     ROWS_UPDATED, ROWS_UNCHANGED, ROWS_DELETED, ROWS_UNDELETED FROM (\
@@ -81,7 +86,11 @@ impl LedgerFacts {
                     table: text(r, 1)?,
                     run_id: number(r, 2)? as i64,
                     status: text(r, 3).unwrap_or_default(),
-                    rows: ACTIONS.iter().enumerate().map(|(i, a)| (*a, number(r, 4 + i).unwrap_or(0))).collect(),
+                    rows: ACTIONS
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| (*a, number(r, 4 + i).unwrap_or(0)))
+                        .collect(),
                 })
             })
             .collect();
@@ -91,7 +100,11 @@ impl LedgerFacts {
                  ON c.SOURCE = l.SOURCE AND c.RUN_ID = l.RUN_ID \
               GROUP BY c.SOURCE, c.STATUS ORDER BY c.SOURCE, c.STATUS",
         )?;
-        let checks = check_rows.rows.iter().filter_map(|r| Some((text(r, 0)?, text(r, 1)?, number(r, 2)?))).collect();
+        let checks = check_rows
+            .rows
+            .iter()
+            .filter_map(|r| Some((text(r, 0)?, text(r, 1)?, number(r, 2)?)))
+            .collect();
         let failed_tables = match &last_run {
             Some(run) => s
                 .query_rows(&format!(
@@ -105,7 +118,13 @@ impl LedgerFacts {
                 .collect(),
             None => Vec::new(),
         };
-        Ok(LedgerFacts { last_run, last_success, tables, checks, failed_tables })
+        Ok(LedgerFacts {
+            last_run,
+            last_success,
+            tables,
+            checks,
+            failed_tables,
+        })
     }
 
     /// The last success of `source`, if any.
@@ -140,13 +159,18 @@ fn text(row: &[Option<String>], i: usize) -> Option<String> {
 
 fn number(row: &[Option<String>], i: usize) -> Option<u64> {
     let value = row.get(i)?.as_deref()?;
-    value.parse::<u64>().ok().or_else(|| value.parse::<f64>().ok().map(|f| f.max(0.0) as u64))
+    value
+        .parse::<u64>()
+        .ok()
+        .or_else(|| value.parse::<f64>().ok().map(|f| f.max(0.0) as u64))
 }
 
 /// A ledger timestamp (UTC, as the backends print it: `2026-01-04 06:00:00.123` or with a `T`).
 fn timestamp(row: &[Option<String>], i: usize) -> Option<DateTime<Utc>> {
     let value = row.get(i)?.as_deref()?.replace('T', " ");
-    NaiveDateTime::parse_from_str(&value, "%Y-%m-%d %H:%M:%S%.f").ok().map(|t| t.and_utc())
+    NaiveDateTime::parse_from_str(&value, "%Y-%m-%d %H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
 }
 
 #[cfg(test)]
@@ -155,7 +179,11 @@ mod tests {
 
     #[test]
     fn both_backends_timestamps_are_read() {
-        let row = vec![Some("2026-01-04T06:00:01.5".to_string()), Some("2026-01-04 06:00:01".to_string()), None];
+        let row = vec![
+            Some("2026-01-04T06:00:01.5".to_string()),
+            Some("2026-01-04 06:00:01".to_string()),
+            None,
+        ];
         assert_eq!(timestamp(&row, 0).unwrap().timestamp_millis(), 1_767_506_401_500);
         assert_eq!(timestamp(&row, 1).unwrap().timestamp(), 1_767_506_401);
         assert_eq!(timestamp(&row, 2), None);

@@ -13,8 +13,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-pub use facts::LedgerFacts;
 use crate::run::{RunOutcome, RunStatus};
+pub use facts::LedgerFacts;
 
 /// `[metrics]`: where the metrics go after each run.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -51,7 +51,10 @@ pub enum MetricsError {
         source: reqwest::Error,
     },
     #[error("the Pushgateway {url} answered {status}")]
-    Refused { url: crate::config::MaskedUrl, status: reqwest::StatusCode },
+    Refused {
+        url: crate::config::MaskedUrl,
+        status: reqwest::StatusCode,
+    },
     #[error("cannot start the push: {0}")]
     Runtime(#[source] std::io::Error),
 }
@@ -87,7 +90,11 @@ fn escape(value: &str) -> String {
 }
 
 fn number(value: f64) -> String {
-    if value.fract() == 0.0 && value.abs() < 1e15 { format!("{}", value as i64) } else { format!("{value}") }
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{}", value as i64)
+    } else {
+        format!("{value}")
+    }
 }
 
 fn seconds(t: DateTime<Utc>) -> f64 {
@@ -111,10 +118,18 @@ const STATUSES: [RunStatus; 8] = [
 pub fn render(facts: &LedgerFacts, outcome: Option<&RunOutcome>, now: DateTime<Utc>) -> String {
     let mut gauges = Vec::new();
     let sources = |f: &dyn Fn(&str) -> Option<f64>| -> Vec<(Vec<(&str, String)>, f64)> {
-        let mut names: Vec<&str> = facts.tables.iter().map(|t| t.source.as_str()).chain(facts.last_success.iter().map(|(s, _)| s.as_str())).collect();
+        let mut names: Vec<&str> = facts
+            .tables
+            .iter()
+            .map(|t| t.source.as_str())
+            .chain(facts.last_success.iter().map(|(s, _)| s.as_str()))
+            .collect();
         names.sort_unstable();
         names.dedup();
-        names.into_iter().filter_map(|n| f(n).map(|v| (vec![("source", n.to_string())], v))).collect()
+        names
+            .into_iter()
+            .filter_map(|n| f(n).map(|v| (vec![("source", n.to_string())], v)))
+            .collect()
     };
     gauges.push(Gauge {
         name: "marina_etl_last_success_timestamp_seconds",
@@ -122,7 +137,11 @@ pub fn render(facts: &LedgerFacts, outcome: Option<&RunOutcome>, now: DateTime<U
         samples: sources(&|n| facts.last_success_of(n).map(seconds)),
     });
     if let Some(run) = &facts.last_run {
-        gauges.push(Gauge { name: "marina_etl_last_run_id", help: "RUN_ID of the latest run that ended.", samples: vec![(vec![], run.run_id as f64)] });
+        gauges.push(Gauge {
+            name: "marina_etl_last_run_id",
+            help: "RUN_ID of the latest run that ended.",
+            samples: vec![(vec![], run.run_id as f64)],
+        });
         gauges.push(Gauge {
             name: "marina_etl_last_run_start_timestamp_seconds",
             help: "When the latest run that ended started (Unix time).",
@@ -145,7 +164,12 @@ pub fn render(facts: &LedgerFacts, outcome: Option<&RunOutcome>, now: DateTime<U
             help: "1 for the status the latest run ended with (ETL_RUNS.STATUS), 0 for the others.",
             samples: STATUSES
                 .iter()
-                .map(|s| (vec![("status", s.as_str().to_string())], f64::from(u8::from(s.as_str() == run.status))))
+                .map(|s| {
+                    (
+                        vec![("status", s.as_str().to_string())],
+                        f64::from(u8::from(s.as_str() == run.status)),
+                    )
+                })
                 .collect(),
         });
     }
@@ -165,7 +189,10 @@ pub fn render(facts: &LedgerFacts, outcome: Option<&RunOutcome>, now: DateTime<U
             ] {
                 phases.push((vec![("source", o.system.name().to_string()), ("phase", phase.to_string())], value));
             }
-            totals.push((vec![("source", o.system.name().to_string()), ("status", o.status.as_str().to_string())], o.seconds));
+            totals.push((
+                vec![("source", o.system.name().to_string()), ("status", o.status.as_str().to_string())],
+                o.seconds,
+            ));
         }
         gauges.push(Gauge {
             name: "marina_etl_phase_duration_seconds",
@@ -193,7 +220,12 @@ pub fn render(facts: &LedgerFacts, outcome: Option<&RunOutcome>, now: DateTime<U
     });
     let rejected = |source: &str| -> Option<f64> {
         let tables: Vec<_> = facts.tables.iter().filter(|t| t.source == source).collect();
-        (!tables.is_empty()).then(|| tables.iter().flat_map(|t| t.rows.iter().filter(|(a, _)| *a == "rejected").map(|(_, n)| *n as f64)).sum())
+        (!tables.is_empty()).then(|| {
+            tables
+                .iter()
+                .flat_map(|t| t.rows.iter().filter(|(a, _)| *a == "rejected").map(|(_, n)| *n as f64))
+                .sum()
+        })
     };
     gauges.push(Gauge {
         name: "marina_etl_rejected_rows",
@@ -203,11 +235,21 @@ pub fn render(facts: &LedgerFacts, outcome: Option<&RunOutcome>, now: DateTime<U
     gauges.push(Gauge {
         name: "marina_etl_checks",
         help: "Checks (ETL_CHECK_RESULTS) of the latest checked run of each source, per status (pass, warn, fail).",
-        samples: facts.checks.iter().map(|(source, status, n)| (vec![("source", source.clone()), ("status", status.clone())], *n as f64)).collect(),
+        samples: facts
+            .checks
+            .iter()
+            .map(|(source, status, n)| (vec![("source", source.clone()), ("status", status.clone())], *n as f64))
+            .collect(),
     });
     let failed = |source: &str| -> Option<f64> {
         let of_source: Vec<_> = facts.checks.iter().filter(|(s, _, _)| s == source).collect();
-        (!of_source.is_empty()).then(|| of_source.iter().filter(|(_, status, _)| status != "pass").map(|(_, _, n)| *n as f64).sum())
+        (!of_source.is_empty()).then(|| {
+            of_source
+                .iter()
+                .filter(|(_, status, _)| status != "pass")
+                .map(|(_, _, n)| *n as f64)
+                .sum()
+        })
     };
     gauges.push(Gauge {
         name: "marina_etl_failed_checks",
@@ -229,9 +271,16 @@ pub fn render(facts: &LedgerFacts, outcome: Option<&RunOutcome>, now: DateTime<U
 /// Replaces `path` with `text` so that a reader sees the old file or the new one, never
 /// half of one: written beside it under a name node_exporter ignores, then renamed.
 pub fn write_textfile(path: &Path, text: &str) -> Result<(), MetricsError> {
-    let err = |source| MetricsError::Write { path: path.to_path_buf(), source };
+    let err = |source| MetricsError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut temp = tempfile::Builder::new().prefix(".marina-etl-metrics").suffix(".tmp").tempfile_in(folder).map_err(err)?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".marina-etl-metrics")
+        .suffix(".tmp")
+        .tempfile_in(folder)
+        .map_err(err)?;
     std::io::Write::write_all(&mut temp, text.as_bytes()).map_err(err)?;
     temp.as_file().sync_all().map_err(err)?;
     // Readable by the collector, which often runs as another user.
@@ -250,20 +299,36 @@ const PUSH_TIMEOUT: Duration = Duration::from_secs(10);
 pub fn push(base: &str, job: &str, text: &str) -> Result<(), MetricsError> {
     let url = format!("{}/metrics/job/{job}", base.trim_end_matches('/'));
     let shown = crate::config::MaskedUrl::new(&url);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(MetricsError::Runtime)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(MetricsError::Runtime)?;
     runtime.block_on(async {
         let client = reqwest::Client::builder()
             .timeout(PUSH_TIMEOUT)
             .build()
-            .map_err(|source| MetricsError::Push { url: shown.clone(), source })?;
+            .map_err(|source| MetricsError::Push {
+                url: shown.clone(),
+                source,
+            })?;
         let answer = client
             .put(&url)
             .header("Content-Type", "text/plain; version=0.0.4")
             .body(text.to_string())
             .send()
             .await
-            .map_err(|source| MetricsError::Push { url: shown.clone(), source })?;
-        if answer.status().is_success() { Ok(()) } else { Err(MetricsError::Refused { url: shown.clone(), status: answer.status() }) }
+            .map_err(|source| MetricsError::Push {
+                url: shown.clone(),
+                source,
+            })?;
+        if answer.status().is_success() {
+            Ok(())
+        } else {
+            Err(MetricsError::Refused {
+                url: shown.clone(),
+                status: answer.status(),
+            })
+        }
     })
 }
 
@@ -319,9 +384,15 @@ mod tests {
         assert_eq!(number(42.0), "42");
         assert_eq!(number(1.5), "1.5");
         let now = Utc.with_ymd_and_hms(2026, 1, 4, 6, 0, 0).unwrap();
-        let facts = LedgerFacts { last_success: vec![("molo".into(), now)], ..LedgerFacts::default() };
+        let facts = LedgerFacts {
+            last_success: vec![("molo".into(), now)],
+            ..LedgerFacts::default()
+        };
         let text = render(&facts, None, now);
-        assert!(text.contains("marina_etl_last_success_timestamp_seconds{source=\"molo\"} 1767506400\n"), "{text}");
+        assert!(
+            text.contains("marina_etl_last_success_timestamp_seconds{source=\"molo\"} 1767506400\n"),
+            "{text}"
+        );
         assert!(!text.contains("marina_etl_last_run_id"), "no run, no run metrics: {text}");
     }
 }

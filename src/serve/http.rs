@@ -78,7 +78,11 @@ fn answer(endpoint: &Endpoint, request: &Request<Incoming>) -> Response<Full<Byt
         "/healthz" => {
             let health = status::health(state.facts.as_ref(), &endpoint.sources, endpoint.max_age, now);
             let body = status::health_json(&health, state.facts.as_ref(), &state);
-            let code = if health.healthy() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+            let code = if health.healthy() {
+                StatusCode::OK
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
             respond(code, "application/json", format!("{body}\n"))
         }
         "/metrics" => match &state.facts {
@@ -86,8 +90,16 @@ fn answer(endpoint: &Endpoint, request: &Request<Incoming>) -> Response<Full<Byt
                 let text = crate::metrics::render(facts, state.last_outcome.as_ref(), now);
                 respond(StatusCode::OK, "text/plain; version=0.0.4; charset=utf-8", text)
             }
-            Some(Err(e)) => respond(StatusCode::SERVICE_UNAVAILABLE, "text/plain", format!("cannot read the run ledger: {e}\n")),
-            None => respond(StatusCode::SERVICE_UNAVAILABLE, "text/plain", "the run ledger was not read yet\n".into()),
+            Some(Err(e)) => respond(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "text/plain",
+                format!("cannot read the run ledger: {e}\n"),
+            ),
+            None => respond(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "text/plain",
+                "the run ledger was not read yet\n".into(),
+            ),
         },
         "/runs" => {
             let body = serde_json::json!({
@@ -97,7 +109,11 @@ fn answer(endpoint: &Endpoint, request: &Request<Incoming>) -> Response<Full<Byt
             });
             respond(StatusCode::OK, "application/json", format!("{body}\n"))
         }
-        _ => respond(StatusCode::NOT_FOUND, "text/plain", "not found: try /healthz, /metrics or /runs\n".into()),
+        _ => respond(
+            StatusCode::NOT_FOUND,
+            "text/plain",
+            "not found: try /healthz, /metrics or /runs\n".into(),
+        ),
     }
 }
 

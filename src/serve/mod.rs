@@ -103,8 +103,14 @@ impl crate::cli::ExitStatus for ServeError {
 
 /// The options of every scheduled run.
 fn run_options(config: &Config) -> RunOptions {
-    let wait = config.schedule.wait.map(|timeout| WaitOptions { timeout, poll: config.schedule.poll.unwrap_or(Duration::from_secs(60)) });
-    RunOptions { wait, ..RunOptions::default() }
+    let wait = config.schedule.wait.map(|timeout| WaitOptions {
+        timeout,
+        poll: config.schedule.poll.unwrap_or(Duration::from_secs(60)),
+    });
+    RunOptions {
+        wait,
+        ..RunOptions::default()
+    }
 }
 
 /// Runs the pipeline on the configured schedule until SIGTERM or SIGINT. Returns the exit
@@ -162,7 +168,12 @@ pub fn serve(config: &Config) -> Result<i32, ServeError> {
                     }
                 }
                 match &outcome {
-                    Ok(o) => tracing::info!(run_id = o.run_id, status = o.status.as_str(), exit_code = o.exit_code(), "scheduled run finished"),
+                    Ok(o) => tracing::info!(
+                        run_id = o.run_id,
+                        status = o.status.as_str(),
+                        exit_code = o.exit_code(),
+                        "scheduled run finished"
+                    ),
                     Err(e) => tracing::error!("scheduled run did not start: {e}"),
                 }
                 status::refresh(config, &shared);
@@ -174,7 +185,11 @@ pub fn serve(config: &Config) -> Result<i32, ServeError> {
         }
     }
     tracing::info!("stopped ({})", shutdown::signal());
-    Ok(if shutdown::was_cut_short() { run::exit::INTERRUPTED } else { run::exit::OK })
+    Ok(if shutdown::was_cut_short() {
+        run::exit::INTERRUPTED
+    } else {
+        run::exit::OK
+    })
 }
 
 /// When the warehouse's last run started, as the ledger says: a time missed since then
@@ -182,5 +197,9 @@ pub fn serve(config: &Config) -> Result<i32, ServeError> {
 fn last_run_started(shared: &status::Shared) -> Option<chrono::DateTime<Utc>> {
     let state = status::lock(shared);
     let runs = state.runs.as_array()?;
-    runs.first()?.get("started_at")?.as_str().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
+    runs.first()?
+        .get("started_at")?
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&Utc))
 }

@@ -11,8 +11,8 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use croner::parser::{CronParser, Seconds};
 use croner::Cron;
+use croner::parser::{CronParser, Seconds};
 
 /// A `[schedule]` that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -55,9 +55,16 @@ impl Schedule {
             .seconds(Seconds::Optional)
             .build()
             .parse(expression)
-            .map_err(|source| ScheduleError::Cron { expression: expression.to_string(), source })?;
+            .map_err(|source| ScheduleError::Cron {
+                expression: expression.to_string(),
+                source,
+            })?;
         let zone: Tz = zone.parse().map_err(|_| ScheduleError::TimeZone(zone.to_string()))?;
-        let schedule = Schedule { cron, zone, expression: expression.to_string() };
+        let schedule = Schedule {
+            cron,
+            zone,
+            expression: expression.to_string(),
+        };
         if schedule.next_after(Utc::now()).is_none() {
             return Err(ScheduleError::Never(expression.to_string()));
         }
@@ -76,12 +83,18 @@ impl Schedule {
 
     /// The first scheduled time strictly after `t`.
     pub fn next_after(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.cron.find_next_occurrence(&t.with_timezone(&self.zone), false).ok().map(|d| d.with_timezone(&Utc))
+        self.cron
+            .find_next_occurrence(&t.with_timezone(&self.zone), false)
+            .ok()
+            .map(|d| d.with_timezone(&Utc))
     }
 
     /// The latest scheduled time at or before `t`.
     pub fn latest_until(&self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.cron.find_previous_occurrence(&t.with_timezone(&self.zone), true).ok().map(|d| d.with_timezone(&Utc))
+        self.cron
+            .find_previous_occurrence(&t.with_timezone(&self.zone), true)
+            .ok()
+            .map(|d| d.with_timezone(&Utc))
     }
 
     /// Whether to run now or when to wake up, given when the last run started (`None`:
@@ -109,7 +122,11 @@ mod tests {
 
     /// Wall clock time `h:mi` on that day in New York, as UTC (the earlier one when repeated).
     fn new_york(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        chrono_tz::America::New_York.with_ymd_and_hms(y, mo, d, h, mi, 0).earliest().unwrap().with_timezone(&Utc)
+        chrono_tz::America::New_York
+            .with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .earliest()
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
@@ -119,7 +136,10 @@ mod tests {
         // Strictly after: at 06:00 the next is tomorrow's.
         assert_eq!(daily.next_after(utc(2026, 1, 10, 6, 0, 0)), Some(utc(2026, 1, 11, 6, 0, 0)));
         let every_five_seconds = Schedule::parse("*/5 * * * * *", "UTC").unwrap();
-        assert_eq!(every_five_seconds.next_after(utc(2026, 1, 10, 6, 0, 1)), Some(utc(2026, 1, 10, 6, 0, 5)));
+        assert_eq!(
+            every_five_seconds.next_after(utc(2026, 1, 10, 6, 0, 1)),
+            Some(utc(2026, 1, 10, 6, 0, 5))
+        );
         let weekdays = Schedule::parse("30 7 * * 1-5", "UTC").unwrap();
         // 2026-01-10 is a Saturday: the next weekday is Monday the 12th.
         assert_eq!(weekdays.next_after(utc(2026, 1, 10, 8, 0, 0)), Some(utc(2026, 1, 12, 7, 30, 0)));
@@ -159,7 +179,10 @@ mod tests {
         let times: Vec<_> = std::iter::successors(hourly.next_after(utc(2026, 11, 1, 4, 30, 0)), |t| hourly.next_after(*t))
             .take(3)
             .collect();
-        assert_eq!(times, [utc(2026, 11, 1, 5, 0, 0), utc(2026, 11, 1, 6, 0, 0), utc(2026, 11, 1, 7, 0, 0)]);
+        assert_eq!(
+            times,
+            [utc(2026, 11, 1, 5, 0, 0), utc(2026, 11, 1, 6, 0, 0), utc(2026, 11, 1, 7, 0, 0)]
+        );
     }
 
     #[test]
@@ -168,12 +191,23 @@ mod tests {
         let last = utc(2026, 1, 1, 6, 0, 3);
         // Down for three days: three 06:00s were missed, one run now, for the latest.
         let now = utc(2026, 1, 4, 9, 0, 0);
-        assert_eq!(s.due(Some(last), now), Some(Due::Now { missed: utc(2026, 1, 4, 6, 0, 0) }));
+        assert_eq!(
+            s.due(Some(last), now),
+            Some(Due::Now {
+                missed: utc(2026, 1, 4, 6, 0, 0)
+            })
+        );
         // That run starts at once; asked again after it, nothing is missed any more.
         let run_started = utc(2026, 1, 4, 9, 0, 1);
-        assert_eq!(s.due(Some(run_started), utc(2026, 1, 4, 9, 5, 0)), Some(Due::At(utc(2026, 1, 5, 6, 0, 0))));
+        assert_eq!(
+            s.due(Some(run_started), utc(2026, 1, 4, 9, 5, 0)),
+            Some(Due::At(utc(2026, 1, 5, 6, 0, 0)))
+        );
         // Nothing missed: wait for the next time.
-        assert_eq!(s.due(Some(utc(2026, 1, 4, 6, 0, 0)), utc(2026, 1, 4, 7, 0, 0)), Some(Due::At(utc(2026, 1, 5, 6, 0, 0))));
+        assert_eq!(
+            s.due(Some(utc(2026, 1, 4, 6, 0, 0)), utc(2026, 1, 4, 7, 0, 0)),
+            Some(Due::At(utc(2026, 1, 5, 6, 0, 0)))
+        );
         // A fresh warehouse waits for its first time.
         assert_eq!(s.due(None, now), Some(Due::At(utc(2026, 1, 5, 6, 0, 0))));
     }
@@ -183,13 +217,21 @@ mod tests {
         let s = Schedule::parse("*/2 * * * * *", "UTC").unwrap();
         // A run started at :00 and took 7 s: :02, :04 and :06 were missed.
         let due = s.due(Some(utc(2026, 1, 1, 0, 0, 0)), utc(2026, 1, 1, 0, 0, 7));
-        assert_eq!(due, Some(Due::Now { missed: utc(2026, 1, 1, 0, 0, 6) }));
+        assert_eq!(
+            due,
+            Some(Due::Now {
+                missed: utc(2026, 1, 1, 0, 0, 6)
+            })
+        );
     }
 
     #[test]
     fn bad_expressions_and_zones_are_refused() {
         assert!(matches!(Schedule::parse("0 6 * *", "UTC"), Err(ScheduleError::Cron { .. })));
         assert!(matches!(Schedule::parse("61 6 * * *", "UTC"), Err(ScheduleError::Cron { .. })));
-        assert!(matches!(Schedule::parse("0 6 * * *", "Mars/Olympus"), Err(ScheduleError::TimeZone(_))));
+        assert!(matches!(
+            Schedule::parse("0 6 * * *", "Mars/Olympus"),
+            Err(ScheduleError::TimeZone(_))
+        ));
     }
 }

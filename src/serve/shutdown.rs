@@ -90,11 +90,12 @@ pub fn install(grace: Duration) -> std::io::Result<()> {
     if INSTALLED.get().is_some() {
         return Ok(());
     }
-    use tokio::signal::unix::{signal, SignalKind};
+    use tokio::signal::unix::{SignalKind, signal};
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     // Registered here, not on the thread: a signal that comes right after `install`
     // returns must already be ours, not the default's (which kills the process).
-    let (mut term, mut int) = runtime.block_on(async { Ok::<_, std::io::Error>((signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?)) })?;
+    let (mut term, mut int) =
+        runtime.block_on(async { Ok::<_, std::io::Error>((signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?)) })?;
     let _ = INSTALLED.set(());
     std::thread::Builder::new().name("marina-etl-signals".into()).spawn(move || {
         runtime.block_on(async move {
@@ -131,38 +132,42 @@ fn end_grace() {
 
 impl State {
     fn end_grace(&self) {
-    let state = self;
-    state.past_grace.store(true, Ordering::SeqCst);
-    let mut running: Vec<(Arc<Watched>, u64)> = {
-        let watches = state.watches.lock().unwrap_or_else(|e| e.into_inner());
-        watches
-            .iter()
-            .filter_map(Weak::upgrade)
-            .filter_map(|w| {
-                let statement = w.running.load(Ordering::SeqCst);
-                (statement != 0).then_some((w, statement))
-            })
-            .collect()
-    };
-    if running.is_empty() {
-        return;
-    }
-    tracing::warn!(statements = running.len(), "grace period over: interrupting the running statements");
-    self.cut_short.store(true, Ordering::SeqCst);
-    let until = Instant::now() + INTERRUPT_FOR;
-    // Only the statements that were running when the grace period ended: the rollback and
-    // the ledger's writes that follow them must go through.
-    while !running.is_empty() && Instant::now() < until {
-        running.retain(|(w, statement)| w.running.load(Ordering::SeqCst) == *statement);
-        for (w, _) in &running {
-            (w.interrupt)();
+        let state = self;
+        state.past_grace.store(true, Ordering::SeqCst);
+        let mut running: Vec<(Arc<Watched>, u64)> = {
+            let watches = state.watches.lock().unwrap_or_else(|e| e.into_inner());
+            watches
+                .iter()
+                .filter_map(Weak::upgrade)
+                .filter_map(|w| {
+                    let statement = w.running.load(Ordering::SeqCst);
+                    (statement != 0).then_some((w, statement))
+                })
+                .collect()
+        };
+        if running.is_empty() {
+            return;
         }
-        std::thread::sleep(INTERRUPT_AGAIN);
-    }
+        tracing::warn!(statements = running.len(), "grace period over: interrupting the running statements");
+        self.cut_short.store(true, Ordering::SeqCst);
+        let until = Instant::now() + INTERRUPT_FOR;
+        // Only the statements that were running when the grace period ended: the rollback and
+        // the ledger's writes that follow them must go through.
+        while !running.is_empty() && Instant::now() < until {
+            running.retain(|(w, statement)| w.running.load(Ordering::SeqCst) == *statement);
+            for (w, _) in &running {
+                (w.interrupt)();
+            }
+            std::thread::sleep(INTERRUPT_AGAIN);
+        }
     }
 
     fn watch(&self, interrupt: Box<dyn Fn() + Send + Sync>) -> StatementWatch {
-        let watched = Arc::new(Watched { running: AtomicU64::new(0), started: AtomicU64::new(0), interrupt });
+        let watched = Arc::new(Watched {
+            running: AtomicU64::new(0),
+            started: AtomicU64::new(0),
+            interrupt,
+        });
         let mut watches = self.watches.lock().unwrap_or_else(|e| e.into_inner());
         watches.retain(|w| w.strong_count() > 0);
         watches.push(Arc::downgrade(&watched));

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::config::Config;
 use crate::metrics::facts::{self, LedgerFacts};
@@ -127,8 +127,16 @@ impl Health {
 pub fn health(facts: Option<&Result<LedgerFacts, String>>, sources: &[&str], max_age: Duration, now: DateTime<Utc>) -> Health {
     let facts = match facts {
         Some(Ok(facts)) => facts,
-        Some(Err(e)) => return Health { reasons: vec![format!("cannot read the run ledger: {e}")] },
-        None => return Health { reasons: vec!["the run ledger was not read yet".into()] },
+        Some(Err(e)) => {
+            return Health {
+                reasons: vec![format!("cannot read the run ledger: {e}")],
+            };
+        }
+        None => {
+            return Health {
+                reasons: vec!["the run ledger was not read yet".into()],
+            };
+        }
     };
     let mut reasons = Vec::new();
     let max = chrono::Duration::from_std(max_age).unwrap_or(chrono::Duration::MAX);
@@ -146,11 +154,19 @@ pub fn health(facts: Option<&Result<LedgerFacts, String>>, sources: &[&str], max
     if let Some(run) = &facts.last_run
         && !HEALTHY_RUN.contains(&run.status.as_str())
     {
-        let failed: Vec<String> =
-            facts.failed_tables.iter().map(|(source, table, message)| format!("{source}.{table}: {message}")).collect();
+        let failed: Vec<String> = facts
+            .failed_tables
+            .iter()
+            .map(|(source, table, message)| format!("{source}.{table}: {message}"))
+            .collect();
         let detail = run.error_text.clone().unwrap_or_else(|| failed.join("; "));
         let detail: String = detail.chars().take(500).collect();
-        reasons.push(format!("run {} ended {}{}", run.run_id, run.status, if detail.is_empty() { String::new() } else { format!(": {detail}") }));
+        reasons.push(format!(
+            "run {} ended {}{}",
+            run.run_id,
+            run.status,
+            if detail.is_empty() { String::new() } else { format!(": {detail}") }
+        ));
     }
     Health { reasons }
 }
@@ -158,7 +174,11 @@ pub fn health(facts: Option<&Result<LedgerFacts, String>>, sources: &[&str], max
 /// The JSON body of `/healthz`.
 pub fn health_json(health: &Health, facts: Option<&Result<LedgerFacts, String>>, status: &Status) -> Value {
     let last_success: serde_json::Map<String, Value> = match facts {
-        Some(Ok(f)) => f.last_success.iter().map(|(s, t)| (s.clone(), Value::String(t.to_rfc3339()))).collect(),
+        Some(Ok(f)) => f
+            .last_success
+            .iter()
+            .map(|(s, t)| (s.clone(), Value::String(t.to_rfc3339())))
+            .collect(),
         _ => serde_json::Map::new(),
     };
     json!({
@@ -184,7 +204,13 @@ mod tests {
     fn healthy_only_while_every_source_succeeded_recently_and_the_last_run_ended_well() {
         let now = Utc.with_ymd_and_hms(2026, 1, 4, 12, 0, 0).unwrap();
         let hours = |h| now - chrono::Duration::hours(h);
-        let run = |status: &str| RunFacts { run_id: 7, status: status.into(), started_at: hours(2), finished_at: Some(hours(1)), error_text: None };
+        let run = |status: &str| RunFacts {
+            run_id: 7,
+            status: status.into(),
+            started_at: hours(2),
+            finished_at: Some(hours(1)),
+            error_text: None,
+        };
         let facts = LedgerFacts {
             last_run: Some(run("succeeded")),
             last_success: vec![("molo".into(), hours(1)), ("stellar".into(), hours(30))],
