@@ -85,41 +85,42 @@ pub fn sleep(duration: Duration) -> bool {
 
 /// Listens for SIGTERM and SIGINT from now on, on a thread of its own, with `grace` as
 /// the grace period. Called once by `run` and `serve`; later calls do nothing.
+///
+/// signal-hook's own self-pipe and thread rather than tokio's signal driver: the latter
+/// is woken through whichever runtime's reactor sees the signal first, and a PostgreSQL
+/// session's runtime blocked in a long statement never passed it on.
 pub fn install(grace: Duration) -> std::io::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
     static INSTALLED: OnceLock<()> = OnceLock::new();
     if INSTALLED.get().is_some() {
         return Ok(());
     }
-    use tokio::signal::unix::{SignalKind, signal};
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     // Registered here, not on the thread: a signal that comes right after `install`
     // returns must already be ours, not the default's (which kills the process).
-    let (mut term, mut int) =
-        runtime.block_on(async { Ok::<_, std::io::Error>((signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?)) })?;
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT])?;
     let _ = INSTALLED.set(());
     std::thread::Builder::new().name("marina-etl-signals".into()).spawn(move || {
-        runtime.block_on(async move {
-            let name = tokio::select! {
-                _ = term.recv() => "SIGTERM",
-                _ = int.recv() => "SIGINT",
-            };
+        // Set at the first signal: a second one ends the grace period at once.
+        let mut cut_grace: Option<std::sync::mpsc::Sender<()>> = None;
+        for number in signals.forever() {
+            let name = if number == SIGTERM { "SIGTERM" } else { "SIGINT" };
+            if let Some(cut) = &cut_grace {
+                tracing::warn!("{name} again: not waiting for the grace period");
+                let _ = cut.send(());
+                continue;
+            }
             let _ = state().signal.set(name);
             state().stop.store(true, Ordering::SeqCst);
-            tracing::warn!(
-                "{name}: stopping; no new work starts, a publish in progress has {} to finish",
-                humantime::format_duration(grace)
-            );
-            eprintln!("marina-etl: {name}: stopping (grace period {})", humantime::format_duration(grace));
-            let second = tokio::select! {
-                _ = tokio::time::sleep(grace) => false,
-                _ = term.recv() => true,
-                _ = int.recv() => true,
-            };
-            if second {
-                tracing::warn!("a second signal: not waiting for the grace period");
-            }
-            end_grace();
-        });
+            let shown = humantime::format_duration(grace);
+            tracing::warn!("{name}: stopping; no new work starts, a publish in progress has {shown} to finish");
+            eprintln!("marina-etl: {name}: stopping (grace period {shown})");
+            let (cut, cut_heard) = std::sync::mpsc::channel::<()>();
+            cut_grace = Some(cut);
+            std::thread::spawn(move || {
+                let _ = cut_heard.recv_timeout(grace);
+                end_grace();
+            });
+        }
     })?;
     Ok(())
 }
