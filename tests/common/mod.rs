@@ -59,13 +59,7 @@ impl Env {
         for system in ["molo", "stellar", "netsuite"] {
             let folder = dir.path().join(system);
             std::fs::create_dir_all(&folder).unwrap();
-            config.sources.insert(
-                system.into(),
-                SourceConfig {
-                    location: folder.display().to_string(),
-                    s3: None,
-                },
-            );
+            config.sources.insert(system.into(), SourceConfig { location: folder.display().to_string(), s3: None });
         }
         Env { dir, config, backend }
     }
@@ -247,10 +241,7 @@ impl Env {
     pub fn zip_bytes(&self, system: &str, name: &str, day: u64, files: &[(&str, &[u8])]) -> PathBuf {
         let path = self.folder(system).join(name);
         let named: Vec<(&str, &str)> = files.iter().map(|(n, _)| (*n, "")).collect();
-        let others = complete(system, &named)
-            .into_iter()
-            .skip(files.len())
-            .map(|(n, c)| (n, c.as_bytes()));
+        let others = complete(system, &named).into_iter().skip(files.len()).map(|(n, c)| (n, c.as_bytes()));
         write_zip(&path, files.iter().map(|(n, c)| (*n, *c)).chain(others));
         set_day(&path, day);
         path

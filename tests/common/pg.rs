@@ -39,12 +39,7 @@ static NEXT_DB: AtomicUsize = AtomicUsize::new(0);
 
 /// Where the PostgreSQL server programs are.
 fn pg_bin(program: &str) -> String {
-    for dir in [
-        "/usr/local/bin",
-        "/usr/lib/postgresql/15/bin",
-        "/usr/lib/postgresql/16/bin",
-        "/usr/lib/postgresql/17/bin",
-    ] {
+    for dir in ["/usr/local/bin", "/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/17/bin"] {
         let p = Path::new(dir).join(program);
         if p.exists() {
             return p.display().to_string();
@@ -54,9 +49,7 @@ fn pg_bin(program: &str) -> String {
 }
 
 fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
+    std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0).unwrap_or(false)
 }
 
 /// A command run as the `postgres` user when we are root (the server refuses root).
@@ -71,9 +64,7 @@ fn as_server_user(program: &str) -> Command {
 }
 
 fn run_ok(cmd: &mut Command, what: &str) {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("PostgreSQL for the tests: cannot run {what}: {e}"));
+    let out = cmd.output().unwrap_or_else(|e| panic!("PostgreSQL for the tests: cannot run {what}: {e}"));
     assert!(
         out.status.success(),
         "PostgreSQL for the tests: {what} failed: {}{}",
@@ -88,11 +79,7 @@ fn free_port() -> u16 {
 
 fn start_cluster() -> Cluster {
     if let Ok(url) = std::env::var("MARINA_TEST_PG_URL") {
-        return Cluster {
-            admin_url: url,
-            ca_file: None,
-            _watchdog: None,
-        };
+        return Cluster { admin_url: url, ca_file: None, _watchdog: None };
     }
     start_own_cluster()
 }
@@ -104,18 +91,8 @@ fn start_own_cluster() -> Cluster {
     }
     let data = root.join("data");
     run_ok(
-        as_server_user("initdb").args([
-            "-D",
-            data.to_str().unwrap(),
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-        ]),
+        as_server_user("initdb")
+            .args(["-D", data.to_str().unwrap(), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]),
         "initdb",
     );
     let hba = data.join("pg_hba.conf");
@@ -125,57 +102,18 @@ fn start_own_cluster() -> Cluster {
     // certificate cannot be its own root for a verifying client).
     let (ca, cert, key) = (root.join("ca.crt"), root.join("server.crt"), root.join("server.key"));
     let openssl = |args: &[&str]| {
-        run_ok(
-            Command::new("openssl").current_dir(&root).args(args),
-            &format!("openssl {}", args[0]),
-        );
+        run_ok(Command::new("openssl").current_dir(&root).args(args), &format!("openssl {}", args[0]));
     };
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=marina-etl test CA",
-        ]
+    openssl(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=marina-etl test CA"]
         .iter()
         .chain(&["-keyout", "ca.key", "-out", "ca.crt"])
         .copied()
-        .collect::<Vec<_>>(),
-    );
-    openssl(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-keyout",
-        "server.key",
-        "-out",
-        "server.csr",
-    ]);
+        .collect::<Vec<_>>());
+    openssl(&["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr"]);
     std::fs::write(root.join("server.ext"), "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n").unwrap();
     openssl(&[
-        "x509",
-        "-req",
-        "-in",
-        "server.csr",
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-extfile",
-        "server.ext",
-        "-out",
-        "server.crt",
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
+        "-extfile", "server.ext", "-out", "server.crt",
     ]);
     std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     if is_root() {
@@ -184,11 +122,7 @@ fn start_own_cluster() -> Cluster {
     // The watchdog is started before the server so that the server never outlives us.
     let stop = format!(
         "cat >/dev/null; {} -D '{}' stop -m immediate >/dev/null 2>&1; rm -rf '{}'",
-        if is_root() {
-            format!("runuser -u postgres -- {}", pg_bin("pg_ctl"))
-        } else {
-            pg_bin("pg_ctl")
-        },
+        if is_root() { format!("runuser -u postgres -- {}", pg_bin("pg_ctl")) } else { pg_bin("pg_ctl") },
         data.display(),
         root.display()
     );
@@ -212,18 +146,7 @@ fn start_own_cluster() -> Cluster {
             key.display()
         );
         let out = as_server_user("pg_ctl")
-            .args([
-                "-D",
-                data.to_str().unwrap(),
-                "-l",
-                root.join("server.log").to_str().unwrap(),
-                "-w",
-                "-t",
-                "60",
-                "-o",
-                &options,
-                "start",
-            ])
+            .args(["-D", data.to_str().unwrap(), "-l", root.join("server.log").to_str().unwrap(), "-w", "-t", "60", "-o", &options, "start"])
             .stdin(Stdio::null())
             .output()
             .expect("pg_ctl");
