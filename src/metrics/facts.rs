@@ -62,10 +62,10 @@ impl LedgerFacts {
     pub fn read(s: &mut dyn Session) -> Result<LedgerFacts> {
         let last_run = runs(s, "WHERE FINISHED_AT IS NOT NULL", 1)?.into_iter().next();
         let success = s.query_rows(&format!(
-            "SELECT SOURCE, MAX(AT) FROM (\
-               SELECT SOURCE, LOADED_AT AS AT FROM ETL_SNAPSHOTS \
+            "SELECT SOURCE, MAX(SUCCEEDED_AT) FROM (\
+               SELECT SOURCE, LOADED_AT AS SUCCEEDED_AT FROM ETL_SNAPSHOTS \
                UNION ALL \
-               SELECT t.SOURCE, r.FINISHED_AT AS AT FROM ETL_RUNS r, (SELECT DISTINCT SOURCE FROM ETL_SNAPSHOTS) t \
+               SELECT t.SOURCE, r.FINISHED_AT AS SUCCEEDED_AT FROM ETL_RUNS r, (SELECT DISTINCT SOURCE FROM ETL_SNAPSHOTS) t \
                 WHERE r.STATUS IN {ENDED_WELL} AND r.FINISHED_AT IS NOT NULL) x \
              GROUP BY SOURCE ORDER BY SOURCE"
         ))?;

@@ -105,7 +105,7 @@ fn answer(endpoint: &Endpoint, request: &Request<Incoming>) -> Response<Full<Byt
             let body = serde_json::json!({
                 "running_since": state.running_since.map(|t| t.to_rfc3339()),
                 "next_run": state.next_run.map(|t| t.to_rfc3339()),
-                "runs": state.runs,
+                "runs": if state.runs.is_null() { serde_json::json!([]) } else { state.runs.clone() },
             });
             respond(StatusCode::OK, "application/json", format!("{body}\n"))
         }

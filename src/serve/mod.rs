@@ -140,7 +140,8 @@ pub fn serve(config: &Config) -> Result<i32, ServeError> {
     let mut last_started = last_run_started(&shared);
     let opts = run_options(config);
     while !shutdown::stop_requested() {
-        match schedule.due(last_started, Utc::now()) {
+        // The scheduled time this run is for.
+        let scheduled = match schedule.due(last_started, Utc::now()) {
             None => {
                 tracing::warn!(cron = schedule.expression(), "the schedule gives no further time; stopping");
                 break;
@@ -149,40 +150,20 @@ pub fn serve(config: &Config) -> Result<i32, ServeError> {
                 status::lock(&shared).next_run = Some(next);
                 tracing::info!(next = %next.with_timezone(&schedule.zone()), "next run");
                 let left = (next - Utc::now()).to_std().unwrap_or_default();
-                // Woken for the time, `due` then says to run.
-                shutdown::sleep(left);
+                if !shutdown::sleep(left) {
+                    break;
+                }
+                next
             }
             Some(Due::Now { missed }) => {
-                let started = Utc::now();
-                last_started = Some(started);
-                if missed < started - chrono::Duration::seconds(60) {
-                    tracing::info!(scheduled = %missed.with_timezone(&schedule.zone()), "running for a time missed while down or busy");
-                }
-                status::lock(&shared).running_since = Some(started);
-                let outcome = run::run(config, &opts);
-                {
-                    let mut state = status::lock(&shared);
-                    state.running_since = None;
-                    if let Ok(outcome) = &outcome {
-                        state.last_outcome = Some(outcome.clone());
-                    }
-                }
-                match &outcome {
-                    Ok(o) => tracing::info!(
-                        run_id = o.run_id,
-                        status = o.status.as_str(),
-                        exit_code = o.exit_code(),
-                        "scheduled run finished"
-                    ),
-                    Err(e) => tracing::error!("scheduled run did not start: {e}"),
-                }
-                status::refresh(config, &shared);
-                let state = status::lock(&shared);
-                if let Some(Ok(facts)) = &state.facts {
-                    crate::metrics::publish(config, facts, state.last_outcome.as_ref());
-                }
+                tracing::info!(scheduled = %missed.with_timezone(&schedule.zone()), "running for a time missed while down or busy");
+                missed
             }
-        }
+        };
+        // A clock read a moment early must not make the same time look missed afterwards.
+        let started = Utc::now().max(scheduled);
+        last_started = Some(started);
+        scheduled_run(config, &opts, &shared, started);
     }
     tracing::info!("stopped ({})", shutdown::signal());
     Ok(if shutdown::was_cut_short() {
@@ -190,6 +171,33 @@ pub fn serve(config: &Config) -> Result<i32, ServeError> {
     } else {
         run::exit::OK
     })
+}
+
+/// Runs the pipeline once, and reads the ledger and publishes the metrics after it.
+fn scheduled_run(config: &Config, opts: &RunOptions, shared: &status::Shared, started: chrono::DateTime<Utc>) {
+    status::lock(shared).running_since = Some(started);
+    let outcome = run::run(config, opts);
+    {
+        let mut state = status::lock(shared);
+        state.running_since = None;
+        if let Ok(outcome) = &outcome {
+            state.last_outcome = Some(outcome.clone());
+        }
+    }
+    match &outcome {
+        Ok(o) => tracing::info!(
+            run_id = o.run_id,
+            status = o.status.as_str(),
+            exit_code = o.exit_code(),
+            "scheduled run finished"
+        ),
+        Err(e) => tracing::error!("scheduled run did not start: {e}"),
+    }
+    status::refresh(config, shared);
+    let state = status::lock(shared);
+    if let Some(Ok(facts)) = &state.facts {
+        crate::metrics::publish(config, facts, state.last_outcome.as_ref());
+    }
 }
 
 /// When the warehouse's last run started, as the ledger says: a time missed since then
