@@ -5,12 +5,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
+use common::process::Process;
 use common::{Backend, Env, binary};
 
 fn two_table_snapshot(env: &Env, name: &str, day: u64, pier: &str, marina: &str) {
