@@ -139,6 +139,9 @@ pub enum Command {
         #[arg(long = "location")]
         locations: Vec<i64>,
     },
+    /// Run the pipeline on the schedule of `[schedule]` until SIGTERM or SIGINT, with
+    /// `/healthz`, `/metrics` and `/runs` on `[serve] listen` when set.
+    Serve,
     /// Print the SQL a DBA reviews or deploys by hand: DDL, merge (Oracle: procedures), views.
     Sql {
         /// The warehouse's SQL dialect.
@@ -245,6 +248,7 @@ pub fn main() -> i32 {
             Command::Demo { scale } => demo(&mut out, scale, progress),
             Command::Query { query, format, limit } => query_command(&mut out, &config, &query, format, limit),
             Command::Sql { dialect, what } => sql_command(&mut out, dialect, what),
+            Command::Serve => Ok(crate::serve::serve(&config)?),
             Command::Report { out: file, from, to, locations } => {
                 report_command(&mut out, &config, &file, html_report::ReportOptions { from, to, locations })
             }
@@ -390,6 +394,10 @@ fn notify_test(out: &mut Out, config: &Config) -> Result<i32, CliError> {
 }
 
 fn run_command(out: &mut Out, config: &Config, opts: &RunOptions, progress: bool) -> Result<i32, CliError> {
+    // SIGTERM or SIGINT: no new work, a publish in progress gets the grace period.
+    if let Err(e) = crate::serve::shutdown::install(config.shutdown.grace()) {
+        tracing::warn!("cannot listen for SIGTERM and SIGINT: {e}");
+    }
     let outcome = match run_with_progress(config, opts, progress) {
         Ok(outcome) => outcome,
         Err(CliError::Failed { message, code }) => {
@@ -399,6 +407,7 @@ fn run_command(out: &mut Out, config: &Config, opts: &RunOptions, progress: bool
         }
         Err(e) => return Err(e),
     };
+    crate::metrics::after_run(config, Some(&outcome));
     // The run is done whether or not anyone reads its summary: its outcome is the exit code.
     let printed = out.text(&report::run_summary(&outcome)).and_then(|()| out.flush());
     // One line per source that did not load, and per warning and error, for whoever reads

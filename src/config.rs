@@ -36,6 +36,18 @@ pub struct Config {
     /// Who is told how a run went (see `crate::notify`).
     #[serde(default)]
     pub notify: crate::notify::NotifyConfig,
+    /// When `serve` runs the pipeline (see `crate::serve`).
+    #[serde(default)]
+    pub schedule: crate::serve::ScheduleConfig,
+    /// `serve`'s HTTP endpoint.
+    #[serde(default)]
+    pub serve: crate::serve::ServeConfig,
+    /// The grace period after SIGTERM or SIGINT (`run` and `serve`).
+    #[serde(default)]
+    pub shutdown: crate::serve::ShutdownConfig,
+    /// Where the Prometheus metrics go after each run (see `crate::metrics`).
+    #[serde(default)]
+    pub metrics: crate::metrics::MetricsConfig,
 }
 
 /// `[checks]`: the data-quality rules and the volume anomaly detection.
@@ -220,7 +232,7 @@ impl S3Settings {
 }
 
 /// Durations written as `30s`, `5m` in the configuration.
-mod humantime_serde_opt {
+pub(crate) mod humantime_serde_opt {
     use serde::{Deserialize, Deserializer, Serializer};
     use std::time::Duration;
 
@@ -410,6 +422,10 @@ impl Default for Config {
             log: LogConfig::default(),
             checks: ChecksConfig::default(),
             notify: crate::notify::NotifyConfig::default(),
+            schedule: Default::default(),
+            serve: Default::default(),
+            shutdown: Default::default(),
+            metrics: Default::default(),
         }
     }
 }

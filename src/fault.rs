@@ -6,6 +6,8 @@
 //! holds the run there for a minute (every source published, the run not yet ended);
 //! `fail-run-end` makes the ledger's writes at the end of the run fail (as on a full disk),
 //! `fail-run-end:1` only the first of them;
+//! `slow-statement-after-merge:N` runs a statement of minutes there instead (see
+//! [`slow_statement_after_merge`]); both pauses end early when a shutdown's grace period runs out;
 //! `wait-after-listing:FILE` holds a source between choosing its snapshot and reading it
 //! until FILE exists, so a test can delete or replace the object in between.
 
@@ -30,10 +32,30 @@ pub fn after_merge(tables_merged: usize) -> Result<(), Injected> {
         "fail-after-merge" => Err(Injected(format!("injected failure after {tables_merged} merged table(s)"))),
         "pause-after-merge" => {
             eprintln!("marina-etl: pausing mid-merge (MARINA_ETL_FAULT)");
-            std::thread::sleep(pause);
+            pause_unless_past_grace(pause);
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+/// `slow-statement-after-merge:N`: after N merged tables, the publish runs a statement that
+/// takes minutes, so that a test can see it interrupted (DuckDB) or canceled (PostgreSQL).
+pub fn slow_statement_after_merge(tables_merged: usize, dialect: crate::warehouse::Dialect) -> Option<&'static str> {
+    let spec = std::env::var("MARINA_ETL_FAULT").ok()?;
+    let n: usize = spec.strip_prefix("slow-statement-after-merge:")?.parse().ok()?;
+    (n == tables_merged).then(|| match dialect {
+        crate::warehouse::Dialect::Postgres => "SELECT pg_sleep(600)",
+        _ => "SELECT SUM(range) FROM range(1000000000000000)",
+    })
+}
+
+/// Sleeps like a slow statement would run: until `pause` is over, or until the grace
+/// period after SIGTERM ends (when a statement would be interrupted).
+fn pause_unless_past_grace(pause: Duration) {
+    let until = std::time::Instant::now() + pause;
+    while std::time::Instant::now() < until && !crate::serve::shutdown::past_grace() {
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -43,7 +65,7 @@ pub fn before_views() -> Result<(), Injected> {
         Ok(spec) if spec == "fail-views" => Err(Injected("injected failure before the views".into())),
         Ok(spec) if spec == "pause-before-views" => {
             eprintln!("marina-etl: pausing before the views (MARINA_ETL_FAULT)");
-            std::thread::sleep(Duration::from_secs(60));
+            pause_unless_past_grace(Duration::from_secs(60));
             Ok(())
         }
         _ => Ok(()),

@@ -136,7 +136,10 @@ impl RunContext<'_> {
                 }));
             }
             tracing::info!(source = system.name(), "waiting for a snapshot newer than the last loaded one");
-            std::thread::sleep(wait.poll.min(left));
+            if !crate::serve::shutdown::sleep(wait.poll.min(left)) {
+                crate::serve::shutdown::note_cut_short();
+                return Err(SourceFailure::Stopped { signal: crate::serve::shutdown::signal() });
+            }
         }
     }
 }

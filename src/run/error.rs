@@ -74,6 +74,9 @@ pub enum SourceFailure {
     Publish(#[source] PublishError),
     #[error(transparent)]
     Injected(#[from] Injected),
+    /// SIGTERM or SIGINT arrived before the source began to publish.
+    #[error("stopped by {signal} before it was published; nothing of it changed")]
+    Stopped { signal: &'static str },
 }
 
 /// A table that cannot be published, and why.
@@ -129,4 +132,7 @@ pub enum PublishError {
     /// A blocking data-quality rule failed on the merged data.
     #[error("blocking check failed: {0}")]
     BlockingCheck(String),
+    /// The grace period after SIGTERM or SIGINT ran out during the publish.
+    #[error("interrupted: the grace period after {signal} ran out")]
+    Interrupted { signal: &'static str },
 }

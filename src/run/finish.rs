@@ -30,7 +30,12 @@ pub(super) fn finish(s: &mut dyn Session, d: Dialect, config: &Config, run_id: i
         Ok(()) => tracing::info!(seconds = clock.elapsed().as_secs_f64(), "calendar and views refreshed"),
         Err(e) => errors.push(format!("calendar and views: {e}")),
     }
-    let status = RunOutcome::judge(&sources, &errors);
+    // A run that SIGTERM or SIGINT cut short says so, whatever its sources did before.
+    let status = if crate::serve::shutdown::was_cut_short() {
+        RunStatus::Interrupted
+    } else {
+        RunOutcome::judge(&sources, &errors)
+    };
     let mut lines: Vec<String> = sources
         .iter()
         .filter(|o| matches!(o.status, SourceStatus::Failed | SourceStatus::Late | SourceStatus::Partial))

@@ -201,6 +201,15 @@ pub fn run_watched(config: &Config, opts: &RunOptions, listener: &dyn RunListene
     Ok(outcome)
 }
 
+/// Where a source's load gives up when SIGTERM or SIGINT asked the process to stop.
+fn stop_point() -> Result<(), SourceFailure> {
+    if crate::serve::shutdown::stop_requested() {
+        crate::serve::shutdown::note_cut_short();
+        return Err(SourceFailure::Stopped { signal: crate::serve::shutdown::signal() });
+    }
+    Ok(())
+}
+
 /// What every stage of a source's load shares.
 struct RunContext<'a> {
     config: &'a Config,
@@ -245,9 +254,12 @@ impl RunContext<'_> {
     fn load_source_into(&self, system: System, outcome: &mut SourceOutcome) -> Result<(), SourceFailure> {
         let phase = |name: &'static str| tracing::info_span!("phase", phase = name);
         let Some(fetched) = phase("discover").in_scope(|| self.discover_and_fetch(system, outcome))? else { return Ok(()) };
+        stop_point()?;
         let mut s = self.wh.session()?;
         let members = phase("stage").in_scope(|| self.plan_members(system, s.as_mut(), &fetched, outcome))?;
         let staged = phase("stage").in_scope(|| self.stage(system, &fetched, &members, outcome))?;
+        // No publish starts once the process is asked to stop (one in progress may finish).
+        stop_point()?;
         let published = phase("publish").in_scope(|| self.publish(system, s.as_mut(), &fetched, members, staged, outcome));
         phase("check").in_scope(|| self.check_published(system, s.as_mut(), &fetched, outcome));
         published

@@ -18,6 +18,9 @@ pub mod exit {
     pub const WARNING: i32 = 4;
     /// A check of severity `error` failed (the data stays published): the same code as a warning.
     pub const CHECK_FAILED: i32 = WARNING;
+    /// SIGTERM or SIGINT stopped the run before it finished (see `crate::serve::shutdown`):
+    /// what was published stays published, every other source is as it was.
+    pub const INTERRUPTED: i32 = 5;
 }
 
 /// How one source ended.
@@ -132,9 +135,12 @@ pub struct RunOutcome {
 impl RunOutcome {
     /// Exit code of the contract: 0 success, 1 a source failed or is incomplete (or the
     /// run's own steps failed), 3 no new snapshot (everything already loaded, or a source
-    /// still late when the wait ran out), 4 published with warnings.
+    /// still late when the wait ran out), 4 published with warnings, 5 stopped by a signal.
     pub fn exit_code(&self) -> i32 {
         let any = |status| self.sources.iter().any(|o| o.status == status);
+        if self.status == RunStatus::Interrupted {
+            return exit::INTERRUPTED;
+        }
         if !self.errors.is_empty() || any(SourceStatus::Failed) || any(SourceStatus::Partial) {
             return exit::FAILED;
         }

@@ -147,6 +147,19 @@ impl RunContext<'_> {
             }
             t.record.seconds += started.elapsed().as_secs_f64();
             fault::after_merge(i + 1)?;
+            if let Some(slow) = fault::slow_statement_after_merge(i + 1, d) {
+                eprintln!("marina-etl: running a slow statement mid-merge (MARINA_ETL_FAULT)");
+                s.execute(slow)?;
+            }
+            // Past the grace period the publish gives up, and its transaction rolls back.
+            if crate::serve::shutdown::past_grace() {
+                crate::serve::shutdown::note_cut_short();
+                return Err(PublishError::Interrupted { signal: crate::serve::shutdown::signal() });
+            }
+        }
+        if crate::serve::shutdown::past_grace() {
+            crate::serve::shutdown::note_cut_short();
+            return Err(PublishError::Interrupted { signal: crate::serve::shutdown::signal() });
         }
         if let Some(snapshot) = snapshot {
             s.execute(&ledger::record_snapshot_statement(d, self.run_id, snapshot, published_at))?;

@@ -382,6 +382,11 @@ fn stream_into_staging<T>(
         let mut waited = Duration::ZERO;
         let started = Instant::now();
         let mut sink = |batch| {
+            // Staging is not publishing: it stops as soon as the process is asked to.
+            if crate::serve::shutdown::stop_requested() {
+                crate::serve::shutdown::note_cut_short();
+                return Err(format!("stopped by {}", crate::serve::shutdown::signal()));
+            }
             let handed = Instant::now();
             // Fails only when the loader stopped, whose own error is the one reported.
             let sent = batches.send(batch).map_err(|_| "staging stopped".to_string());

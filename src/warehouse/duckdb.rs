@@ -13,6 +13,7 @@ use duckdb::Connection;
 
 use super::{Dialect, Result, Rows, Session, Warehouse, WarehouseError};
 use crate::config::{MaskedUrl, WarehouseConfig};
+use crate::serve::shutdown::StatementWatch;
 
 pub struct DuckDbWarehouse {
     root: Mutex<Connection>,
@@ -135,7 +136,9 @@ impl Warehouse for DuckDbWarehouse {
     fn session(&self) -> Result<Box<dyn Session>> {
         let conn = self.root.lock().expect("connection lock").try_clone().map_err(|e| sql_err("new session", e))?;
         conn.execute_batch(&format!("USE {CATALOG}")).map_err(|e| sql_err("new session", e))?;
-        Ok(Box::new(DuckDbSession { conn, one_statement: self.read_only }))
+        let handle = conn.interrupt_handle();
+        let watch = StatementWatch::new(move || handle.interrupt());
+        Ok(Box::new(DuckDbSession { conn, one_statement: self.read_only, watch }))
     }
 }
 
@@ -143,6 +146,8 @@ struct DuckDbSession {
     conn: Connection,
     /// Refuse a query of several statements (the driver would run all but the last).
     one_statement: bool,
+    /// Lets a shutdown interrupt the statement running at the end of its grace period.
+    watch: StatementWatch,
 }
 
 fn one_line(e: &duckdb::Error) -> String {
@@ -156,10 +161,12 @@ fn sql_err(sql: &str, e: duckdb::Error) -> WarehouseError {
 
 impl Session for DuckDbSession {
     fn execute(&mut self, sql: &str) -> Result<u64> {
+        let _running = self.watch.statement();
         self.conn.execute(sql, []).map(|n| n as u64).map_err(|e| sql_err(sql, e))
     }
 
     fn query_i64(&mut self, sql: &str) -> Result<i64> {
+        let _running = self.watch.statement();
         self.conn.query_row(sql, [], |row| row.get::<_, i64>(0)).map_err(|e| sql_err(sql, e))
     }
 
@@ -177,6 +184,7 @@ impl Session for DuckDbSession {
             });
         }
         let limit = limit.unwrap_or(usize::MAX);
+        let _running = self.watch.statement();
         let mut stmt = self.conn.prepare(sql).map_err(|e| sql_err(sql, e))?;
         // Batches are fetched as they are needed: a limit stops reading.
         let mut batches: Vec<RecordBatch> = Vec::new();
@@ -213,6 +221,7 @@ impl Session for DuckDbSession {
     }
 
     fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()> {
+        let _running = self.watch.statement();
         let mut appender = self.conn.appender(table).map_err(|e| sql_err(table, e))?;
         appender.append_record_batch(batch).map_err(|e| sql_err(table, e))?;
         appender.flush().map_err(|e| sql_err(table, e))

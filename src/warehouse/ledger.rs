@@ -161,6 +161,9 @@ pub enum RunStatus {
     Skipped,
     /// Every source published, but a check of severity `error` failed (exit code 4).
     ChecksFailed,
+    /// SIGTERM or SIGINT stopped the run before it finished (exit code 5); sources that
+    /// published before stay published, the others are untouched.
+    Interrupted,
 }
 
 impl RunStatus {
@@ -173,6 +176,7 @@ impl RunStatus {
             RunStatus::Failed => "failed",
             RunStatus::Skipped => "skipped",
             RunStatus::ChecksFailed => "checks_failed",
+            RunStatus::Interrupted => "interrupted",
         }
     }
 }

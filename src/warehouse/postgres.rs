@@ -36,6 +36,7 @@ use tokio_postgres::{Client, NoTls};
 
 use super::{Dialect, Result, Rows, Session, Warehouse, WarehouseError};
 use crate::config::{MaskedUrl, WarehouseConfig, DEFAULT_CONNECT_TIMEOUT};
+use crate::serve::shutdown::StatementWatch;
 
 /// Key of the advisory lock that makes runs exclusive (per database): "marina-e" in ASCII.
 pub const RUN_LOCK_KEY: i64 = 0x6d61_7269_6e61_2d65;
@@ -161,6 +162,7 @@ impl PgWarehouse {
                     )));
                 }
             };
+        let watch = cancel_watch(client.cancel_token(), self.tls.clone(), self.connect_deadline);
         let mut conn = PgConn {
             runtime,
             client: Some(client),
@@ -168,6 +170,7 @@ impl PgWarehouse {
             deadline: Some(self.connect_deadline),
             shown_url: self.shown_url.clone(),
             abandoned: false,
+            watch,
         };
         // Notices such as "table does not exist, skipping" are noise for a pipeline.
         // Nested loops are off: warehouse tables have no indexes, so a nested loop is a
@@ -217,6 +220,8 @@ struct PgConn {
     shown_url: MaskedUrl,
     /// A deadline passed: what the server did is unknown, so the connection is not used again.
     abandoned: bool,
+    /// Lets a shutdown cancel the statement running at the end of its grace period.
+    watch: StatementWatch,
 }
 
 impl PgConn {
@@ -240,6 +245,7 @@ impl PgConn {
         }
         let client = self.client.as_ref().expect("the client lives until the connection is dropped");
         let deadline = self.deadline;
+        let _running = self.watch.statement();
         let outcome = self.runtime.block_on(async {
             match deadline {
                 Some(d) => tokio::time::timeout(d, work(client)).await,
@@ -255,6 +261,30 @@ impl PgConn {
             })
         })
     }
+}
+
+/// A watch that cancels the connection's running statement with PostgreSQL's cancel
+/// request (a connection of its own, as libpq's `PQcancel`), bounded by `deadline`.
+fn cancel_watch(
+    token: tokio_postgres::CancelToken,
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
+    deadline: Duration,
+) -> StatementWatch {
+    StatementWatch::new(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+        let canceled = runtime.block_on(async {
+            let request = async {
+                match &tls {
+                    Some(tls) => token.cancel_query(tls.clone()).await,
+                    None => token.cancel_query(NoTls).await,
+                }
+            };
+            tokio::time::timeout(deadline, request).await
+        });
+        if let Ok(Err(e)) = canceled {
+            tracing::warn!("cannot cancel a running statement: {}", one_line(&e));
+        }
+    })
 }
 
 impl Drop for PgConn {

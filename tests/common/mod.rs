@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod pg;
+pub mod process;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
