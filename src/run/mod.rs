@@ -116,7 +116,8 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-/// Creates the ledger and every `DW_` table that does not exist yet, in one transaction:
+/// Creates the ledger, every `DW_` table and every history table that does not exist yet
+/// (seeding a new history table from its loaded `DW_` table), in one transaction:
 /// a commit per table would wait for the disk a hundred times on a first run.
 /// Tables that exist already are checked against the catalog first (see
 /// [`schema::reconcile_dw_tables`]).
@@ -124,6 +125,7 @@ pub fn prepare_warehouse(s: &mut dyn Session, d: Dialect) -> Result<(), SchemaEr
     let statements: Vec<String> = ledger::create_statements(d)
         .into_iter()
         .chain(Catalog::get().tables().iter().map(|table| sql::create_dw_table(d, table)))
+        .chain(warehouse::history::prepare_statements(d))
         .collect();
     warehouse::in_transaction(s, |s| {
         schema::reconcile_dw_tables(s, d)?;

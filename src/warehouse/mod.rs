@@ -7,6 +7,7 @@
 //! ([`ledger`]) are written once.
 
 pub mod duckdb;
+pub mod history;
 pub mod ledger;
 pub mod merge;
 pub mod staging;
