@@ -108,6 +108,10 @@ pub enum Command {
         /// At most this many rows.
         #[arg(long)]
         limit: Option<usize>,
+        /// Answer over the tables as they were at this time (UTC, e.g. 2026-11-01T06:00),
+        /// from their history tables.
+        #[arg(long = "as-of", value_name = "TIME")]
+        as_of: Option<String>,
     },
     /// Write one self-contained HTML page for the managers: marinas, rentals, finance, pipeline.
     Report {
@@ -220,7 +224,7 @@ pub fn main() -> i32 {
                 generate_command(&mut out, &opts)
             }
             Command::Demo { scale } => demo(&mut out, scale, progress),
-            Command::Query { query, format, limit } => query_command(&mut out, &config, &query, format, limit),
+            Command::Query { query, format, limit, as_of } => query_command(&mut out, &config, &query, format, limit, as_of.as_deref()),
             Command::Sql { dialect, what } => sql_command(&mut out, dialect, what),
             Command::Report { out: file, from, to, locations } => {
                 report_command(&mut out, &config, &file, html_report::ReportOptions { from, to, locations })
@@ -555,7 +559,20 @@ impl ExitStatus for html_report::ReportError {
     }
 }
 
-fn query_command(out: &mut Out, config: &Config, query: &str, format: Format, limit: Option<usize>) -> Result<i32, CliError> {
+impl ExitStatus for crate::as_of::AsOfError {
+    fn exit_code(&self) -> i32 {
+        exit::USAGE
+    }
+}
+
+fn query_command(
+    out: &mut Out,
+    config: &Config,
+    query: &str,
+    format: Format,
+    limit: Option<usize>,
+    as_of: Option<&str>,
+) -> Result<i32, CliError> {
     let query = query.trim();
     if query.is_empty() {
         return Err(CliError::new(exit::USAGE, "the query is empty: give a view or table name, or a SELECT"));
@@ -568,7 +585,12 @@ fn query_command(out: &mut Out, config: &Config, query: &str, format: Format, li
     };
     // Read-only in the engine: nothing a query says can change the warehouse or reach
     // other files (see `warehouse::open_read_only`).
+    let at = as_of.map(crate::as_of::parse_time).transpose()?;
     let wh = warehouse::open_read_only(&config.warehouse)?;
+    let sql = match at {
+        Some(at) => crate::as_of::rewrite(wh.dialect(), &sql, at)?,
+        None => sql,
+    };
     let mut s = wh.session()?;
     let rows = s.query_rows_at_most(&sql, limit).map_err(QueryFailed)?;
     out.text(&render(&rows, format))?;

@@ -9,6 +9,7 @@
 //!   [`schedule`] shares the cores between its sources;
 //! - [`html_report`]: what the managers read, a self-contained page drawn from the views.
 
+pub mod as_of;
 pub mod cli;
 pub mod check;
 pub mod config;

@@ -150,7 +150,56 @@ fn a_new_history_table_is_seeded_from_its_loaded_table(backend: Backend) {
     assert_eq!(versions(&env), vec!["1|A|1|open|-|1", "2|B|1|2|-|1", "2|B2|2|open|-|2"]);
 }
 
+/// `marina-etl query --as-of`: the output (csv) and exit code.
+fn query_as_of(env: &Env, at: &str, sql: &str) -> (i32, String, String) {
+    let config = env.config_file();
+    let out = Command::new(binary())
+        .args(["--config", config.to_str().unwrap(), "query", "--format", "csv", "--as-of", at, sql])
+        .output()
+        .unwrap();
+    (out.status.code().unwrap(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// As of a time before, at, between and after the publishes of the four snapshots, a query
+/// sees the slips as they were; a table without history is refused by name.
+fn a_query_as_of_a_time_sees_the_tables_as_they_were(backend: Backend) {
+    let env = Env::new(backend);
+    four_snapshots(&env);
+    let published: Vec<chrono::NaiveDateTime> = env
+        .lines("SELECT LOADED_AT FROM ETL_SNAPSHOTS ORDER BY RUN_ID")
+        .iter()
+        .map(|t| marina_etl::as_of::parse_time(t).unwrap())
+        .collect();
+    assert_eq!(published.len(), 4);
+    let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%dT%H:%M:%S%.6f").to_string();
+    let between = |a: chrono::NaiveDateTime, b: chrono::NaiveDateTime| fmt(a + (b - a) / 2);
+    let slips = |at: &str| {
+        let (code, out, err) = query_as_of(&env, at, "SELECT ID, NAME FROM DW_MOLO_SLIPS ORDER BY ID");
+        assert_eq!(code, 0, "{err}");
+        out.lines().skip(1).map(str::to_string).collect::<Vec<_>>().join(" ")
+    };
+    assert_eq!(slips(&fmt(published[0] - chrono::Duration::seconds(1))), "");
+    assert_eq!(slips(&fmt(published[0])), "1,A 2,B 3,C");
+    assert_eq!(slips(&between(published[0], published[1])), "1,A 2,B 3,C");
+    assert_eq!(slips(&between(published[1], published[2])), "1,A 2,B2 4,D");
+    assert_eq!(slips(&between(published[2], published[3])), "1,A 2,B2 3,C");
+    assert_eq!(slips(&fmt(published[3] + chrono::Duration::days(1))), "1,A 2,B2 3,C 4,D");
+    // The query's own WITH and a bare table name work too.
+    let (code, out, _) = query_as_of(&env, &between(published[1], published[2]), "WITH x AS (SELECT * FROM dw_molo_slips) SELECT COUNT(*) FROM x");
+    assert_eq!((code, out.lines().nth(1)), (0, Some("3")));
+    let (code, out, _) = query_as_of(&env, &between(published[1], published[2]), "DW_MOLO_SLIPS");
+    assert_eq!((code, out.lines().count()), (0, 4), "{out}");
+
+    let (code, _, err) = query_as_of(&env, &fmt(published[3]), "SELECT * FROM DW_MOLO_SLIPS s JOIN DW_MOLO_PIERS p ON p.ID = s.PIER_ID");
+    assert_eq!(code, 2);
+    assert!(err.contains("DW_MOLO_PIERS keep(s) no history"), "{err}");
+    let (code, _, err) = query_as_of(&env, "last tuesday", "DW_MOLO_SLIPS");
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a time"), "{err}");
+}
+
 backend_tests!(
+    a_query_as_of_a_time_sees_the_tables_as_they_were,
     four_snapshots_give_the_versions_and_their_intervals,
     an_unchanged_snapshot_adds_no_version,
     a_failed_or_killed_publish_leaves_no_history_of_its_snapshot,
