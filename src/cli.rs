@@ -128,6 +128,19 @@ pub enum Command {
         #[arg(long = "location")]
         locations: Vec<i64>,
     },
+    /// Load every stored snapshot of a source dated in a period, oldest first (those
+    /// already loaded are skipped); stops at the first that does not load.
+    Replay {
+        /// The source (molo, stellar, netsuite).
+        #[arg(long = "source", value_parser = parse_system)]
+        source: System,
+        /// First day (YYYY-MM-DD), by the export date in the snapshot's name.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day (YYYY-MM-DD).
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
     /// Print the SQL a DBA reviews or deploys by hand: DDL, merge (Oracle: procedures), views.
     Sql {
         /// The warehouse's SQL dialect.
@@ -213,7 +226,7 @@ pub fn main() -> i32 {
                 if let Some(sample) = validate_fields {
                     eprintln!("marina-etl: field validation: {} row(s) per table, seed {}", sample.rows, sample.seed);
                 }
-                let opts = RunOptions { sources, force, allow_mass_delete, full, wait, wait_lock, validate_fields };
+                let opts = RunOptions { sources, force, allow_mass_delete, full, wait, wait_lock, validate_fields, ..RunOptions::default() };
                 run_command(&mut out, &config, &opts, progress)
             }
             Command::Status { runs } => status(&mut out, &config, runs),
@@ -226,6 +239,7 @@ pub fn main() -> i32 {
             Command::Demo { scale } => demo(&mut out, scale, progress),
             Command::Query { query, format, limit, as_of } => query_command(&mut out, &config, &query, format, limit, as_of.as_deref()),
             Command::Sql { dialect, what } => sql_command(&mut out, dialect, what),
+            Command::Replay { source, from, to } => replay_command(&mut out, &config, source, from, to),
             Command::Report { out: file, from, to, locations } => {
                 report_command(&mut out, &config, &file, html_report::ReportOptions { from, to, locations })
             }
@@ -625,6 +639,58 @@ pub fn render(rows: &Rows, format: Format) -> String {
             out
         }
     }
+}
+
+impl ExitStatus for crate::replay::ReplayError {
+    fn exit_code(&self) -> i32 {
+        use crate::replay::ReplayError;
+        match self {
+            ReplayError::UnknownSource(_) | ReplayError::EmptyPeriod { .. } => exit::USAGE,
+            ReplayError::Warehouse(e) => e.exit_code(),
+            ReplayError::Run(e) => e.exit_code(),
+            ReplayError::Source(_) | ReplayError::Runtime(_) => exit::SOURCE_FAILED,
+        }
+    }
+}
+
+/// `replay`: one line per snapshot of the period; the exit code of the first failure, else
+/// the worst of the runs (3 when the period holds no snapshot).
+fn replay_command(out: &mut Out, config: &Config, system: System, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<i32, CliError> {
+    use crate::replay::{replay, Step};
+    let mut lines = Vec::new();
+    let done = replay(config, system, from, to, |r| {
+        let what = match &r.step {
+            Step::AlreadyLoaded => "already loaded".to_string(),
+            Step::Ran(o) => {
+                let source = o.sources.first();
+                let status = source.map_or("not run".to_string(), |s| format!("{:?}", s.status).to_lowercase());
+                let message = source.and_then(|s| s.message.as_deref()).map(|m| format!(": {m}")).unwrap_or_default();
+                format!("{status} (run {}){message}", o.run_id)
+            }
+        };
+        let line = format!("{}  {:<40} {what}", r.dated.format("%Y-%m-%d %H:%M"), r.snapshot.key);
+        eprintln!("marina-etl: replay: {line}");
+        lines.push(line);
+    })?;
+    for line in &lines {
+        out.line(line)?;
+    }
+    if done.is_empty() {
+        out.line(format_args!("no snapshot of {system} dated {from} to {to}"))?;
+        return Ok(exit::NO_NEW_SNAPSHOT);
+    }
+    if done.last().is_some_and(|r| r.failed()) {
+        return Ok(exit::SOURCE_FAILED);
+    }
+    let worst = done
+        .iter()
+        .filter_map(|r| match &r.step {
+            Step::Ran(o) => Some(o.exit_code()).filter(|c| *c != exit::NO_NEW_SNAPSHOT),
+            Step::AlreadyLoaded => None,
+        })
+        .max()
+        .unwrap_or(exit::OK);
+    Ok(worst)
 }
 
 fn sql_command(out: &mut Out, dialect: SqlDialect, what: SqlPart) -> Result<i32, CliError> {

@@ -16,6 +16,7 @@ pub mod config;
 pub mod fault;
 pub mod generate;
 pub mod html_report;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod schedule;
