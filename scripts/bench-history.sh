@@ -4,7 +4,8 @@
 #   next-day       the day-2 snapshot on top of day 1 (loaded untimed first), with the
 #                  history of the 11 default tables written in the publish transaction;
 #                  prints the wall time, the merge phase per source and the versions the
-#                  run closed and opened
+#                  run closed and opened, and the seconds of the history statements
+#                  summed over the tables (from the run's debug log)
 #   next-day-base  the same with BASE_BIN (a build without history, e.g. of the commit
 #                  before it), when given: the difference is history's cost
 #
@@ -44,10 +45,11 @@ next_day() { # $1 = binary, $2 = label
   rm -f "$db" "$db.wal" "$db.lock"
   "$1" --config "$WORK/history-day1.toml" run >/dev/null 2>&1 || true
   local out; out=$(mktemp)
-  /usr/bin/time -f "%e" -o "$out.time" "$1" --config "$WORK/history-day2.toml" run >"$out" 2>/dev/null || true
-  printf '%-13s %6.2f s   merge: %s' "$2" "$(tail -1 "$out.time")" \
-    "$(grep -E '^(molo|stellar|netsuite) |^ +[0-9.]+s: discover' "$out" | grep -oE 'merge [0-9.]+s' | paste -sd ' ' -)"
-  rm -f "$out" "$out.time"
+  RUST_LOG=marina_etl=debug /usr/bin/time -f "%e" -o "$out.time" "$1" --config "$WORK/history-day2.toml" run >"$out" 2>"$out.log" || true
+  printf '%-13s %6.2f s   merge: %s   history statements: %s s' "$2" "$(tail -1 "$out.time")" \
+    "$(grep -E '^(molo|stellar|netsuite) |^ +[0-9.]+s: discover' "$out" | grep -oE 'merge [0-9.]+s' | paste -sd ' ' -)" \
+    "$(grep 'history written' "$out.log" | grep -oE 'seconds=[0-9.e-]+' | cut -d= -f2 | awk '{s += $1} END {printf "%.2f", s}')"
+  rm -f "$out" "$out.time" "$out.log"
 }
 
 for i in $(seq "$REPEAT"); do

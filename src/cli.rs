@@ -141,6 +141,24 @@ pub enum Command {
         #[arg(long)]
         to: chrono::NaiveDate,
     },
+    /// Write the warehouse as Parquet (zstd) with a manifest, to a folder or s3://bucket/prefix.
+    Export {
+        /// A folder, or s3://bucket/prefix.
+        #[arg(long)]
+        to: String,
+        /// Only the tables (and views, history tables) whose name matches this pattern (* and ?).
+        #[arg(long)]
+        tables: Option<String>,
+        /// Also the views.
+        #[arg(long)]
+        views: bool,
+        /// Also the history tables, partitioned by the day a version became valid.
+        #[arg(long)]
+        history: bool,
+        /// Write everything, also what did not change since the last export.
+        #[arg(long)]
+        full: bool,
+    },
     /// Print the SQL a DBA reviews or deploys by hand: DDL, merge (Oracle: procedures), views.
     Sql {
         /// The warehouse's SQL dialect.
@@ -239,6 +257,9 @@ pub fn main() -> i32 {
             Command::Demo { scale } => demo(&mut out, scale, progress),
             Command::Query { query, format, limit, as_of } => query_command(&mut out, &config, &query, format, limit, as_of.as_deref()),
             Command::Sql { dialect, what } => sql_command(&mut out, dialect, what),
+            Command::Export { to, tables, views, history, full } => {
+                export_command(&mut out, &config, &crate::export::ExportOptions { to, tables, views, history, full })
+            }
             Command::Replay { source, from, to } => replay_command(&mut out, &config, source, from, to),
             Command::Report { out: file, from, to, locations } => {
                 report_command(&mut out, &config, &file, html_report::ReportOptions { from, to, locations })
@@ -691,6 +712,33 @@ fn replay_command(out: &mut Out, config: &Config, system: System, from: chrono::
         .max()
         .unwrap_or(exit::OK);
     Ok(worst)
+}
+
+impl ExitStatus for crate::export::ExportError {
+    fn exit_code(&self) -> i32 {
+        use crate::export::ExportError;
+        match self {
+            ExportError::Warehouse(e) => e.exit_code(),
+            ExportError::BadDestination { .. } | ExportError::Credentials { .. } => exit::USAGE,
+            _ => exit::SOURCE_FAILED,
+        }
+    }
+}
+
+fn export_command(out: &mut Out, config: &Config, opts: &crate::export::ExportOptions) -> Result<i32, CliError> {
+    let done = crate::export::export(config, opts)?;
+    for r in &done.manifest.relations {
+        out.line(format_args!("{:<8} {:<48} {:>10} rows  {} file(s)", r.kind, r.name, r.rows, r.files.len()))?;
+    }
+    out.line(format_args!(
+        "export {} to {}: {} file(s) written, {} unchanged kept; manifest {}",
+        done.manifest.export_id,
+        opts.to,
+        done.written,
+        done.kept,
+        crate::export::MANIFEST
+    ))?;
+    Ok(exit::OK)
 }
 
 fn sql_command(out: &mut Out, dialect: SqlDialect, what: SqlPart) -> Result<i32, CliError> {

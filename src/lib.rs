@@ -13,6 +13,7 @@ pub mod as_of;
 pub mod cli;
 pub mod check;
 pub mod config;
+pub mod export;
 pub mod fault;
 pub mod generate;
 pub mod html_report;
