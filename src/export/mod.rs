@@ -300,7 +300,9 @@ pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportE
                 Some(part) => format!("{folder}/{}/{part}/part-{export_id:06}.parquet", p.name),
                 None => format!("{folder}/{}/part-{export_id:06}.parquet", p.name),
             };
+            let started = std::time::Instant::now();
             let w = parquet_file::write_query(s.as_mut(), &sql, store.as_ref(), &child(&root, &relative), &runtime)?;
+            tracing::debug!(file = %relative, rows = w.rows, seconds = started.elapsed().as_secs_f64(), "exported");
             schema = w.schema.fields().iter().map(|f| ManifestColumn { name: f.name().clone(), ty: f.data_type().to_string() }).collect();
             files.push(ManifestFile { path: relative, rows: w.rows, partition, fingerprint });
             written += 1;

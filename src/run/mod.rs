@@ -128,11 +128,12 @@ pub fn prepare_warehouse(s: &mut dyn Session, d: Dialect) -> Result<(), SchemaEr
     let statements: Vec<String> = ledger::create_statements(d)
         .into_iter()
         .chain(Catalog::get().tables().iter().map(|table| sql::create_dw_table(d, table)))
-        .chain(warehouse::history::prepare_statements(d))
+        .chain(warehouse::history::create_statements(d))
         .collect();
     warehouse::in_transaction(s, |s| {
         schema::reconcile_dw_tables(s, d)?;
         statements.iter().try_for_each(|stmt| s.execute(stmt).map(|_| ()))?;
+        warehouse::history::seed_empty(s, d)?;
         Ok(())
     })
 }

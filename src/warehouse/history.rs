@@ -104,17 +104,25 @@ pub fn history_statements(d: Dialect, table: &Table, params: &MergeParams) -> Hi
     HistoryStatements { close_versions, open_versions, seed }
 }
 
-/// Per table that keeps history, its `CREATE TABLE IF NOT EXISTS` and its seed, in catalog
-/// order: what a warehouse needs before a merge writes versions. Both are harmless when the
-/// table exists and holds versions already.
-pub fn prepare_statements(d: Dialect) -> Vec<String> {
+/// Per table that keeps history, its `CREATE TABLE IF NOT EXISTS`, in catalog order.
+pub fn create_statements(d: Dialect) -> Vec<String> {
+    crate::catalog::Catalog::get().tables().iter().filter(|t| t.history).map(|t| create_history_table(d, t)).collect()
+}
+
+/// Seeds every empty history table from its `DW_` table (see [`HistoryStatements::seed`]).
+/// Asked first, so that a run does not scan every `DW_` table to find its history full.
+pub fn seed_empty(s: &mut dyn super::Session, d: Dialect) -> super::Result<()> {
     let params = MergeParams { run_id: String::new(), published_at: String::new() };
-    crate::catalog::Catalog::get()
-        .tables()
-        .iter()
-        .filter(|t| t.history)
-        .flat_map(|t| [create_history_table(d, t), history_statements(d, t, &params).seed])
-        .collect()
+    for t in crate::catalog::Catalog::get().tables().iter().filter(|t| t.history) {
+        let empty = s.query_i64(&format!("SELECT COUNT(*) FROM (SELECT 1 FROM {} LIMIT 1) x", d.ident(&t.history_name())))? == 0;
+        if empty {
+            let seeded = s.execute(&history_statements(d, t, &params).seed)?;
+            if seeded > 0 {
+                tracing::info!(table = %t.history_name(), rows = seeded, "history table seeded with the live rows of its DW_ table");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The rows of `table` as they were at `at` (a timestamp expression), from its history
