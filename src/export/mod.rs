@@ -203,9 +203,18 @@ fn plan(s: &mut dyn Session, d: warehouse::Dialect, opts: &ExportOptions) -> Res
     let wanted = |name: &str| opts.tables.as_deref().is_none_or(|p| matches(p, name));
     let mut plans = Vec::new();
     let mut all_tables = String::new();
-    for t in Catalog::get().tables() {
+    // Every table's count and newest run in one statement (a statement costs milliseconds).
+    let union: Vec<String> = Catalog::get()
+        .tables()
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("SELECT {i} AS N, COUNT(*), MAX(DW_RUN_ID) FROM {}", d.ident(&t.dw_name())))
+        .collect();
+    let mut all_counts = s.query_rows(&union.join("\nUNION ALL\n"))?;
+    all_counts.rows.sort_by_key(|r| r.first().cloned().flatten().and_then(|n| n.parse::<usize>().ok()));
+    for (i, t) in Catalog::get().tables().iter().enumerate() {
         let dw = t.dw_name();
-        let counts = s.query_rows(&format!("SELECT COUNT(*), MAX(DW_RUN_ID) FROM {}", d.ident(&dw)))?;
+        let counts = warehouse::Rows { columns: Vec::new(), rows: all_counts.rows.get(i).map(|r| vec![r[1..].to_vec()]).unwrap_or_default() };
         let fingerprint = format!("{}:{}", text(&counts, 0, 0), text(&counts, 0, 1));
         all_tables.push_str(&fingerprint);
         all_tables.push(';');
@@ -258,6 +267,60 @@ fn snapshots(s: &mut dyn Session) -> Result<Vec<ManifestSnapshot>, ExportError> 
         .collect())
 }
 
+/// One file to write.
+struct Job {
+    plan: usize,
+    slot: usize,
+    relative: String,
+    sql: String,
+    partition: Option<String>,
+    fingerprint: String,
+}
+
+/// Writes the files of `jobs`, one worker per core, each with its own session, so that one
+/// file's Parquet encoding overlaps another's query. The first failure stops the workers
+/// (a file being written is finished) and is returned.
+fn write_files<'j>(
+    wh: &dyn warehouse::Warehouse,
+    jobs: &'j [Job],
+    store: &dyn ObjectStore,
+    root: &ObjectPath,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Vec<(&'j Job, parquet_file::Written)>, ExportError> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let (next, done, failed) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicBool::new(false));
+    let results = std::sync::Mutex::new(Vec::with_capacity(jobs.len()));
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(jobs.len()).max(1);
+    let work = || -> Result<(), ExportError> {
+        let mut s = wh.session()?;
+        while !failed.load(Ordering::Relaxed) {
+            let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+            let started = std::time::Instant::now();
+            let w = parquet_file::write_query(s.as_mut(), &job.sql, store, &child(root, &job.relative), runtime)?;
+            tracing::debug!(file = %job.relative, rows = w.rows, seconds = started.elapsed().as_secs_f64(), "exported");
+            results.lock().expect("no worker panics holding it").push((job, w));
+            crate::fault::after_export_file(done.fetch_add(1, Ordering::Relaxed) + 1)?;
+        }
+        Ok(())
+    };
+    let outcomes: Vec<Result<(), ExportError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let r = work();
+                    if r.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    r
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("an export worker panicked")).collect()
+    });
+    outcomes.into_iter().collect::<Result<Vec<()>, _>>()?;
+    Ok(results.into_inner().expect("no worker panics holding it"))
+}
+
 /// Exports the warehouse of `config` as `opts` asks.
 pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportError> {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(ExportError::Runtime)?;
@@ -278,16 +341,17 @@ pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportE
         .flat_map(|m| m.relations.iter())
         .flat_map(|r| r.files.iter().map(move |f| ((r.name.clone(), f.partition.clone()), (f.clone(), r.schema.clone()))))
         .collect();
-    let (mut written, mut kept) = (0, 0);
-    let mut relations = Vec::with_capacity(plans.len());
-    for p in plans {
-        let mut files = Vec::with_capacity(p.files.len());
-        let mut schema = Vec::new();
-        for (partition, fingerprint, sql) in p.files {
+    // The files to write; the others are kept from the previous export.
+    let mut slots: Vec<Vec<Option<ManifestFile>>> = plans.iter().map(|p| vec![None; p.files.len()]).collect();
+    let mut schemas: Vec<Vec<ManifestColumn>> = vec![Vec::new(); plans.len()];
+    let mut jobs = Vec::new();
+    let mut kept = 0;
+    for (pi, p) in plans.iter().enumerate() {
+        for (fi, (partition, fingerprint, sql)) in p.files.iter().enumerate() {
             let key = (p.name.clone(), partition.clone());
-            if !opts.full && let Some((old, old_schema)) = kept_before.get(&key).filter(|(f, _)| f.fingerprint == fingerprint) {
-                files.push(old.clone());
-                schema = old_schema.clone();
+            if !opts.full && let Some((old, old_schema)) = kept_before.get(&key).filter(|(f, _)| &f.fingerprint == fingerprint) {
+                slots[pi][fi] = Some(old.clone());
+                schemas[pi] = old_schema.clone();
                 kept += 1;
                 continue;
             }
@@ -296,18 +360,22 @@ pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportE
                 "view" => "views",
                 _ => "history",
             };
-            let relative = match &partition {
+            let relative = match partition {
                 Some(part) => format!("{folder}/{}/{part}/part-{export_id:06}.parquet", p.name),
                 None => format!("{folder}/{}/part-{export_id:06}.parquet", p.name),
             };
-            let started = std::time::Instant::now();
-            let w = parquet_file::write_query(s.as_mut(), &sql, store.as_ref(), &child(&root, &relative), &runtime)?;
-            tracing::debug!(file = %relative, rows = w.rows, seconds = started.elapsed().as_secs_f64(), "exported");
-            schema = w.schema.fields().iter().map(|f| ManifestColumn { name: f.name().clone(), ty: f.data_type().to_string() }).collect();
-            files.push(ManifestFile { path: relative, rows: w.rows, partition, fingerprint });
-            written += 1;
-            crate::fault::after_export_file(written)?;
+            jobs.push(Job { plan: pi, slot: fi, relative, sql: sql.clone(), partition: partition.clone(), fingerprint: fingerprint.clone() });
         }
+    }
+    let written = jobs.len();
+    for (job, w) in write_files(wh.as_ref(), &jobs, store.as_ref(), &root, &runtime)? {
+        schemas[job.plan] = w.schema.fields().iter().map(|f| ManifestColumn { name: f.name().clone(), ty: f.data_type().to_string() }).collect();
+        slots[job.plan][job.slot] =
+            Some(ManifestFile { path: job.relative.clone(), rows: w.rows, partition: job.partition.clone(), fingerprint: job.fingerprint.clone() });
+    }
+    let mut relations = Vec::with_capacity(plans.len());
+    for ((p, files), schema) in plans.into_iter().zip(slots).zip(schemas) {
+        let files: Vec<ManifestFile> = files.into_iter().flatten().collect();
         let rows = files.iter().map(|f| f.rows).sum();
         relations.push(ManifestRelation { name: p.name, kind: p.kind.to_string(), rows, max_run_id: p.max_run_id, schema, files });
     }
