@@ -123,6 +123,10 @@ pub enum Command {
         /// At most this many rows.
         #[arg(long)]
         limit: Option<usize>,
+        /// Answer over the tables as they were at this time (UTC, e.g. 2026-11-01T06:00),
+        /// from their history tables.
+        #[arg(long = "as-of", value_name = "TIME")]
+        as_of: Option<String>,
     },
     /// Write one self-contained HTML page for the managers: marinas, rentals, finance, pipeline.
     Report {
@@ -142,6 +146,37 @@ pub enum Command {
     /// Run the pipeline on the schedule of `[schedule]` until SIGTERM or SIGINT, with
     /// `/healthz`, `/metrics` and `/runs` on `[serve] listen` when set.
     Serve,
+    /// Load every stored snapshot of a source dated in a period, oldest first (those
+    /// already loaded are skipped); stops at the first that does not load.
+    Replay {
+        /// The source (molo, stellar, netsuite).
+        #[arg(long = "source", value_parser = parse_system)]
+        source: System,
+        /// First day (YYYY-MM-DD), by the export date in the snapshot's name.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day (YYYY-MM-DD).
+        #[arg(long)]
+        to: chrono::NaiveDate,
+    },
+    /// Write the warehouse as Parquet (zstd) with a manifest, to a folder or s3://bucket/prefix.
+    Export {
+        /// A folder, or s3://bucket/prefix.
+        #[arg(long)]
+        to: String,
+        /// Only the tables (and views, history tables) whose name matches this pattern (* and ?).
+        #[arg(long)]
+        tables: Option<String>,
+        /// Also the views.
+        #[arg(long)]
+        views: bool,
+        /// Also the history tables, partitioned by the day a version became valid.
+        #[arg(long)]
+        history: bool,
+        /// Write everything, also what did not change since the last export.
+        #[arg(long)]
+        full: bool,
+    },
     /// Print the SQL a DBA reviews or deploys by hand: DDL, merge (Oracle: procedures), views.
     Sql {
         /// The warehouse's SQL dialect.
@@ -232,7 +267,7 @@ pub fn main() -> i32 {
                 if let Some(sample) = validate_fields {
                     eprintln!("marina-etl: field validation: {} row(s) per table, seed {}", sample.rows, sample.seed);
                 }
-                let opts = RunOptions { sources, force, allow_mass_delete, full, wait, wait_lock, validate_fields };
+                let opts = RunOptions { sources, force, allow_mass_delete, full, wait, wait_lock, validate_fields, ..RunOptions::default() };
                 run_command(&mut out, &config, &opts, progress)
             }
             Command::Status { runs, run: None } => status(&mut out, &config, runs),
@@ -246,9 +281,13 @@ pub fn main() -> i32 {
                 generate_command(&mut out, &opts)
             }
             Command::Demo { scale } => demo(&mut out, scale, progress),
-            Command::Query { query, format, limit } => query_command(&mut out, &config, &query, format, limit),
+            Command::Query { query, format, limit, as_of } => query_command(&mut out, &config, &query, format, limit, as_of.as_deref()),
             Command::Sql { dialect, what } => sql_command(&mut out, dialect, what),
             Command::Serve => Ok(crate::serve::serve(&config)?),
+            Command::Export { to, tables, views, history, full } => {
+                export_command(&mut out, &config, &crate::export::ExportOptions { to, tables, views, history, full })
+            }
+            Command::Replay { source, from, to } => replay_command(&mut out, &config, source, from, to),
             Command::Report { out: file, from, to, locations } => {
                 report_command(&mut out, &config, &file, html_report::ReportOptions { from, to, locations })
             }
@@ -605,7 +644,20 @@ impl ExitStatus for html_report::ReportError {
     }
 }
 
-fn query_command(out: &mut Out, config: &Config, query: &str, format: Format, limit: Option<usize>) -> Result<i32, CliError> {
+impl ExitStatus for crate::as_of::AsOfError {
+    fn exit_code(&self) -> i32 {
+        exit::USAGE
+    }
+}
+
+fn query_command(
+    out: &mut Out,
+    config: &Config,
+    query: &str,
+    format: Format,
+    limit: Option<usize>,
+    as_of: Option<&str>,
+) -> Result<i32, CliError> {
     let query = query.trim();
     if query.is_empty() {
         return Err(CliError::new(exit::USAGE, "the query is empty: give a view or table name, or a SELECT"));
@@ -618,7 +670,12 @@ fn query_command(out: &mut Out, config: &Config, query: &str, format: Format, li
     };
     // Read-only in the engine: nothing a query says can change the warehouse or reach
     // other files (see `warehouse::open_read_only`).
+    let at = as_of.map(crate::as_of::parse_time).transpose()?;
     let wh = warehouse::open_read_only(&config.warehouse)?;
+    let sql = match at {
+        Some(at) => crate::as_of::rewrite(wh.dialect(), &sql, at)?,
+        None => sql,
+    };
     let mut s = wh.session()?;
     let rows = s.query_rows_at_most(&sql, limit).map_err(QueryFailed)?;
     out.text(&render(&rows, format))?;
@@ -653,6 +710,85 @@ pub fn render(rows: &Rows, format: Format) -> String {
             out
         }
     }
+}
+
+impl ExitStatus for crate::replay::ReplayError {
+    fn exit_code(&self) -> i32 {
+        use crate::replay::ReplayError;
+        match self {
+            ReplayError::UnknownSource(_) | ReplayError::EmptyPeriod { .. } => exit::USAGE,
+            ReplayError::Warehouse(e) => e.exit_code(),
+            ReplayError::Run(e) => e.exit_code(),
+            ReplayError::Source(_) | ReplayError::Runtime(_) => exit::SOURCE_FAILED,
+        }
+    }
+}
+
+/// `replay`: one line per snapshot of the period; the exit code of the first failure, else
+/// the worst of the runs (3 when the period holds no snapshot).
+fn replay_command(out: &mut Out, config: &Config, system: System, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<i32, CliError> {
+    use crate::replay::{replay, Step};
+    let mut lines = Vec::new();
+    let done = replay(config, system, from, to, |r| {
+        let what = match &r.step {
+            Step::AlreadyLoaded => "already loaded".to_string(),
+            Step::Ran(o) => {
+                let source = o.sources.first();
+                let status = source.map_or("not run".to_string(), |s| format!("{:?}", s.status).to_lowercase());
+                let message = source.and_then(|s| s.message.as_deref()).map(|m| format!(": {m}")).unwrap_or_default();
+                format!("{status} (run {}){message}", o.run_id)
+            }
+        };
+        let line = format!("{}  {:<40} {what}", r.dated.format("%Y-%m-%d %H:%M"), r.snapshot.key);
+        eprintln!("marina-etl: replay: {line}");
+        lines.push(line);
+    })?;
+    for line in &lines {
+        out.line(line)?;
+    }
+    if done.is_empty() {
+        out.line(format_args!("no snapshot of {system} dated {from} to {to}"))?;
+        return Ok(exit::NO_NEW_SNAPSHOT);
+    }
+    if done.last().is_some_and(|r| r.failed()) {
+        return Ok(exit::SOURCE_FAILED);
+    }
+    let worst = done
+        .iter()
+        .filter_map(|r| match &r.step {
+            Step::Ran(o) => Some(o.exit_code()).filter(|c| *c != exit::NO_NEW_SNAPSHOT),
+            Step::AlreadyLoaded => None,
+        })
+        .max()
+        .unwrap_or(exit::OK);
+    Ok(worst)
+}
+
+impl ExitStatus for crate::export::ExportError {
+    fn exit_code(&self) -> i32 {
+        use crate::export::ExportError;
+        match self {
+            ExportError::Warehouse(e) => e.exit_code(),
+            ExportError::BadDestination { .. } | ExportError::Credentials { .. } => exit::USAGE,
+            _ => exit::SOURCE_FAILED,
+        }
+    }
+}
+
+fn export_command(out: &mut Out, config: &Config, opts: &crate::export::ExportOptions) -> Result<i32, CliError> {
+    let done = crate::export::export(config, opts)?;
+    for r in &done.manifest.relations {
+        out.line(format_args!("{:<8} {:<48} {:>10} rows  {} file(s)", r.kind, r.name, r.rows, r.files.len()))?;
+    }
+    out.line(format_args!(
+        "export {} to {}: {} file(s) written, {} unchanged kept; manifest {}",
+        done.manifest.export_id,
+        opts.to,
+        done.written,
+        done.kept,
+        crate::export::MANIFEST
+    ))?;
+    Ok(exit::OK)
 }
 
 fn sql_command(out: &mut Out, dialect: SqlDialect, what: SqlPart) -> Result<i32, CliError> {

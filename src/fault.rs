@@ -8,6 +8,7 @@
 //! `fail-run-end:1` only the first of them;
 //! `slow-statement-after-merge:N` runs a statement of minutes there instead (see
 //! [`slow_statement_after_merge`]); both pauses end early when a shutdown's grace period runs out;
+//! `fail-export-after:N` makes `export` fail after writing N files (before its manifest);
 //! `wait-after-listing:FILE` holds a source between choosing its snapshot and reading it
 //! until FILE exists, so a test can delete or replace the object in between.
 
@@ -92,6 +93,14 @@ pub fn before_run_end(attempt: usize) -> Result<(), Injected> {
     match std::env::var("MARINA_ETL_FAULT").as_deref() {
         Ok("fail-run-end") => Err(Injected("injected failure: No space left on device".into())),
         Ok("fail-run-end:1") if attempt == 1 => Err(Injected("injected failure: No space left on device".into())),
+        _ => Ok(()),
+    }
+}
+
+/// Called after each file an export writes (`written` counts from 1).
+pub fn after_export_file(written: usize) -> Result<(), Injected> {
+    match std::env::var("MARINA_ETL_FAULT").ok().and_then(|s| s.strip_prefix("fail-export-after:").map(str::to_string)) {
+        Some(n) if n.parse::<usize>().ok() == Some(written) => Err(Injected(format!("injected failure after {written} exported file(s)"))),
         _ => Ok(()),
     }
 }

@@ -9,16 +9,19 @@
 //!   [`schedule`] shares the cores between its sources;
 //! - [`html_report`]: what the managers read, a self-contained page drawn from the views.
 
+pub mod as_of;
 pub mod cli;
 pub mod check;
 pub mod config;
 pub mod doctor;
+pub mod export;
 pub mod fault;
 pub mod generate;
 pub mod html_report;
 pub mod logging;
 pub mod notify;
 pub mod metrics;
+pub mod replay;
 pub mod report;
 pub mod run;
 pub mod schedule;

@@ -22,7 +22,7 @@ use std::fmt::Write;
 use crate::catalog::{Catalog, System, Table};
 use crate::views;
 use crate::warehouse::sql::{self, merge_statements_with, CountQuery, Dialect, MergeParams};
-use crate::warehouse::{ledger, oracle, staging};
+use crate::warehouse::{history, ledger, oracle, staging};
 
 /// The one-row temporary table that carries the merge parameters in DuckDB and PostgreSQL
 /// scripts (`RUN_ID`, `PUBLISHED_AT`, `MAX_DELETE_RATIO`).
@@ -56,6 +56,11 @@ pub fn script_merge_params() -> MergeParams {
         run_id: format!("(SELECT RUN_ID FROM {PARAMS_TABLE})"),
         published_at: format!("(SELECT PUBLISHED_AT FROM {PARAMS_TABLE})"),
     }
+}
+
+/// The seed of a history table uses neither the run id nor the publish time.
+fn history_seed_params() -> MergeParams {
+    MergeParams { run_id: String::new(), published_at: String::new() }
 }
 
 /// Builds the script text: deterministic, catalog order, ends with a newline.
@@ -174,7 +179,8 @@ fn ddl(w: &mut Script) {
         "Tables",
         "The run ledger, then per table: the staging table (replaced on every run), the table of keys\n\
          held by rejected rows (never soft-deleted; empty unless a run had rejects) and the DW_ table\n\
-         (created when missing, never dropped).",
+         (created when missing, never dropped); for the tables that keep history, the HIST_ table\n\
+         (every version of each row, created when missing) and its seed from the DW_ table while empty.",
     );
     w.comment("Run ledger");
     for stmt in ledger::create_statements(w.dialect) {
@@ -188,6 +194,11 @@ fn ddl(w: &mut Script) {
         w.stmt(&sql::drop_table_if_exists(w.dialect, &sql::held_keys_name(table)));
         w.stmt(&sql::create_held_keys_table(w.dialect, table));
         w.stmt(&sql::create_dw_table(w.dialect, table));
+        if table.history {
+            let h = history::history_statements(w.dialect, table, &history_seed_params());
+            w.stmt(&history::create_history_table(w.dialect, table));
+            w.stmt(&h.seed);
+        }
     }
 }
 
@@ -223,7 +234,9 @@ fn merge(w: &mut Script) {
         &format!(
             "Publishes the staged rows into the DW_ tables: changed rows updated (NULL-safe comparison),\n\
              new keys inserted, returning keys undeleted, live keys absent from staging soft-deleted\n\
-             (unless held by a rejected row). One transaction per source, as the pipeline publishes.\n\
+             (unless held by a rejected row); for the tables that keep history, the versions the merge\n\
+             ended closed in HIST_ (VALID_TO, ENDS_IN_DELETE) and the new ones opened (the rows whose\n\
+             DW_RUN_ID is the run's). One transaction per source, as the pipeline publishes.\n\
              Parameters come from the one-row temporary table {PARAMS_TABLE} (RUN_ID, PUBLISHED_AT,\n\
              MAX_DELETE_RATIO): unless it exists in the session, it is created with the next run id of\n\
              ETL_RUNS, now (UTC) and the pipeline's guard, {ratio}. To choose them, create it first, e.g.\n\
@@ -261,6 +274,11 @@ fn merge(w: &mut Script) {
             // In the pipeline's order: updating before inserting spares new rows the comparison.
             for stmt in [&m.update_changed, &m.insert_new, &m.undelete_unchanged, &m.soft_delete] {
                 w.stmt(stmt);
+            }
+            if table.history {
+                let h = history::history_statements(d, table, &params);
+                w.stmt(&h.close_versions);
+                w.stmt(&h.open_versions);
             }
         }
         w.stmt("COMMIT");

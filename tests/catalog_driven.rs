@@ -34,6 +34,7 @@ fn reserved_words_table() -> Table {
             column("SELECT", ColumnType::Decimal { precision: 10, scale: 2 }, false),
             column("GROUP", ColumnType::Date, false),
         ],
+        history: false,
     }
 }
 

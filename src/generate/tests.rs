@@ -568,6 +568,7 @@ fn a_table_without_a_generator_is_written_from_its_catalog_entry() {
             col("memo", "text", false),
             col("active", "bool", false),
         ],
+        history: false,
     };
     let dir = tempfile::tempdir().unwrap();
     let opts = GenerateOptions { out: dir.path().to_path_buf(), scale: 1.0, ..GenerateOptions::default() };

@@ -57,6 +57,9 @@ pub struct RunOptions {
     /// `--validate-fields [--sample N]`: compare N rows per table (0: all) read again from
     /// the archive with their `DW_` row after the publish.
     pub validate_fields: Option<crate::check::fields::Sample>,
+    /// Load this archive (its key in the location) instead of the newest snapshot: how
+    /// `replay` loads the snapshots of a period one after the other.
+    pub snapshot: Option<String>,
 }
 
 /// `--wait DURATION [--poll DURATION]`: how long to wait for a late export, and how often
@@ -116,7 +119,8 @@ pub fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-/// Creates the ledger and every `DW_` table that does not exist yet, in one transaction:
+/// Creates the ledger, every `DW_` table and every history table that does not exist yet
+/// (seeding a new history table from its loaded `DW_` table), in one transaction:
 /// a commit per table would wait for the disk a hundred times on a first run.
 /// Tables that exist already are checked against the catalog first (see
 /// [`schema::reconcile_dw_tables`]).
@@ -124,10 +128,12 @@ pub fn prepare_warehouse(s: &mut dyn Session, d: Dialect) -> Result<(), SchemaEr
     let statements: Vec<String> = ledger::create_statements(d)
         .into_iter()
         .chain(Catalog::get().tables().iter().map(|table| sql::create_dw_table(d, table)))
+        .chain(warehouse::history::create_statements(d))
         .collect();
     warehouse::in_transaction(s, |s| {
         schema::reconcile_dw_tables(s, d)?;
         statements.iter().try_for_each(|stmt| s.execute(stmt).map(|_| ()))?;
+        warehouse::history::seed_empty(s, d)?;
         Ok(())
     })
 }

@@ -170,6 +170,20 @@ impl Session for DuckDbSession {
         self.conn.query_row(sql, [], |row| row.get::<_, i64>(0)).map_err(|e| sql_err(sql, e))
     }
 
+    fn query_batches(&mut self, sql: &str, sink: &mut dyn super::BatchSink) -> Result<()> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| sql_err(sql, e))?;
+        let batches = stmt.query_arrow([]).map_err(|e| sql_err(sql, e))?;
+        if !sink.schema(batches.get_schema()) {
+            return Ok(());
+        }
+        for batch in batches {
+            if !sink.batch(batch) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn query_rows(&mut self, sql: &str) -> Result<Rows> {
         self.query_rows_at_most(sql, None)
     }

@@ -4,7 +4,8 @@
 
 use chrono::NaiveDateTime;
 
-use super::sql::{duplicate_live_keys, merge_statements, Dialect};
+use super::history::history_statements;
+use super::sql::{duplicate_live_keys, merge_statements, Dialect, MergeParams};
 use super::{Result, Session, WarehouseError};
 use crate::catalog::Table;
 
@@ -62,8 +63,9 @@ pub fn plan_merge(s: &mut dyn Session, d: Dialect, table: &Table, staged: u64, h
     Ok(MergePlan { staged, held_keys, rows, live, would_delete })
 }
 
-/// Merges the staged rows of `table`. Steps that `plan` shows to have nothing to do are
-/// not run.
+/// Merges the staged rows of `table`, and for a table that keeps history writes the
+/// versions the merge made (see [`super::history`]). Steps that `plan` shows to have
+/// nothing to do are not run.
 pub fn merge_table(
     s: &mut dyn Session,
     d: Dialect,
@@ -76,6 +78,8 @@ pub fn merge_table(
     let staged = plan.staged;
     if plan.rows == 0 {
         let inserted = s.execute(&stmts.insert_new)?;
+        // An empty DW_ table has no current version to close.
+        record_versions(s, d, table, run_id, published_at, false, inserted > 0)?;
         return Ok(MergeCounts { inserted, unchanged: staged.saturating_sub(inserted), ..MergeCounts::default() });
     }
     let has_deleted = plan.rows > plan.live;
@@ -85,6 +89,8 @@ pub fn merge_table(
     let inserted = s.execute(&stmts.insert_new)?;
     let undeleted_unchanged = if has_deleted { s.execute(&stmts.undelete_unchanged)? } else { 0 };
     let deleted = if plan.would_delete > 0 { s.execute(&stmts.soft_delete)? } else { 0 };
+    let opened = inserted + updated + undeleted_unchanged > 0;
+    record_versions(s, d, table, run_id, published_at, updated + deleted > 0, opened)?;
     Ok(MergeCounts {
         inserted,
         updated,
@@ -92,6 +98,30 @@ pub fn merge_table(
         deleted,
         undeleted,
     })
+}
+
+/// Writes the history of a merge that changed rows (`close`: some current version ended;
+/// `open`: some live row got new values or came back), for a table that keeps history.
+fn record_versions(
+    s: &mut dyn Session,
+    d: Dialect,
+    table: &Table,
+    run_id: i64,
+    published_at: NaiveDateTime,
+    close: bool,
+    open: bool,
+) -> Result<()> {
+    if !table.history || !(close || open) {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let h = history_statements(d, table, &MergeParams::literal(d, run_id, published_at));
+    // Closing first: the versions opened next must stay open.
+    let closed = if close { s.execute(&h.close_versions)? } else { 0 };
+    let opened = if open { s.execute(&h.open_versions)? } else { 0 };
+    // What history costs a load (scripts/bench-history.sh sums these).
+    tracing::debug!(table = %table.history_name(), closed, opened, seconds = started.elapsed().as_secs_f64(), "history written");
+    Ok(())
 }
 
 /// Keys that more than one live row of a `DW_` table holds.

@@ -7,10 +7,12 @@
 //! ([`ledger`]) are written once.
 
 pub mod duckdb;
+pub mod history;
 pub mod ledger;
 pub mod merge;
 pub mod staging;
 pub mod oracle;
+mod pg_arrow;
 pub mod postgres;
 pub mod schema;
 pub mod sql;
@@ -94,6 +96,19 @@ pub trait Session: Send {
     }
     /// Bulk-loads a batch into a table whose columns match the batch's schema.
     fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()>;
+    /// Runs a query and hands its result to `sink` as Arrow record batches, one at a time
+    /// (its schema first, also for an empty result), so that memory holds one batch.
+    fn query_batches(&mut self, sql: &str, sink: &mut dyn BatchSink) -> Result<()> {
+        let _ = sink;
+        Err(WarehouseError::Sql { context: sql.lines().next().unwrap_or("").into(), reason: "this session cannot give Arrow batches".into() })
+    }
+}
+
+/// Takes the result of [`Session::query_batches`]. Returning `false` stops the query (the
+/// sink keeps its own reason).
+pub trait BatchSink {
+    fn schema(&mut self, schema: ::duckdb::arrow::datatypes::SchemaRef) -> bool;
+    fn batch(&mut self, batch: RecordBatch) -> bool;
 }
 
 /// What a warehouse URL names, once checked.

@@ -73,6 +73,11 @@ pub fn merge_procedure(table: &Table) -> String {
     body.push_str(&step("Keys back unchanged: only the delete mark is cleared.", &m.undelete_unchanged));
     body.push_str(&step(&format!("Live keys absent from the snapshot: soft-deleted ({DW_DELETED_AT})."), &m.soft_delete));
     body.push_str("  p_deleted := SQL%ROWCOUNT;\n");
+    if table.history {
+        let h = super::history::history_statements(Dialect::Oracle, table, &params);
+        body.push_str(&step(&format!("History: the current versions of the rows changed or deleted end (VALID_TO) in {}.", table.history_name()), &h.close_versions));
+        body.push_str(&step("History: every live row this run touched opens a version.", &h.open_versions));
+    }
     format!(
         "CREATE OR REPLACE PROCEDURE {name}(\n  p_run_id IN NUMBER,\n  p_inserted OUT NUMBER,\n  p_updated OUT NUMBER,\n  \
          p_deleted OUT NUMBER,\n  p_undeleted OUT NUMBER,\n  p_published_at IN TIMESTAMP DEFAULT NULL,\n  \

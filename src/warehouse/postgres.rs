@@ -406,7 +406,7 @@ fn one_line(e: &tokio_postgres::Error) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn sql_err(sql: &str, e: tokio_postgres::Error) -> WarehouseError {
+pub(super) fn sql_err(sql: &str, e: tokio_postgres::Error) -> WarehouseError {
     let context = sql.lines().next().unwrap_or("").trim().chars().take(120).collect();
     let reason = one_line(&e);
     if e.code() == Some(&tokio_postgres::error::SqlState::QUERY_CANCELED) {
@@ -481,6 +481,10 @@ impl Session for PgSession {
             }
             fetched
         })
+    }
+
+    fn query_batches(&mut self, sql: &str, sink: &mut dyn super::BatchSink) -> Result<()> {
+        self.conn.wait_mapped(sql, async |c| super::pg_arrow::query_batches(c, sql, sink).await)
     }
 
     fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()> {
@@ -622,7 +626,7 @@ impl<'a> FromSql<'a> for Cell {
 
 /// The text of a NUMERIC in PostgreSQL's binary format (base-10000 digits), with all of its
 /// display scale: exact at any precision, which `rust_decimal` (28 digits) is not.
-fn numeric_text(raw: &[u8]) -> Option<String> {
+pub(super) fn numeric_text(raw: &[u8]) -> Option<String> {
     let word = |i: usize| raw.get(2 * i..2 * i + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
     let ndigits = word(0)? as usize;
     let weight = word(1)? as i16 as i64;

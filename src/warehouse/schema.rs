@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::sql::{column_sql_type, Dialect, DW_DELETED_AT, DW_LAST_INSERTED, DW_LAST_UPDATED, DW_RUN_ID};
 use super::{Session, WarehouseError};
-use crate::catalog::{Catalog, Table};
+use crate::catalog::Catalog;
 
 /// Why the warehouse's tables cannot take a run.
 #[derive(Debug, thiserror::Error)]
@@ -52,19 +52,24 @@ pub fn reconcile_dw_tables(s: &mut dyn Session, d: Dialect) -> Result<Vec<AddedC
         if !identity.is_empty() {
             return Err(SchemaError::ForeignTable { dw_table: table.dw_name(), lacking: identity });
         }
-        additions.extend(table.columns.iter().filter(|c| lacking(&c.name)).map(|c| (table, c)));
+        additions.extend(table.columns.iter().filter(|c| lacking(&c.name)).map(|c| (table.dw_name(), c)));
+        // A history table takes every contract column of its DW_ table.
+        if let Some(columns) = existing.get(&table.history_name().to_uppercase()).filter(|_| table.history) {
+            let hist = table.history_name();
+            additions.extend(table.columns.iter().filter(|c| !columns.contains(&c.name.to_uppercase())).map(|c| (hist.clone(), c)));
+        }
     }
     let mut added = Vec::with_capacity(additions.len());
     for (table, column) in additions {
-        s.execute(&add_column(d, table, column))?;
-        tracing::info!(table = %table.dw_name(), column = %column.name, "column added: the catalog has it and the table did not");
-        added.push(AddedColumn { dw_table: table.dw_name(), column: column.name.clone() });
+        s.execute(&add_column(d, &table, column))?;
+        tracing::info!(table = %table, column = %column.name, "column added: the catalog has it and the table did not");
+        added.push(AddedColumn { dw_table: table, column: column.name.clone() });
     }
     Ok(added)
 }
 
-fn add_column(d: Dialect, table: &Table, column: &crate::catalog::Column) -> String {
-    format!("ALTER TABLE {} ADD COLUMN {} {}", d.ident(&table.dw_name()), d.ident(&column.name), column_sql_type(d, column))
+fn add_column(d: Dialect, table: &str, column: &crate::catalog::Column) -> String {
+    format!("ALTER TABLE {} ADD COLUMN {} {}", d.ident(table), d.ident(&column.name), column_sql_type(d, column))
 }
 
 /// The columns of every table in the session's schema, names in upper case.
@@ -72,7 +77,7 @@ fn existing_columns(s: &mut dyn Session) -> Result<BTreeMap<String, BTreeSet<Str
     let rows = s
         .query_rows(
             "SELECT table_name, column_name FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND upper(table_name) LIKE 'DW%'",
+             WHERE table_schema = current_schema() AND (upper(table_name) LIKE 'DW%' OR upper(table_name) LIKE 'HIST%')",
         )?
         .rows;
     let mut tables: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();

@@ -7,7 +7,8 @@
 -- ============================================================================
 -- The run ledger, then per table: the staging table (replaced on every run), the table of keys
 -- held by rejected rows (never soft-deleted; empty unless a run had rejects) and the DW_ table
--- (created when missing, never dropped).
+-- (created when missing, never dropped); for the tables that keep history, the HIST_ table
+-- (every version of each row, created when missing) and its seed from the DW_ table while empty.
 
 -- Run ledger
 
@@ -324,6 +325,57 @@ CREATE TABLE IF NOT EXISTS "dw_molo_slips" (
   "dw_run_id" BIGINT
 );
 
+CREATE TABLE IF NOT EXISTS "hist_molo_slips" (
+  "id" BIGINT,
+  "name" VARCHAR(255),
+  "type" VARCHAR(50),
+  "recommended_loa" VARCHAR(50),
+  "recommended_beam" VARCHAR(50),
+  "recommended_draft" VARCHAR(50),
+  "recommended_air_draft" VARCHAR(50),
+  "maximum_loa" VARCHAR(50),
+  "maximum_beam" VARCHAR(50),
+  "maximum_draft" VARCHAR(50),
+  "maximum_air_draft" VARCHAR(50),
+  "marina_location_id" BIGINT,
+  "pier_id" BIGINT,
+  "status" VARCHAR(50),
+  "start_date" TIMESTAMP,
+  "end_date" TIMESTAMP,
+  "do_not_count_in_occupancy" BOOLEAN,
+  "active" BOOLEAN,
+  "creation_date_time" TIMESTAMP,
+  "creation_user" VARCHAR(255),
+  "slip_type_id" BIGINT,
+  "payment_processing_fee" DECIMAL(18,4),
+  "management_fee" DECIMAL(18,4),
+  "owner_id" BIGINT,
+  "payment_processing_fee_type_id" BIGINT,
+  "management_fee_type_id" BIGINT,
+  "override_occupancy_loa" VARCHAR(50),
+  "hash_id" VARCHAR(50),
+  "maintenance_fee" DECIMAL(18,4),
+  "svg_id" VARCHAR(255),
+  "assessment" DECIMAL(18,4),
+  "loan" DECIMAL(18,4),
+  "order_column" BIGINT,
+  "sign_name" VARCHAR(255),
+  "max_weight" DOUBLE PRECISION,
+  "max_revenue" DECIMAL(18,4),
+  "transient_price_id" BIGINT,
+  "seasonal_price_id" BIGINT,
+  "valid_from" TIMESTAMP,
+  "valid_to" TIMESTAMP,
+  "dw_run_id" BIGINT,
+  "ends_in_delete" BOOLEAN
+);
+
+INSERT INTO "hist_molo_slips" ("id", "name", "type", "recommended_loa", "recommended_beam", "recommended_draft", "recommended_air_draft", "maximum_loa", "maximum_beam", "maximum_draft", "maximum_air_draft", "marina_location_id", "pier_id", "status", "start_date", "end_date", "do_not_count_in_occupancy", "active", "creation_date_time", "creation_user", "slip_type_id", "payment_processing_fee", "management_fee", "owner_id", "payment_processing_fee_type_id", "management_fee_type_id", "override_occupancy_loa", "hash_id", "maintenance_fee", "svg_id", "assessment", "loan", "order_column", "sign_name", "max_weight", "max_revenue", "transient_price_id", "seasonal_price_id", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."name", d."type", d."recommended_loa", d."recommended_beam", d."recommended_draft", d."recommended_air_draft", d."maximum_loa", d."maximum_beam", d."maximum_draft", d."maximum_air_draft", d."marina_location_id", d."pier_id", d."status", d."start_date", d."end_date", d."do_not_count_in_occupancy", d."active", d."creation_date_time", d."creation_user", d."slip_type_id", d."payment_processing_fee", d."management_fee", d."owner_id", d."payment_processing_fee_type_id", d."management_fee_type_id", d."override_occupancy_loa", d."hash_id", d."maintenance_fee", d."svg_id", d."assessment", d."loan", d."order_column", d."sign_name", d."max_weight", d."max_revenue", d."transient_price_id", d."seasonal_price_id", d."dw_last_updated", NULL, d."dw_run_id", FALSE
+  FROM "dw_molo_slips" d
+ WHERE d."dw_deleted_at" IS NULL
+   AND NOT EXISTS (SELECT 1 FROM "hist_molo_slips");
+
 -- ---- molo.reservations (Reservations.csv): STG_MOLO_RESERVATIONS -> DW_MOLO_RESERVATIONS, key (ID)
 DROP TABLE IF EXISTS "stg_molo_reservations";
 
@@ -465,6 +517,80 @@ CREATE TABLE IF NOT EXISTS "dw_molo_reservations" (
   "dw_deleted_at" TIMESTAMP,
   "dw_run_id" BIGINT
 );
+
+CREATE TABLE IF NOT EXISTS "hist_molo_reservations" (
+  "id" BIGINT,
+  "marina_location_id" BIGINT,
+  "creation_time" TIMESTAMP,
+  "reservation_status_id" BIGINT,
+  "reservation_type_id" BIGINT,
+  "aspnet_user_id" VARCHAR(256),
+  "contact_id" BIGINT,
+  "boat_id" BIGINT,
+  "scheduled_arrival_time" TIMESTAMP,
+  "scheduled_departure_time" TIMESTAMP,
+  "cancellation_time" TIMESTAMP,
+  "account_id" BIGINT,
+  "slip_id" BIGINT,
+  "slip_slot_index" BIGINT,
+  "distance_from_the_start" DOUBLE PRECISION,
+  "rate" DECIMAL(18,4),
+  "name" VARCHAR(500),
+  "has_installments" BOOLEAN,
+  "installment_frequency" BIGINT,
+  "installment_number" BIGINT,
+  "installment_payment_method" VARCHAR(100),
+  "only_reservation_installments" BOOLEAN,
+  "notes" VARCHAR,
+  "actual_arrival_date_time" TIMESTAMP,
+  "actual_departure_date_time" TIMESTAMP,
+  "confirmation_email_date_time" TIMESTAMP,
+  "terms_accepted_date_time" VARCHAR(50),
+  "terms_accepted_location" VARCHAR(255),
+  "customer_ip_address" VARCHAR(1000),
+  "customer_device" VARCHAR(1000),
+  "confirmation_email_asp_user_id" VARCHAR(256),
+  "rate_price_override" DECIMAL(18,4),
+  "hash_id" VARCHAR(50),
+  "reservation_source" VARCHAR(50),
+  "reservation_medium_id" BIGINT,
+  "reservation_campaign_id" BIGINT,
+  "molo_api_partner_id" BIGINT,
+  "cancelation_user_id" VARCHAR(256),
+  "contact_merged" BOOLEAN,
+  "transient_price_id" BIGINT,
+  "seasonal_price_id" BIGINT,
+  "printed_terms" VARCHAR,
+  "online_terms" VARCHAR,
+  "check_in_terms" VARCHAR,
+  "check_out_terms" VARCHAR,
+  "online_payment_completion" VARCHAR,
+  "molo_online_booking" BOOLEAN,
+  "booking_contact_merged" BOOLEAN,
+  "slip_block_set_id" BIGINT,
+  "offers_id" BIGINT,
+  "recurring_invoice_day" BIGINT,
+  "alternate_reservation_name" VARCHAR(1000),
+  "recurring_discount_percent" DECIMAL(18,6),
+  "recurring_rate_override" DECIMAL(18,4),
+  "online_booking_notes" VARCHAR,
+  "original_offer_hold_id" VARCHAR(255),
+  "scheduled_for_status_change" VARCHAR(255),
+  "terms_offline" BOOLEAN,
+  "terms_user" VARCHAR(256),
+  "original_start_date" TIMESTAMP,
+  "original_end_date" TIMESTAMP,
+  "valid_from" TIMESTAMP,
+  "valid_to" TIMESTAMP,
+  "dw_run_id" BIGINT,
+  "ends_in_delete" BOOLEAN
+);
+
+INSERT INTO "hist_molo_reservations" ("id", "marina_location_id", "creation_time", "reservation_status_id", "reservation_type_id", "aspnet_user_id", "contact_id", "boat_id", "scheduled_arrival_time", "scheduled_departure_time", "cancellation_time", "account_id", "slip_id", "slip_slot_index", "distance_from_the_start", "rate", "name", "has_installments", "installment_frequency", "installment_number", "installment_payment_method", "only_reservation_installments", "notes", "actual_arrival_date_time", "actual_departure_date_time", "confirmation_email_date_time", "terms_accepted_date_time", "terms_accepted_location", "customer_ip_address", "customer_device", "confirmation_email_asp_user_id", "rate_price_override", "hash_id", "reservation_source", "reservation_medium_id", "reservation_campaign_id", "molo_api_partner_id", "cancelation_user_id", "contact_merged", "transient_price_id", "seasonal_price_id", "printed_terms", "online_terms", "check_in_terms", "check_out_terms", "online_payment_completion", "molo_online_booking", "booking_contact_merged", "slip_block_set_id", "offers_id", "recurring_invoice_day", "alternate_reservation_name", "recurring_discount_percent", "recurring_rate_override", "online_booking_notes", "original_offer_hold_id", "scheduled_for_status_change", "terms_offline", "terms_user", "original_start_date", "original_end_date", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."marina_location_id", d."creation_time", d."reservation_status_id", d."reservation_type_id", d."aspnet_user_id", d."contact_id", d."boat_id", d."scheduled_arrival_time", d."scheduled_departure_time", d."cancellation_time", d."account_id", d."slip_id", d."slip_slot_index", d."distance_from_the_start", d."rate", d."name", d."has_installments", d."installment_frequency", d."installment_number", d."installment_payment_method", d."only_reservation_installments", d."notes", d."actual_arrival_date_time", d."actual_departure_date_time", d."confirmation_email_date_time", d."terms_accepted_date_time", d."terms_accepted_location", d."customer_ip_address", d."customer_device", d."confirmation_email_asp_user_id", d."rate_price_override", d."hash_id", d."reservation_source", d."reservation_medium_id", d."reservation_campaign_id", d."molo_api_partner_id", d."cancelation_user_id", d."contact_merged", d."transient_price_id", d."seasonal_price_id", d."printed_terms", d."online_terms", d."check_in_terms", d."check_out_terms", d."online_payment_completion", d."molo_online_booking", d."booking_contact_merged", d."slip_block_set_id", d."offers_id", d."recurring_invoice_day", d."alternate_reservation_name", d."recurring_discount_percent", d."recurring_rate_override", d."online_booking_notes", d."original_offer_hold_id", d."scheduled_for_status_change", d."terms_offline", d."terms_user", d."original_start_date", d."original_end_date", d."dw_last_updated", NULL, d."dw_run_id", FALSE
+  FROM "dw_molo_reservations" d
+ WHERE d."dw_deleted_at" IS NULL
+   AND NOT EXISTS (SELECT 1 FROM "hist_molo_reservations");
 
 -- ---- molo.companies (Companies.csv): STG_MOLO_COMPANIES -> DW_MOLO_COMPANIES, key (ID)
 DROP TABLE IF EXISTS "stg_molo_companies";
@@ -726,6 +852,58 @@ CREATE TABLE IF NOT EXISTS "dw_molo_boats" (
   "dw_run_id" BIGINT
 );
 
+CREATE TABLE IF NOT EXISTS "hist_molo_boats" (
+  "id" BIGINT,
+  "photo" VARCHAR(500),
+  "make" VARCHAR(255),
+  "model" VARCHAR(255),
+  "name" VARCHAR(255),
+  "loa" VARCHAR(50),
+  "beam" VARCHAR(50),
+  "draft" VARCHAR(50),
+  "air_draft" VARCHAR(50),
+  "registration_number" VARCHAR(255),
+  "registration_state" VARCHAR(50),
+  "creation_time" TIMESTAMP,
+  "boat_type_id" BIGINT,
+  "marina_location_id" BIGINT,
+  "power_need_id" BIGINT,
+  "notes" VARCHAR,
+  "record_status_id" BIGINT,
+  "aspnet_user_id" VARCHAR(255),
+  "mast_length" VARCHAR(50),
+  "weight" DOUBLE PRECISION,
+  "color" VARCHAR(100),
+  "hull_id" VARCHAR(255),
+  "key_location_code" VARCHAR(100),
+  "year" BIGINT,
+  "hash_id" VARCHAR(50),
+  "molo_api_partner_id" BIGINT,
+  "power_need1_id" BIGINT,
+  "last_edited_date_time" TIMESTAMP,
+  "last_edited_user_id" VARCHAR(256),
+  "last_edited_molo_api_partner_id" BIGINT,
+  "filestack_id" BIGINT,
+  "tonnage" DOUBLE PRECISION,
+  "gallon_capacity" DOUBLE PRECISION,
+  "is_active" BOOLEAN,
+  "booking_merging_done" BOOLEAN,
+  "decal_number" VARCHAR(100),
+  "manufacturer" VARCHAR(255),
+  "serial_number" VARCHAR(255),
+  "registration_expiration" DATE,
+  "valid_from" TIMESTAMP,
+  "valid_to" TIMESTAMP,
+  "dw_run_id" BIGINT,
+  "ends_in_delete" BOOLEAN
+);
+
+INSERT INTO "hist_molo_boats" ("id", "photo", "make", "model", "name", "loa", "beam", "draft", "air_draft", "registration_number", "registration_state", "creation_time", "boat_type_id", "marina_location_id", "power_need_id", "notes", "record_status_id", "aspnet_user_id", "mast_length", "weight", "color", "hull_id", "key_location_code", "year", "hash_id", "molo_api_partner_id", "power_need1_id", "last_edited_date_time", "last_edited_user_id", "last_edited_molo_api_partner_id", "filestack_id", "tonnage", "gallon_capacity", "is_active", "booking_merging_done", "decal_number", "manufacturer", "serial_number", "registration_expiration", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."photo", d."make", d."model", d."name", d."loa", d."beam", d."draft", d."air_draft", d."registration_number", d."registration_state", d."creation_time", d."boat_type_id", d."marina_location_id", d."power_need_id", d."notes", d."record_status_id", d."aspnet_user_id", d."mast_length", d."weight", d."color", d."hull_id", d."key_location_code", d."year", d."hash_id", d."molo_api_partner_id", d."power_need1_id", d."last_edited_date_time", d."last_edited_user_id", d."last_edited_molo_api_partner_id", d."filestack_id", d."tonnage", d."gallon_capacity", d."is_active", d."booking_merging_done", d."decal_number", d."manufacturer", d."serial_number", d."registration_expiration", d."dw_last_updated", NULL, d."dw_run_id", FALSE
+  FROM "dw_molo_boats" d
+ WHERE d."dw_deleted_at" IS NULL
+   AND NOT EXISTS (SELECT 1 FROM "hist_molo_boats");
+
 -- ---- molo.accounts (Accounts.csv): STG_MOLO_ACCOUNTS -> DW_MOLO_ACCOUNTS, key (ID)
 DROP TABLE IF EXISTS "stg_molo_accounts";
 
@@ -883,6 +1061,74 @@ CREATE TABLE IF NOT EXISTS "dw_molo_invoices" (
   "dw_deleted_at" TIMESTAMP,
   "dw_run_id" BIGINT
 );
+
+CREATE TABLE IF NOT EXISTS "hist_molo_invoices" (
+  "id" BIGINT,
+  "date_field" TIMESTAMP,
+  "dollar_discount" DECIMAL(9,2),
+  "percent_discount" DECIMAL(9,2),
+  "active" BOOLEAN,
+  "closing_date" TIMESTAMP,
+  "discount_total" DECIMAL(9,2),
+  "opened" BOOLEAN,
+  "payed" DECIMAL(18,4),
+  "subtotal" DECIMAL(9,2),
+  "subtotal_wo_discount" DECIMAL(9,2),
+  "tax_total" DECIMAL(9,2),
+  "title" VARCHAR(500),
+  "total" DECIMAL(9,2),
+  "reservation_id" BIGINT,
+  "account_id" BIGINT,
+  "service_paid_amount" DECIMAL(9,2),
+  "marina_paid_amount" DECIMAL(9,2),
+  "gas_paid_amount" DECIMAL(9,2),
+  "invoice_status_id" BIGINT,
+  "start_date" TIMESTAMP,
+  "installments_payment_method_id" BIGINT,
+  "scheduled_for_cron" BOOLEAN,
+  "original_invoice" BIGINT,
+  "payments_sent_to_xero" BOOLEAN,
+  "work_order_id" BIGINT,
+  "is_installment_invoice" BOOLEAN,
+  "void_user" VARCHAR(255),
+  "void_date_time" TIMESTAMP,
+  "creation_user" VARCHAR(255),
+  "payment_id" BIGINT,
+  "qb_invoice_id" BIGINT,
+  "invoice_type_id" BIGINT,
+  "invoice_date" TIMESTAMP,
+  "due_date" TIMESTAMP,
+  "currency_code" VARCHAR(10),
+  "last_modified_date_time" TIMESTAMP,
+  "last_modified_aspnet_user" VARCHAR(255),
+  "void_reason" VARCHAR,
+  "create_partner_id" BIGINT,
+  "void_partner_id" BIGINT,
+  "update_hash" VARCHAR(500),
+  "scheduled_for_inventory_cron" BOOLEAN,
+  "scheduled_for_sublet_cron" BOOLEAN,
+  "scheduled_for_labor_cron" BOOLEAN,
+  "created_on_mobile" BOOLEAN,
+  "stripe_invoice_id" VARCHAR(255),
+  "sent_to_stripe" BOOLEAN,
+  "resource_booking_id" BIGINT,
+  "modified_on_mobile" BOOLEAN,
+  "note" VARCHAR,
+  "quickbooks_invoice_id" VARCHAR(255),
+  "tax_cap" DECIMAL(18,4),
+  "is_surcharge" BOOLEAN,
+  "hash_check" BIGINT,
+  "valid_from" TIMESTAMP,
+  "valid_to" TIMESTAMP,
+  "dw_run_id" BIGINT,
+  "ends_in_delete" BOOLEAN
+);
+
+INSERT INTO "hist_molo_invoices" ("id", "date_field", "dollar_discount", "percent_discount", "active", "closing_date", "discount_total", "opened", "payed", "subtotal", "subtotal_wo_discount", "tax_total", "title", "total", "reservation_id", "account_id", "service_paid_amount", "marina_paid_amount", "gas_paid_amount", "invoice_status_id", "start_date", "installments_payment_method_id", "scheduled_for_cron", "original_invoice", "payments_sent_to_xero", "work_order_id", "is_installment_invoice", "void_user", "void_date_time", "creation_user", "payment_id", "qb_invoice_id", "invoice_type_id", "invoice_date", "due_date", "currency_code", "last_modified_date_time", "last_modified_aspnet_user", "void_reason", "create_partner_id", "void_partner_id", "update_hash", "scheduled_for_inventory_cron", "scheduled_for_sublet_cron", "scheduled_for_labor_cron", "created_on_mobile", "stripe_invoice_id", "sent_to_stripe", "resource_booking_id", "modified_on_mobile", "note", "quickbooks_invoice_id", "tax_cap", "is_surcharge", "hash_check", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."date_field", d."dollar_discount", d."percent_discount", d."active", d."closing_date", d."discount_total", d."opened", d."payed", d."subtotal", d."subtotal_wo_discount", d."tax_total", d."title", d."total", d."reservation_id", d."account_id", d."service_paid_amount", d."marina_paid_amount", d."gas_paid_amount", d."invoice_status_id", d."start_date", d."installments_payment_method_id", d."scheduled_for_cron", d."original_invoice", d."payments_sent_to_xero", d."work_order_id", d."is_installment_invoice", d."void_user", d."void_date_time", d."creation_user", d."payment_id", d."qb_invoice_id", d."invoice_type_id", d."invoice_date", d."due_date", d."currency_code", d."last_modified_date_time", d."last_modified_aspnet_user", d."void_reason", d."create_partner_id", d."void_partner_id", d."update_hash", d."scheduled_for_inventory_cron", d."scheduled_for_sublet_cron", d."scheduled_for_labor_cron", d."created_on_mobile", d."stripe_invoice_id", d."sent_to_stripe", d."resource_booking_id", d."modified_on_mobile", d."note", d."quickbooks_invoice_id", d."tax_cap", d."is_surcharge", d."hash_check", d."dw_last_updated", NULL, d."dw_run_id", FALSE
+  FROM "dw_molo_invoices" d
+ WHERE d."dw_deleted_at" IS NULL
+   AND NOT EXISTS (SELECT 1 FROM "hist_molo_invoices");
 
 -- ---- molo.invoice_items (InvoiceItemSet.csv): STG_MOLO_INVOICE_ITEMS -> DW_MOLO_INVOICE_ITEMS, key (ID)
 DROP TABLE IF EXISTS "stg_molo_invoice_items";
@@ -1095,6 +1341,115 @@ CREATE TABLE IF NOT EXISTS "dw_molo_invoice_items" (
   "dw_deleted_at" TIMESTAMP,
   "dw_run_id" BIGINT
 );
+
+CREATE TABLE IF NOT EXISTS "hist_molo_invoice_items" (
+  "id" BIGINT,
+  "prefix" VARCHAR(10),
+  "quantity" DECIMAL(18,4),
+  "title" VARCHAR(500),
+  "type_field" VARCHAR(100),
+  "value_field" DECIMAL(9,2),
+  "discount" DECIMAL(18,4),
+  "discount_type" VARCHAR(50),
+  "taxable" BOOLEAN,
+  "tax" DECIMAL(18,6),
+  "misc" VARCHAR,
+  "discount_total" DECIMAL(18,4),
+  "price_suffix" VARCHAR(50),
+  "sub_total" DECIMAL(9,2),
+  "subtotal_wo_discount" DECIMAL(9,2),
+  "tax_total" DECIMAL(18,4),
+  "total" DECIMAL(9,2),
+  "invoice_id" BIGINT,
+  "charge_group" VARCHAR(100),
+  "payment_account" VARCHAR(100),
+  "price_str" VARCHAR(100),
+  "is_void" BOOLEAN,
+  "date_field" TIMESTAMP,
+  "text_aux" VARCHAR,
+  "text_aux2" VARCHAR,
+  "discount_date_time" TIMESTAMP,
+  "discount_user_id" VARCHAR(1000),
+  "notes" VARCHAR,
+  "pr_type" VARCHAR(1000),
+  "status_field" VARCHAR(1000),
+  "deletion_user_id" VARCHAR(1000),
+  "deletion_date_time" TIMESTAMP,
+  "overpayment_id" BIGINT,
+  "void_user" VARCHAR(1000),
+  "void_date_time" TIMESTAMP,
+  "misc2" VARCHAR,
+  "prepayment_id" BIGINT,
+  "credit_invoice_id" BIGINT,
+  "allocation_type" VARCHAR(1000),
+  "reservation_id" BIGINT,
+  "item_master_id" BIGINT,
+  "aspnet_user_id" VARCHAR(256),
+  "invoice_item_type_id" BIGINT,
+  "seasonal_price_id" BIGINT,
+  "transient_price_id" BIGINT,
+  "sv_job_id" BIGINT,
+  "original_credit_item" BIGINT,
+  "tax_exempt" BOOLEAN,
+  "last_modified_date_time" TIMESTAMP,
+  "last_modified_aspnet_user" VARCHAR(1000),
+  "deletion_reason" VARCHAR,
+  "void_reason" VARCHAR,
+  "start_date_time" TIMESTAMP,
+  "end_date_time" TIMESTAMP,
+  "creation_partner_id" BIGINT,
+  "delete_partner_id" BIGINT,
+  "void_partner_id" BIGINT,
+  "original_price" DECIMAL(18,4),
+  "override_xero_tax_rate" BIGINT,
+  "override_xero_sales_account" BIGINT,
+  "original_reservation_price" DECIMAL(18,4),
+  "number_of_decimals" BIGINT,
+  "stripe_transaction_data_id" BIGINT,
+  "value_alternative" DECIMAL(18,4),
+  "stripe_terminal_id" BIGINT,
+  "stripe_application_name" VARCHAR(1000),
+  "stripe_aid" VARCHAR(1000),
+  "entered_amount" DECIMAL(18,4),
+  "exchange_rate" DECIMAL(18,6),
+  "currencies_id" BIGINT,
+  "sv_charge_instance_id" BIGINT,
+  "sv_labor_instance_id" BIGINT,
+  "sv_part_instance_id" BIGINT,
+  "revenue_gl_code" VARCHAR(1000),
+  "ar_gl_code" VARCHAR(1000),
+  "payment_gl_code" VARCHAR(1000),
+  "cogs_gl_code" VARCHAR(1000),
+  "inventory_gl_code" VARCHAR(1000),
+  "sales_tax_gl_code" VARCHAR(1000),
+  "prepayment_gl_code" VARCHAR(1000),
+  "account_type" VARCHAR(1000),
+  "application_cryptogram" VARCHAR(1000),
+  "authorization_code" VARCHAR(1000),
+  "authorization_response_code" VARCHAR(1000),
+  "cardholder_verification_method" VARCHAR(1000),
+  "terminal_verification_results" VARCHAR(1000),
+  "transaction_status_information" VARCHAR(1000),
+  "tracking_code" VARCHAR(1000),
+  "discount_gl_code" VARCHAR(1000),
+  "override_tracking_category1" BIGINT,
+  "override_tracking_category2" BIGINT,
+  "quickbooks_payment_id" VARCHAR(1000),
+  "allow_total_price_entry" BOOLEAN,
+  "added_automatically" BOOLEAN,
+  "allocation_performed_date" TIMESTAMP,
+  "created_date" TIMESTAMP,
+  "valid_from" TIMESTAMP,
+  "valid_to" TIMESTAMP,
+  "dw_run_id" BIGINT,
+  "ends_in_delete" BOOLEAN
+);
+
+INSERT INTO "hist_molo_invoice_items" ("id", "prefix", "quantity", "title", "type_field", "value_field", "discount", "discount_type", "taxable", "tax", "misc", "discount_total", "price_suffix", "sub_total", "subtotal_wo_discount", "tax_total", "total", "invoice_id", "charge_group", "payment_account", "price_str", "is_void", "date_field", "text_aux", "text_aux2", "discount_date_time", "discount_user_id", "notes", "pr_type", "status_field", "deletion_user_id", "deletion_date_time", "overpayment_id", "void_user", "void_date_time", "misc2", "prepayment_id", "credit_invoice_id", "allocation_type", "reservation_id", "item_master_id", "aspnet_user_id", "invoice_item_type_id", "seasonal_price_id", "transient_price_id", "sv_job_id", "original_credit_item", "tax_exempt", "last_modified_date_time", "last_modified_aspnet_user", "deletion_reason", "void_reason", "start_date_time", "end_date_time", "creation_partner_id", "delete_partner_id", "void_partner_id", "original_price", "override_xero_tax_rate", "override_xero_sales_account", "original_reservation_price", "number_of_decimals", "stripe_transaction_data_id", "value_alternative", "stripe_terminal_id", "stripe_application_name", "stripe_aid", "entered_amount", "exchange_rate", "currencies_id", "sv_charge_instance_id", "sv_labor_instance_id", "sv_part_instance_id", "revenue_gl_code", "ar_gl_code", "payment_gl_code", "cogs_gl_code", "inventory_gl_code", "sales_tax_gl_code", "prepayment_gl_code", "account_type", "application_cryptogram", "authorization_code", "authorization_response_code", "cardholder_verification_method", "terminal_verification_results", "transaction_status_information", "tracking_code", "discount_gl_code", "override_tracking_category1", "override_tracking_category2", "quickbooks_payment_id", "allow_total_price_entry", "added_automatically", "allocation_performed_date", "created_date", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."prefix", d."quantity", d."title", d."type_field", d."value_field", d."discount", d."discount_type", d."taxable", d."tax", d."misc", d."discount_total", d."price_suffix", d."sub_total", d."subtotal_wo_discount", d."tax_total", d."total", d."invoice_id", d."charge_group", d."payment_account", d."price_str", d."is_void", d."date_field", d."text_aux", d."text_aux2", d."discount_date_time", d."discount_user_id", d."notes", d."pr_type", d."status_field", d."deletion_user_id", d."deletion_date_time", d."overpayment_id", d."void_user", d."void_date_time", d."misc2", d."prepayment_id", d."credit_invoice_id", d."allocation_type", d."reservation_id", d."item_master_id", d."aspnet_user_id", d."invoice_item_type_id", d."seasonal_price_id", d."transient_price_id", d."sv_job_id", d."original_credit_item", d."tax_exempt", d."last_modified_date_time", d."last_modified_aspnet_user", d."deletion_reason", d."void_reason", d."start_date_time", d."end_date_time", d."creation_partner_id", d."delete_partner_id", d."void_partner_id", d."original_price", d."override_xero_tax_rate", d."override_xero_sales_account", d."original_reservation_price", d."number_of_decimals", d."stripe_transaction_data_id", d."value_alternative", d."stripe_terminal_id", d."stripe_application_name", d."stripe_aid", d."entered_amount", d."exchange_rate", d."currencies_id", d."sv_charge_instance_id", d."sv_labor_instance_id", d."sv_part_instance_id", d."revenue_gl_code", d."ar_gl_code", d."payment_gl_code", d."cogs_gl_code", d."inventory_gl_code", d."sales_tax_gl_code", d."prepayment_gl_code", d."account_type", d."application_cryptogram", d."authorization_code", d."authorization_response_code", d."cardholder_verification_method", d."terminal_verification_results", d."transaction_status_information", d."tracking_code", d."discount_gl_code", d."override_tracking_category1", d."override_tracking_category2", d."quickbooks_payment_id", d."allow_total_price_entry", d."added_automatically", d."allocation_performed_date", d."created_date", d."dw_last_updated", NULL, d."dw_run_id", FALSE
+  FROM "dw_molo_invoice_items" d
+ WHERE d."dw_deleted_at" IS NULL
+   AND NOT EXISTS (SELECT 1 FROM "hist_molo_invoice_items");
 
 -- ---- molo.transactions (Transactions.csv): STG_MOLO_TRANSACTIONS -> DW_MOLO_TRANSACTIONS, key (ID)
 DROP TABLE IF EXISTS "stg_molo_transactions";
@@ -3225,6 +3580,101 @@ CREATE TABLE IF NOT EXISTS "dw_stellar_bookings" (
   "dw_run_id" BIGINT
 );
 
+CREATE TABLE IF NOT EXISTS "hist_stellar_bookings" (
+  "id" BIGINT,
+  "location_id" BIGINT,
+  "customer_id" BIGINT,
+  "creator_id" BIGINT,
+  "admin_id" BIGINT,
+  "billing_first_name" VARCHAR(191),
+  "billing_last_name" VARCHAR(191),
+  "billing_street1" VARCHAR(191),
+  "billing_street2" VARCHAR(191),
+  "billing_city" VARCHAR(191),
+  "billing_state" VARCHAR(191),
+  "billing_country" VARCHAR(3),
+  "billing_zip" VARCHAR(15),
+  "cc_saved_name" VARCHAR(191),
+  "cc_saved_last4" VARCHAR(4),
+  "cc_saved_profile_id" VARCHAR(191),
+  "cc_saved_method_id" VARCHAR(191),
+  "cc_saved_address_id" VARCHAR(191),
+  "cc_preauth_id" VARCHAR(191),
+  "cc_preauth_amount" DECIMAL(10,2),
+  "cc_connect_type" VARCHAR(20),
+  "cc_connect_id" VARCHAR(30),
+  "accessories_custom_price" DECIMAL(10,2),
+  "accessories_total" DECIMAL(10,2),
+  "insurance_amount" DECIMAL(10,2),
+  "pets" DECIMAL(10,2),
+  "parking" DECIMAL(10,2),
+  "parking_override" BOOLEAN,
+  "boats_total" DECIMAL(10,2),
+  "pos_total" DECIMAL(10,2),
+  "use_club_credits" BOOLEAN,
+  "no_show_fee" BOOLEAN,
+  "cancellation_fee" BOOLEAN,
+  "club_fees" DECIMAL(10,2),
+  "club_fees_override" BOOLEAN,
+  "sub_total" DECIMAL(10,2),
+  "convenience_fee" DECIMAL(10,2),
+  "convenience_fee_waived" BOOLEAN,
+  "internal_application_fee" DECIMAL(10,2),
+  "tax_1" DECIMAL(10,2),
+  "tax_1_exempt" BOOLEAN,
+  "tax_1_rate_override" DECIMAL(10,2),
+  "tax_2" DECIMAL(10,2),
+  "tax_2_exempt" BOOLEAN,
+  "check_in_tax_1" DECIMAL(10,2),
+  "check_in_tax_2" DECIMAL(10,2),
+  "check_in_total" DECIMAL(10,2),
+  "deposit_total" DECIMAL(10,2),
+  "deposit_override" BOOLEAN,
+  "deposit_waived" BOOLEAN,
+  "gratuity" DECIMAL(10,2),
+  "grand_total" DECIMAL(10,2),
+  "adjustment_total" DECIMAL(10,2),
+  "amount_paid" DECIMAL(10,2),
+  "notes" VARCHAR,
+  "notes_contract" BOOLEAN,
+  "notes_from_customer" VARCHAR,
+  "notes_from_customer_contract" BOOLEAN,
+  "notes_for_customer" VARCHAR,
+  "notes_for_customer_contract" BOOLEAN,
+  "frontend" BOOLEAN,
+  "is_on_hold" BOOLEAN,
+  "is_locked" BOOLEAN,
+  "is_finalized" BOOLEAN,
+  "is_canceled" BOOLEAN,
+  "override_turnaround_time" BOOLEAN,
+  "cancellation_type" VARCHAR(20),
+  "bypass_club_restrictions" BOOLEAN,
+  "renters_insurance_interest" BOOLEAN,
+  "coupon_id" BIGINT,
+  "coupon_type" VARCHAR(20),
+  "coupon_amount" DECIMAL(10,2),
+  "discount_total" DECIMAL(10,2),
+  "agent_id" BIGINT,
+  "agent_name" VARCHAR(191),
+  "referrer_id" VARCHAR(191),
+  "safety_reminder" BOOLEAN,
+  "deleted_admin_id" BIGINT,
+  "created_at" TIMESTAMP,
+  "updated_at" TIMESTAMP,
+  "finalized_at" TIMESTAMP,
+  "deleted_at" TIMESTAMP,
+  "valid_from" TIMESTAMP,
+  "valid_to" TIMESTAMP,
+  "dw_run_id" BIGINT,
+  "ends_in_delete" BOOLEAN
+);
+
+INSERT INTO "hist_stellar_bookings" ("id", "location_id", "customer_id", "creator_id", "admin_id", "billing_first_name", "billing_last_name", "billing_street1", "billing_street2", "billing_city", "billing_state", "billing_country", "billing_zip", "cc_saved_name", "cc_saved_last4", "cc_saved_profile_id", "cc_saved_method_id", "cc_saved_address_id", "cc_preauth_id", "cc_preauth_amount", "cc_connect_type", "cc_connect_id", "accessories_custom_price", "accessories_total", "insurance_amount", "pets", "parking", "parking_override", "boats_total", "pos_total", "use_club_credits", "no_show_fee", "cancellation_fee", "club_fees", "club_fees_override", "sub_total", "convenience_fee", "convenience_fee_waived", "internal_application_fee", "tax_1", "tax_1_exempt", "tax_1_rate_override", "tax_2", "tax_2_exempt", "check_in_tax_1", "check_in_tax_2", "check_in_total", "deposit_total", "deposit_override", "deposit_waived", "gratuity", "grand_total", "adjustment_total", "amount_paid", "notes", "notes_contract", "notes_from_customer", "notes_from_customer_contract", "notes_for_customer", "notes_for_customer_contract", "frontend", "is_on_hold", "is_locked", "is_finalized", "is_canceled", "override_turnaround_time", "cancellation_type", "bypass_club_restrictions", "renters_insurance_interest", "coupon_id", "coupon_type", "coupon_amount", "discount_total", "agent_id", "agent_name", "referrer_id", "safety_reminder", "deleted_admin_id", "created_at", "updated_at", "finalized_at", "deleted_at", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."location_id", d."customer_id", d."creator_id", d."admin_id", d."billing_first_name", d."billing_last_name", d."billing_street1", d."billing_street2", d."billing_city", d."billing_state", d."billing_country", d."billing_zip", d."cc_saved_name", d."cc_saved_last4", d."cc_saved_profile_id", d."cc_saved_method_id", d."cc_saved_address_id", d."cc_preauth_id", d."cc_preauth_amount", d."cc_connect_type", d."cc_connect_id", d."accessories_custom_price", d."accessories_total", d."insurance_amount", d."pets", d."parking", d."parking_override", d."boats_total", d."pos_total", d."use_club_credits", d."no_show_fee", d."cancellation_fee", d."club_fees", d."club_fees_override", d."sub_total", d."convenience_fee", d."convenience_fee_waived", d."internal_application_fee", d."tax_1", d."tax_1_exempt", d."tax_1_rate_override", d."tax_2", d."tax_2_exempt", d."check_in_tax_1", d."check_in_tax_2", d."check_in_total", d."deposit_total", d."deposit_override", d."deposit_waived", d."gratuity", d."grand_total", d."adjustment_total", d."amount_paid", d."notes", d."notes_contract", d."notes_from_customer", d."notes_from_customer_contract", d."notes_for_customer", d."notes_for_customer_contract", d."frontend", d."is_on_hold", d."is_locked", d."is_finalized", d."is_canceled", d."override_turnaround_time", d."cancellation_type", d."bypass_club_restrictions", d."renters_insurance_interest", d."coupon_id", d."coupon_type", d."coupon_amount", d."discount_total", d."agent_id", d."agent_name", d."referrer_id", d."safety_reminder", d."deleted_admin_id", d."created_at", d."updated_at", d."finalized_at", d."deleted_at", d."dw_last_updated", NULL, d."dw_run_id", FALSE
+  FROM "dw_stellar_bookings" d
+ WHERE d."dw_deleted_at" IS NULL
+   AND NOT EXISTS (SELECT 1 FROM "hist_stellar_bookings");
+
 -- ---- stellar.booking_boats (data/booking_boats.csv): STG_STELLAR_BOOKING_BOATS -> DW_STELLAR_BOOKING_BOATS, key (ID)
 DROP TABLE IF EXISTS "stg_stellar_booking_boats";
 
@@ -3358,6 +3808,76 @@ CREATE TABLE IF NOT EXISTS "dw_stellar_booking_boats" (
   "dw_deleted_at" TIMESTAMP,
   "dw_run_id" BIGINT
 );
+
+CREATE TABLE IF NOT EXISTS "hist_stellar_booking_boats" (
+  "id" BIGINT,
+  "booking_id" BIGINT,
+  "style_id" BIGINT,
+  "boat_id" VARCHAR(11),
+  "time_id" VARCHAR(11),
+  "timeframe_id" BIGINT,
+  "main_boat" BOOLEAN,
+  "num_passengers" BIGINT,
+  "boat_departure" TIMESTAMP,
+  "boat_return" TIMESTAMP,
+  "status_booking" VARCHAR(20),
+  "price" DECIMAL(10,2),
+  "price_override" BOOLEAN,
+  "signature_date" TIMESTAMP,
+  "check_out_date" TIMESTAMP,
+  "check_out_equipment" VARCHAR,
+  "check_out_notes" VARCHAR,
+  "check_out_engine_hours" DECIMAL(10,2),
+  "check_in_date" TIMESTAMP,
+  "check_in_equipment" VARCHAR,
+  "check_in_notes" VARCHAR,
+  "check_in_engine_hours" DECIMAL(10,2),
+  "check_in_hours" DECIMAL(10,2),
+  "check_in_deposit" DECIMAL(10,2),
+  "check_in_weather" DECIMAL(10,2),
+  "check_in_late" DECIMAL(10,2),
+  "check_in_misc_non_tax" DECIMAL(10,2),
+  "check_in_misc_tax" DECIMAL(10,2),
+  "check_in_cleaning" DECIMAL(10,2),
+  "check_in_gallons" DECIMAL(10,3),
+  "check_in_fuel" DECIMAL(10,2),
+  "check_in_diesel_gallons" DECIMAL(10,3),
+  "check_in_diesel" DECIMAL(10,2),
+  "check_in_tip" DECIMAL(10,2),
+  "check_in_tax_1" DECIMAL(10,2),
+  "check_in_tax_2" DECIMAL(10,2),
+  "check_in_total" DECIMAL(10,2),
+  "queue_admin_id" BIGINT,
+  "queue_date" TIMESTAMP,
+  "attendant_queue_admin_id" BIGINT,
+  "attendant_water_admin_id" BIGINT,
+  "boat_assigned" BIGINT,
+  "additional_drivers" BIGINT,
+  "additional_driver_names" VARCHAR(1000),
+  "accessories_migrated" BOOLEAN,
+  "price_rule_id" BIGINT,
+  "price_rule_original_price" DECIMAL(10,2),
+  "price_rule_dynamic_price" DECIMAL(10,2),
+  "price_rule_difference" DECIMAL(10,2),
+  "emergency_name" VARCHAR(191),
+  "emergency_phone" VARCHAR(25),
+  "date_of_birth" VARCHAR(30),
+  "contract_return_pdf" VARCHAR(2000),
+  "contract_pdf" VARCHAR(2000),
+  "created_at" TIMESTAMP,
+  "updated_at" TIMESTAMP,
+  "deleted_at" TIMESTAMP,
+  "valid_from" TIMESTAMP,
+  "valid_to" TIMESTAMP,
+  "dw_run_id" BIGINT,
+  "ends_in_delete" BOOLEAN
+);
+
+INSERT INTO "hist_stellar_booking_boats" ("id", "booking_id", "style_id", "boat_id", "time_id", "timeframe_id", "main_boat", "num_passengers", "boat_departure", "boat_return", "status_booking", "price", "price_override", "signature_date", "check_out_date", "check_out_equipment", "check_out_notes", "check_out_engine_hours", "check_in_date", "check_in_equipment", "check_in_notes", "check_in_engine_hours", "check_in_hours", "check_in_deposit", "check_in_weather", "check_in_late", "check_in_misc_non_tax", "check_in_misc_tax", "check_in_cleaning", "check_in_gallons", "check_in_fuel", "check_in_diesel_gallons", "check_in_diesel", "check_in_tip", "check_in_tax_1", "check_in_tax_2", "check_in_total", "queue_admin_id", "queue_date", "attendant_queue_admin_id", "attendant_water_admin_id", "boat_assigned", "additional_drivers", "additional_driver_names", "accessories_migrated", "price_rule_id", "price_rule_original_price", "price_rule_dynamic_price", "price_rule_difference", "emergency_name", "emergency_phone", "date_of_birth", "contract_return_pdf", "contract_pdf", "created_at", "updated_at", "deleted_at", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."booking_id", d."style_id", d."boat_id", d."time_id", d."timeframe_id", d."main_boat", d."num_passengers", d."boat_departure", d."boat_return", d."status_booking", d."price", d."price_override", d."signature_date", d."check_out_date", d."check_out_equipment", d."check_out_notes", d."check_out_engine_hours", d."check_in_date", d."check_in_equipment", d."check_in_notes", d."check_in_engine_hours", d."check_in_hours", d."check_in_deposit", d."check_in_weather", d."check_in_late", d."check_in_misc_non_tax", d."check_in_misc_tax", d."check_in_cleaning", d."check_in_gallons", d."check_in_fuel", d."check_in_diesel_gallons", d."check_in_diesel", d."check_in_tip", d."check_in_tax_1", d."check_in_tax_2", d."check_in_total", d."queue_admin_id", d."queue_date", d."attendant_queue_admin_id", d."attendant_water_admin_id", d."boat_assigned", d."additional_drivers", d."additional_driver_names", d."accessories_migrated", d."price_rule_id", d."price_rule_original_price", d."price_rule_dynamic_price", d."price_rule_difference", d."emergency_name", d."emergency_phone", d."date_of_birth", d."contract_return_pdf", d."contract_pdf", d."created_at", d."updated_at", d."deleted_at", d."dw_last_updated", NULL, d."dw_run_id", FALSE
+  FROM "dw_stellar_booking_boats" d
+ WHERE d."dw_deleted_at" IS NULL
+   AND NOT EXISTS (SELECT 1 FROM "hist_stellar_booking_boats");
 
 -- ---- stellar.booking_payments (data/booking_payments.csv): STG_STELLAR_BOOKING_PAYMENTS -> DW_STELLAR_BOOKING_PAYMENTS, key (ID)
 DROP TABLE IF EXISTS "stg_stellar_booking_payments";
@@ -3884,6 +4404,58 @@ CREATE TABLE IF NOT EXISTS "dw_stellar_style_boats" (
   "dw_deleted_at" TIMESTAMP,
   "dw_run_id" BIGINT
 );
+
+CREATE TABLE IF NOT EXISTS "hist_stellar_style_boats" (
+  "id" BIGINT,
+  "style_id" BIGINT,
+  "boat_number" VARCHAR(191),
+  "paper_less_number" VARCHAR(191),
+  "motor" VARCHAR(191),
+  "manufacturer" VARCHAR(191),
+  "serial_number" VARCHAR(191),
+  "in_fleet" BOOLEAN,
+  "hull_number" VARCHAR(191),
+  "state_number" VARCHAR(191),
+  "cylinders" VARCHAR(191),
+  "hp" VARCHAR(191),
+  "model" VARCHAR(191),
+  "boat_type" VARCHAR(191),
+  "purchased_date" DATE,
+  "purchased_cost" DECIMAL(10,2),
+  "sale_date" DATE,
+  "sale_price" DECIMAL(10,2),
+  "club_location" VARCHAR(191),
+  "dealer_name" VARCHAR(191),
+  "dealer_city" VARCHAR(191),
+  "dealer_state" VARCHAR(191),
+  "po_number" VARCHAR(191),
+  "boat_year_model" VARCHAR(191),
+  "motor_year_model" VARCHAR(191),
+  "motor_manufacturer_model" VARCHAR(191),
+  "state_reg_date" DATE,
+  "state_reg_exp_date" DATE,
+  "engine_purchased_cost" DECIMAL(10,2),
+  "backend_display" BOOLEAN,
+  "position_order" BIGINT,
+  "status_boat" VARCHAR(20),
+  "service_start" DATE,
+  "service_end" DATE,
+  "clean_status" VARCHAR(10),
+  "insurance_reg_no" VARCHAR(50),
+  "buoy_insurance_status" VARCHAR(50),
+  "created_at" TIMESTAMP,
+  "updated_at" TIMESTAMP,
+  "valid_from" TIMESTAMP,
+  "valid_to" TIMESTAMP,
+  "dw_run_id" BIGINT,
+  "ends_in_delete" BOOLEAN
+);
+
+INSERT INTO "hist_stellar_style_boats" ("id", "style_id", "boat_number", "paper_less_number", "motor", "manufacturer", "serial_number", "in_fleet", "hull_number", "state_number", "cylinders", "hp", "model", "boat_type", "purchased_date", "purchased_cost", "sale_date", "sale_price", "club_location", "dealer_name", "dealer_city", "dealer_state", "po_number", "boat_year_model", "motor_year_model", "motor_manufacturer_model", "state_reg_date", "state_reg_exp_date", "engine_purchased_cost", "backend_display", "position_order", "status_boat", "service_start", "service_end", "clean_status", "insurance_reg_no", "buoy_insurance_status", "created_at", "updated_at", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."style_id", d."boat_number", d."paper_less_number", d."motor", d."manufacturer", d."serial_number", d."in_fleet", d."hull_number", d."state_number", d."cylinders", d."hp", d."model", d."boat_type", d."purchased_date", d."purchased_cost", d."sale_date", d."sale_price", d."club_location", d."dealer_name", d."dealer_city", d."dealer_state", d."po_number", d."boat_year_model", d."motor_year_model", d."motor_manufacturer_model", d."state_reg_date", d."state_reg_exp_date", d."engine_purchased_cost", d."backend_display", d."position_order", d."status_boat", d."service_start", d."service_end", d."clean_status", d."insurance_reg_no", d."buoy_insurance_status", d."created_at", d."updated_at", d."dw_last_updated", NULL, d."dw_run_id", FALSE
+  FROM "dw_stellar_style_boats" d
+ WHERE d."dw_deleted_at" IS NULL
+   AND NOT EXISTS (SELECT 1 FROM "hist_stellar_style_boats");
 
 -- ---- stellar.customer_boats (data/customer_boats.csv): STG_STELLAR_CUSTOMER_BOATS -> DW_STELLAR_CUSTOMER_BOATS, key (ID)
 DROP TABLE IF EXISTS "stg_stellar_customer_boats";
@@ -4609,6 +5181,38 @@ CREATE TABLE IF NOT EXISTS "dw_ns_transaction" (
   "dw_run_id" BIGINT
 );
 
+CREATE TABLE IF NOT EXISTS "hist_ns_transaction" (
+  "id" BIGINT,
+  "tran_id" VARCHAR(255),
+  "tran_display_name" VARCHAR(500),
+  "type" VARCHAR(100),
+  "record_type" VARCHAR(100),
+  "tran_date" DATE,
+  "posting_period_id" BIGINT,
+  "posting" BOOLEAN,
+  "voided" BOOLEAN,
+  "status" VARCHAR(100),
+  "entity_id" BIGINT,
+  "currency_id" BIGINT,
+  "exchange_rate" DECIMAL(18,8),
+  "foreign_total" DECIMAL(18,2),
+  "foreign_amount_unpaid" DECIMAL(18,2),
+  "due_date" DATE,
+  "memo" VARCHAR,
+  "created_date" TIMESTAMP,
+  "last_modified_date" TIMESTAMP,
+  "valid_from" TIMESTAMP,
+  "valid_to" TIMESTAMP,
+  "dw_run_id" BIGINT,
+  "ends_in_delete" BOOLEAN
+);
+
+INSERT INTO "hist_ns_transaction" ("id", "tran_id", "tran_display_name", "type", "record_type", "tran_date", "posting_period_id", "posting", "voided", "status", "entity_id", "currency_id", "exchange_rate", "foreign_total", "foreign_amount_unpaid", "due_date", "memo", "created_date", "last_modified_date", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."tran_id", d."tran_display_name", d."type", d."record_type", d."tran_date", d."posting_period_id", d."posting", d."voided", d."status", d."entity_id", d."currency_id", d."exchange_rate", d."foreign_total", d."foreign_amount_unpaid", d."due_date", d."memo", d."created_date", d."last_modified_date", d."dw_last_updated", NULL, d."dw_run_id", FALSE
+  FROM "dw_ns_transaction" d
+ WHERE d."dw_deleted_at" IS NULL
+   AND NOT EXISTS (SELECT 1 FROM "hist_ns_transaction");
+
 -- ---- netsuite.transaction_line (transactionline.csv): STG_NS_TRANSACTION_LINE -> DW_NS_TRANSACTION_LINE, key (TRANSACTION_ID, LINE_ID)
 DROP TABLE IF EXISTS "stg_ns_transaction_line";
 
@@ -4662,6 +5266,35 @@ CREATE TABLE IF NOT EXISTS "dw_ns_transaction_line" (
   "dw_run_id" BIGINT
 );
 
+CREATE TABLE IF NOT EXISTS "hist_ns_transaction_line" (
+  "transaction_id" BIGINT,
+  "line_id" BIGINT,
+  "line_sequence_number" BIGINT,
+  "mainline" BOOLEAN,
+  "tax_line" BOOLEAN,
+  "subsidiary_id" BIGINT,
+  "location_id" BIGINT,
+  "class_id" BIGINT,
+  "department_id" BIGINT,
+  "entity_id" BIGINT,
+  "item_id" BIGINT,
+  "quantity" DECIMAL(18,8),
+  "foreign_amount" DECIMAL(18,2),
+  "cost_estimate" DECIMAL(18,2),
+  "memo" VARCHAR,
+  "line_last_modified_date" TIMESTAMP,
+  "valid_from" TIMESTAMP,
+  "valid_to" TIMESTAMP,
+  "dw_run_id" BIGINT,
+  "ends_in_delete" BOOLEAN
+);
+
+INSERT INTO "hist_ns_transaction_line" ("transaction_id", "line_id", "line_sequence_number", "mainline", "tax_line", "subsidiary_id", "location_id", "class_id", "department_id", "entity_id", "item_id", "quantity", "foreign_amount", "cost_estimate", "memo", "line_last_modified_date", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."transaction_id", d."line_id", d."line_sequence_number", d."mainline", d."tax_line", d."subsidiary_id", d."location_id", d."class_id", d."department_id", d."entity_id", d."item_id", d."quantity", d."foreign_amount", d."cost_estimate", d."memo", d."line_last_modified_date", d."dw_last_updated", NULL, d."dw_run_id", FALSE
+  FROM "dw_ns_transaction_line" d
+ WHERE d."dw_deleted_at" IS NULL
+   AND NOT EXISTS (SELECT 1 FROM "hist_ns_transaction_line");
+
 -- ---- netsuite.transaction_accounting_line (transactionaccountingline.csv): STG_NS_TRANSACTION_ACCOUNTING_LINE -> DW_NS_TRANSACTION_ACCOUNTING_LINE, key (TRANSACTION_ID, LINE_ID, ACCOUNTING_BOOK_ID)
 DROP TABLE IF EXISTS "stg_ns_transaction_accounting_line";
 
@@ -4699,6 +5332,27 @@ CREATE TABLE IF NOT EXISTS "dw_ns_transaction_accounting_line" (
   "dw_deleted_at" TIMESTAMP,
   "dw_run_id" BIGINT
 );
+
+CREATE TABLE IF NOT EXISTS "hist_ns_transaction_accounting_line" (
+  "transaction_id" BIGINT,
+  "line_id" BIGINT,
+  "accounting_book_id" BIGINT,
+  "account_id" BIGINT,
+  "debit" DECIMAL(18,2),
+  "credit" DECIMAL(18,2),
+  "amount" DECIMAL(18,2),
+  "posting" BOOLEAN,
+  "valid_from" TIMESTAMP,
+  "valid_to" TIMESTAMP,
+  "dw_run_id" BIGINT,
+  "ends_in_delete" BOOLEAN
+);
+
+INSERT INTO "hist_ns_transaction_accounting_line" ("transaction_id", "line_id", "accounting_book_id", "account_id", "debit", "credit", "amount", "posting", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."transaction_id", d."line_id", d."accounting_book_id", d."account_id", d."debit", d."credit", d."amount", d."posting", d."dw_last_updated", NULL, d."dw_run_id", FALSE
+  FROM "dw_ns_transaction_accounting_line" d
+ WHERE d."dw_deleted_at" IS NULL
+   AND NOT EXISTS (SELECT 1 FROM "hist_ns_transaction_accounting_line");
 
 -- ---- netsuite.accounting_book (accountingbook.csv): STG_NS_ACCOUNTING_BOOK -> DW_NS_ACCOUNTING_BOOK, key (ID)
 DROP TABLE IF EXISTS "stg_ns_accounting_book";
@@ -5087,7 +5741,9 @@ CREATE TABLE IF NOT EXISTS "dw_ns_account_report_mapping" (
 -- ============================================================================
 -- Publishes the staged rows into the DW_ tables: changed rows updated (NULL-safe comparison),
 -- new keys inserted, returning keys undeleted, live keys absent from staging soft-deleted
--- (unless held by a rejected row). One transaction per source, as the pipeline publishes.
+-- (unless held by a rejected row); for the tables that keep history, the versions the merge
+-- ended closed in HIST_ (VALID_TO, ENDS_IN_DELETE) and the new ones opened (the rows whose
+-- DW_RUN_ID is the run's). One transaction per source, as the pipeline publishes.
 -- Parameters come from the one-row temporary table ETL_MERGE_PARAMS (RUN_ID, PUBLISHED_AT,
 -- MAX_DELETE_RATIO): unless it exists in the session, it is created with the next run id of
 -- ETL_RUNS, now (UTC) and the pipeline's guard, 0.5. To choose them, create it first, e.g.
@@ -5360,6 +6016,18 @@ UPDATE "dw_molo_slips" d SET "dw_deleted_at" = (SELECT PUBLISHED_AT FROM ETL_MER
    AND NOT EXISTS (SELECT 1 FROM "stg_molo_slips" s WHERE COALESCE(s."id", 0) = COALESCE(d."id", 0) AND (s."id" IS NULL) = (d."id" IS NULL))
    AND NOT EXISTS (SELECT 1 FROM "stg_molo_slips__held_keys" h WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL));
 
+UPDATE "hist_molo_slips" h SET "valid_to" = (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), "ends_in_delete" = (d."dw_deleted_at" IS NOT NULL)
+  FROM "dw_molo_slips" d
+ WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL)
+   AND h."valid_to" IS NULL
+   AND d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
+
+INSERT INTO "hist_molo_slips" ("id", "name", "type", "recommended_loa", "recommended_beam", "recommended_draft", "recommended_air_draft", "maximum_loa", "maximum_beam", "maximum_draft", "maximum_air_draft", "marina_location_id", "pier_id", "status", "start_date", "end_date", "do_not_count_in_occupancy", "active", "creation_date_time", "creation_user", "slip_type_id", "payment_processing_fee", "management_fee", "owner_id", "payment_processing_fee_type_id", "management_fee_type_id", "override_occupancy_loa", "hash_id", "maintenance_fee", "svg_id", "assessment", "loan", "order_column", "sign_name", "max_weight", "max_revenue", "transient_price_id", "seasonal_price_id", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."name", d."type", d."recommended_loa", d."recommended_beam", d."recommended_draft", d."recommended_air_draft", d."maximum_loa", d."maximum_beam", d."maximum_draft", d."maximum_air_draft", d."marina_location_id", d."pier_id", d."status", d."start_date", d."end_date", d."do_not_count_in_occupancy", d."active", d."creation_date_time", d."creation_user", d."slip_type_id", d."payment_processing_fee", d."management_fee", d."owner_id", d."payment_processing_fee_type_id", d."management_fee_type_id", d."override_occupancy_loa", d."hash_id", d."maintenance_fee", d."svg_id", d."assessment", d."loan", d."order_column", d."sign_name", d."max_weight", d."max_revenue", d."transient_price_id", d."seasonal_price_id", (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), NULL, (SELECT RUN_ID FROM ETL_MERGE_PARAMS), FALSE
+  FROM "dw_molo_slips" d
+ WHERE d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS)
+   AND d."dw_deleted_at" IS NULL;
+
 -- ---- molo.reservations (Reservations.csv): STG_MOLO_RESERVATIONS -> DW_MOLO_RESERVATIONS, key (ID)
 SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE
             THEN CAST('mass-delete guard: DW_MOLO_RESERVATIONS would lose ' || g.WOULD_DELETE || ' of ' || g.LIVE || ' live rows' AS INTEGER)
@@ -5508,6 +6176,18 @@ UPDATE "dw_molo_reservations" d SET "dw_deleted_at" = (SELECT PUBLISHED_AT FROM 
  WHERE d."dw_deleted_at" IS NULL
    AND NOT EXISTS (SELECT 1 FROM "stg_molo_reservations" s WHERE COALESCE(s."id", 0) = COALESCE(d."id", 0) AND (s."id" IS NULL) = (d."id" IS NULL))
    AND NOT EXISTS (SELECT 1 FROM "stg_molo_reservations__held_keys" h WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL));
+
+UPDATE "hist_molo_reservations" h SET "valid_to" = (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), "ends_in_delete" = (d."dw_deleted_at" IS NOT NULL)
+  FROM "dw_molo_reservations" d
+ WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL)
+   AND h."valid_to" IS NULL
+   AND d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
+
+INSERT INTO "hist_molo_reservations" ("id", "marina_location_id", "creation_time", "reservation_status_id", "reservation_type_id", "aspnet_user_id", "contact_id", "boat_id", "scheduled_arrival_time", "scheduled_departure_time", "cancellation_time", "account_id", "slip_id", "slip_slot_index", "distance_from_the_start", "rate", "name", "has_installments", "installment_frequency", "installment_number", "installment_payment_method", "only_reservation_installments", "notes", "actual_arrival_date_time", "actual_departure_date_time", "confirmation_email_date_time", "terms_accepted_date_time", "terms_accepted_location", "customer_ip_address", "customer_device", "confirmation_email_asp_user_id", "rate_price_override", "hash_id", "reservation_source", "reservation_medium_id", "reservation_campaign_id", "molo_api_partner_id", "cancelation_user_id", "contact_merged", "transient_price_id", "seasonal_price_id", "printed_terms", "online_terms", "check_in_terms", "check_out_terms", "online_payment_completion", "molo_online_booking", "booking_contact_merged", "slip_block_set_id", "offers_id", "recurring_invoice_day", "alternate_reservation_name", "recurring_discount_percent", "recurring_rate_override", "online_booking_notes", "original_offer_hold_id", "scheduled_for_status_change", "terms_offline", "terms_user", "original_start_date", "original_end_date", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."marina_location_id", d."creation_time", d."reservation_status_id", d."reservation_type_id", d."aspnet_user_id", d."contact_id", d."boat_id", d."scheduled_arrival_time", d."scheduled_departure_time", d."cancellation_time", d."account_id", d."slip_id", d."slip_slot_index", d."distance_from_the_start", d."rate", d."name", d."has_installments", d."installment_frequency", d."installment_number", d."installment_payment_method", d."only_reservation_installments", d."notes", d."actual_arrival_date_time", d."actual_departure_date_time", d."confirmation_email_date_time", d."terms_accepted_date_time", d."terms_accepted_location", d."customer_ip_address", d."customer_device", d."confirmation_email_asp_user_id", d."rate_price_override", d."hash_id", d."reservation_source", d."reservation_medium_id", d."reservation_campaign_id", d."molo_api_partner_id", d."cancelation_user_id", d."contact_merged", d."transient_price_id", d."seasonal_price_id", d."printed_terms", d."online_terms", d."check_in_terms", d."check_out_terms", d."online_payment_completion", d."molo_online_booking", d."booking_contact_merged", d."slip_block_set_id", d."offers_id", d."recurring_invoice_day", d."alternate_reservation_name", d."recurring_discount_percent", d."recurring_rate_override", d."online_booking_notes", d."original_offer_hold_id", d."scheduled_for_status_change", d."terms_offline", d."terms_user", d."original_start_date", d."original_end_date", (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), NULL, (SELECT RUN_ID FROM ETL_MERGE_PARAMS), FALSE
+  FROM "dw_molo_reservations" d
+ WHERE d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS)
+   AND d."dw_deleted_at" IS NULL;
 
 -- ---- molo.companies (Companies.csv): STG_MOLO_COMPANIES -> DW_MOLO_COMPANIES, key (ID)
 SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE
@@ -5790,6 +6470,18 @@ UPDATE "dw_molo_boats" d SET "dw_deleted_at" = (SELECT PUBLISHED_AT FROM ETL_MER
    AND NOT EXISTS (SELECT 1 FROM "stg_molo_boats" s WHERE COALESCE(s."id", 0) = COALESCE(d."id", 0) AND (s."id" IS NULL) = (d."id" IS NULL))
    AND NOT EXISTS (SELECT 1 FROM "stg_molo_boats__held_keys" h WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL));
 
+UPDATE "hist_molo_boats" h SET "valid_to" = (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), "ends_in_delete" = (d."dw_deleted_at" IS NOT NULL)
+  FROM "dw_molo_boats" d
+ WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL)
+   AND h."valid_to" IS NULL
+   AND d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
+
+INSERT INTO "hist_molo_boats" ("id", "photo", "make", "model", "name", "loa", "beam", "draft", "air_draft", "registration_number", "registration_state", "creation_time", "boat_type_id", "marina_location_id", "power_need_id", "notes", "record_status_id", "aspnet_user_id", "mast_length", "weight", "color", "hull_id", "key_location_code", "year", "hash_id", "molo_api_partner_id", "power_need1_id", "last_edited_date_time", "last_edited_user_id", "last_edited_molo_api_partner_id", "filestack_id", "tonnage", "gallon_capacity", "is_active", "booking_merging_done", "decal_number", "manufacturer", "serial_number", "registration_expiration", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."photo", d."make", d."model", d."name", d."loa", d."beam", d."draft", d."air_draft", d."registration_number", d."registration_state", d."creation_time", d."boat_type_id", d."marina_location_id", d."power_need_id", d."notes", d."record_status_id", d."aspnet_user_id", d."mast_length", d."weight", d."color", d."hull_id", d."key_location_code", d."year", d."hash_id", d."molo_api_partner_id", d."power_need1_id", d."last_edited_date_time", d."last_edited_user_id", d."last_edited_molo_api_partner_id", d."filestack_id", d."tonnage", d."gallon_capacity", d."is_active", d."booking_merging_done", d."decal_number", d."manufacturer", d."serial_number", d."registration_expiration", (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), NULL, (SELECT RUN_ID FROM ETL_MERGE_PARAMS), FALSE
+  FROM "dw_molo_boats" d
+ WHERE d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS)
+   AND d."dw_deleted_at" IS NULL;
+
 -- ---- molo.accounts (Accounts.csv): STG_MOLO_ACCOUNTS -> DW_MOLO_ACCOUNTS, key (ID)
 SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE
             THEN CAST('mass-delete guard: DW_MOLO_ACCOUNTS would lose ' || g.WOULD_DELETE || ' of ' || g.LIVE || ' live rows' AS INTEGER)
@@ -5961,6 +6653,18 @@ UPDATE "dw_molo_invoices" d SET "dw_deleted_at" = (SELECT PUBLISHED_AT FROM ETL_
  WHERE d."dw_deleted_at" IS NULL
    AND NOT EXISTS (SELECT 1 FROM "stg_molo_invoices" s WHERE COALESCE(s."id", 0) = COALESCE(d."id", 0) AND (s."id" IS NULL) = (d."id" IS NULL))
    AND NOT EXISTS (SELECT 1 FROM "stg_molo_invoices__held_keys" h WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL));
+
+UPDATE "hist_molo_invoices" h SET "valid_to" = (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), "ends_in_delete" = (d."dw_deleted_at" IS NOT NULL)
+  FROM "dw_molo_invoices" d
+ WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL)
+   AND h."valid_to" IS NULL
+   AND d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
+
+INSERT INTO "hist_molo_invoices" ("id", "date_field", "dollar_discount", "percent_discount", "active", "closing_date", "discount_total", "opened", "payed", "subtotal", "subtotal_wo_discount", "tax_total", "title", "total", "reservation_id", "account_id", "service_paid_amount", "marina_paid_amount", "gas_paid_amount", "invoice_status_id", "start_date", "installments_payment_method_id", "scheduled_for_cron", "original_invoice", "payments_sent_to_xero", "work_order_id", "is_installment_invoice", "void_user", "void_date_time", "creation_user", "payment_id", "qb_invoice_id", "invoice_type_id", "invoice_date", "due_date", "currency_code", "last_modified_date_time", "last_modified_aspnet_user", "void_reason", "create_partner_id", "void_partner_id", "update_hash", "scheduled_for_inventory_cron", "scheduled_for_sublet_cron", "scheduled_for_labor_cron", "created_on_mobile", "stripe_invoice_id", "sent_to_stripe", "resource_booking_id", "modified_on_mobile", "note", "quickbooks_invoice_id", "tax_cap", "is_surcharge", "hash_check", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."date_field", d."dollar_discount", d."percent_discount", d."active", d."closing_date", d."discount_total", d."opened", d."payed", d."subtotal", d."subtotal_wo_discount", d."tax_total", d."title", d."total", d."reservation_id", d."account_id", d."service_paid_amount", d."marina_paid_amount", d."gas_paid_amount", d."invoice_status_id", d."start_date", d."installments_payment_method_id", d."scheduled_for_cron", d."original_invoice", d."payments_sent_to_xero", d."work_order_id", d."is_installment_invoice", d."void_user", d."void_date_time", d."creation_user", d."payment_id", d."qb_invoice_id", d."invoice_type_id", d."invoice_date", d."due_date", d."currency_code", d."last_modified_date_time", d."last_modified_aspnet_user", d."void_reason", d."create_partner_id", d."void_partner_id", d."update_hash", d."scheduled_for_inventory_cron", d."scheduled_for_sublet_cron", d."scheduled_for_labor_cron", d."created_on_mobile", d."stripe_invoice_id", d."sent_to_stripe", d."resource_booking_id", d."modified_on_mobile", d."note", d."quickbooks_invoice_id", d."tax_cap", d."is_surcharge", d."hash_check", (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), NULL, (SELECT RUN_ID FROM ETL_MERGE_PARAMS), FALSE
+  FROM "dw_molo_invoices" d
+ WHERE d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS)
+   AND d."dw_deleted_at" IS NULL;
 
 -- ---- molo.invoice_items (InvoiceItemSet.csv): STG_MOLO_INVOICE_ITEMS -> DW_MOLO_INVOICE_ITEMS, key (ID)
 SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE
@@ -6180,6 +6884,18 @@ UPDATE "dw_molo_invoice_items" d SET "dw_deleted_at" = (SELECT PUBLISHED_AT FROM
  WHERE d."dw_deleted_at" IS NULL
    AND NOT EXISTS (SELECT 1 FROM "stg_molo_invoice_items" s WHERE COALESCE(s."id", 0) = COALESCE(d."id", 0) AND (s."id" IS NULL) = (d."id" IS NULL))
    AND NOT EXISTS (SELECT 1 FROM "stg_molo_invoice_items__held_keys" h WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL));
+
+UPDATE "hist_molo_invoice_items" h SET "valid_to" = (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), "ends_in_delete" = (d."dw_deleted_at" IS NOT NULL)
+  FROM "dw_molo_invoice_items" d
+ WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL)
+   AND h."valid_to" IS NULL
+   AND d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
+
+INSERT INTO "hist_molo_invoice_items" ("id", "prefix", "quantity", "title", "type_field", "value_field", "discount", "discount_type", "taxable", "tax", "misc", "discount_total", "price_suffix", "sub_total", "subtotal_wo_discount", "tax_total", "total", "invoice_id", "charge_group", "payment_account", "price_str", "is_void", "date_field", "text_aux", "text_aux2", "discount_date_time", "discount_user_id", "notes", "pr_type", "status_field", "deletion_user_id", "deletion_date_time", "overpayment_id", "void_user", "void_date_time", "misc2", "prepayment_id", "credit_invoice_id", "allocation_type", "reservation_id", "item_master_id", "aspnet_user_id", "invoice_item_type_id", "seasonal_price_id", "transient_price_id", "sv_job_id", "original_credit_item", "tax_exempt", "last_modified_date_time", "last_modified_aspnet_user", "deletion_reason", "void_reason", "start_date_time", "end_date_time", "creation_partner_id", "delete_partner_id", "void_partner_id", "original_price", "override_xero_tax_rate", "override_xero_sales_account", "original_reservation_price", "number_of_decimals", "stripe_transaction_data_id", "value_alternative", "stripe_terminal_id", "stripe_application_name", "stripe_aid", "entered_amount", "exchange_rate", "currencies_id", "sv_charge_instance_id", "sv_labor_instance_id", "sv_part_instance_id", "revenue_gl_code", "ar_gl_code", "payment_gl_code", "cogs_gl_code", "inventory_gl_code", "sales_tax_gl_code", "prepayment_gl_code", "account_type", "application_cryptogram", "authorization_code", "authorization_response_code", "cardholder_verification_method", "terminal_verification_results", "transaction_status_information", "tracking_code", "discount_gl_code", "override_tracking_category1", "override_tracking_category2", "quickbooks_payment_id", "allow_total_price_entry", "added_automatically", "allocation_performed_date", "created_date", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."prefix", d."quantity", d."title", d."type_field", d."value_field", d."discount", d."discount_type", d."taxable", d."tax", d."misc", d."discount_total", d."price_suffix", d."sub_total", d."subtotal_wo_discount", d."tax_total", d."total", d."invoice_id", d."charge_group", d."payment_account", d."price_str", d."is_void", d."date_field", d."text_aux", d."text_aux2", d."discount_date_time", d."discount_user_id", d."notes", d."pr_type", d."status_field", d."deletion_user_id", d."deletion_date_time", d."overpayment_id", d."void_user", d."void_date_time", d."misc2", d."prepayment_id", d."credit_invoice_id", d."allocation_type", d."reservation_id", d."item_master_id", d."aspnet_user_id", d."invoice_item_type_id", d."seasonal_price_id", d."transient_price_id", d."sv_job_id", d."original_credit_item", d."tax_exempt", d."last_modified_date_time", d."last_modified_aspnet_user", d."deletion_reason", d."void_reason", d."start_date_time", d."end_date_time", d."creation_partner_id", d."delete_partner_id", d."void_partner_id", d."original_price", d."override_xero_tax_rate", d."override_xero_sales_account", d."original_reservation_price", d."number_of_decimals", d."stripe_transaction_data_id", d."value_alternative", d."stripe_terminal_id", d."stripe_application_name", d."stripe_aid", d."entered_amount", d."exchange_rate", d."currencies_id", d."sv_charge_instance_id", d."sv_labor_instance_id", d."sv_part_instance_id", d."revenue_gl_code", d."ar_gl_code", d."payment_gl_code", d."cogs_gl_code", d."inventory_gl_code", d."sales_tax_gl_code", d."prepayment_gl_code", d."account_type", d."application_cryptogram", d."authorization_code", d."authorization_response_code", d."cardholder_verification_method", d."terminal_verification_results", d."transaction_status_information", d."tracking_code", d."discount_gl_code", d."override_tracking_category1", d."override_tracking_category2", d."quickbooks_payment_id", d."allow_total_price_entry", d."added_automatically", d."allocation_performed_date", d."created_date", (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), NULL, (SELECT RUN_ID FROM ETL_MERGE_PARAMS), FALSE
+  FROM "dw_molo_invoice_items" d
+ WHERE d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS)
+   AND d."dw_deleted_at" IS NULL;
 
 -- ---- molo.transactions (Transactions.csv): STG_MOLO_TRANSACTIONS -> DW_MOLO_TRANSACTIONS, key (ID)
 SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE
@@ -8658,6 +9374,18 @@ UPDATE "dw_stellar_bookings" d SET "dw_deleted_at" = (SELECT PUBLISHED_AT FROM E
    AND NOT EXISTS (SELECT 1 FROM "stg_stellar_bookings" s WHERE COALESCE(s."id", 0) = COALESCE(d."id", 0) AND (s."id" IS NULL) = (d."id" IS NULL))
    AND NOT EXISTS (SELECT 1 FROM "stg_stellar_bookings__held_keys" h WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL));
 
+UPDATE "hist_stellar_bookings" h SET "valid_to" = (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), "ends_in_delete" = (d."dw_deleted_at" IS NOT NULL)
+  FROM "dw_stellar_bookings" d
+ WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL)
+   AND h."valid_to" IS NULL
+   AND d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
+
+INSERT INTO "hist_stellar_bookings" ("id", "location_id", "customer_id", "creator_id", "admin_id", "billing_first_name", "billing_last_name", "billing_street1", "billing_street2", "billing_city", "billing_state", "billing_country", "billing_zip", "cc_saved_name", "cc_saved_last4", "cc_saved_profile_id", "cc_saved_method_id", "cc_saved_address_id", "cc_preauth_id", "cc_preauth_amount", "cc_connect_type", "cc_connect_id", "accessories_custom_price", "accessories_total", "insurance_amount", "pets", "parking", "parking_override", "boats_total", "pos_total", "use_club_credits", "no_show_fee", "cancellation_fee", "club_fees", "club_fees_override", "sub_total", "convenience_fee", "convenience_fee_waived", "internal_application_fee", "tax_1", "tax_1_exempt", "tax_1_rate_override", "tax_2", "tax_2_exempt", "check_in_tax_1", "check_in_tax_2", "check_in_total", "deposit_total", "deposit_override", "deposit_waived", "gratuity", "grand_total", "adjustment_total", "amount_paid", "notes", "notes_contract", "notes_from_customer", "notes_from_customer_contract", "notes_for_customer", "notes_for_customer_contract", "frontend", "is_on_hold", "is_locked", "is_finalized", "is_canceled", "override_turnaround_time", "cancellation_type", "bypass_club_restrictions", "renters_insurance_interest", "coupon_id", "coupon_type", "coupon_amount", "discount_total", "agent_id", "agent_name", "referrer_id", "safety_reminder", "deleted_admin_id", "created_at", "updated_at", "finalized_at", "deleted_at", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."location_id", d."customer_id", d."creator_id", d."admin_id", d."billing_first_name", d."billing_last_name", d."billing_street1", d."billing_street2", d."billing_city", d."billing_state", d."billing_country", d."billing_zip", d."cc_saved_name", d."cc_saved_last4", d."cc_saved_profile_id", d."cc_saved_method_id", d."cc_saved_address_id", d."cc_preauth_id", d."cc_preauth_amount", d."cc_connect_type", d."cc_connect_id", d."accessories_custom_price", d."accessories_total", d."insurance_amount", d."pets", d."parking", d."parking_override", d."boats_total", d."pos_total", d."use_club_credits", d."no_show_fee", d."cancellation_fee", d."club_fees", d."club_fees_override", d."sub_total", d."convenience_fee", d."convenience_fee_waived", d."internal_application_fee", d."tax_1", d."tax_1_exempt", d."tax_1_rate_override", d."tax_2", d."tax_2_exempt", d."check_in_tax_1", d."check_in_tax_2", d."check_in_total", d."deposit_total", d."deposit_override", d."deposit_waived", d."gratuity", d."grand_total", d."adjustment_total", d."amount_paid", d."notes", d."notes_contract", d."notes_from_customer", d."notes_from_customer_contract", d."notes_for_customer", d."notes_for_customer_contract", d."frontend", d."is_on_hold", d."is_locked", d."is_finalized", d."is_canceled", d."override_turnaround_time", d."cancellation_type", d."bypass_club_restrictions", d."renters_insurance_interest", d."coupon_id", d."coupon_type", d."coupon_amount", d."discount_total", d."agent_id", d."agent_name", d."referrer_id", d."safety_reminder", d."deleted_admin_id", d."created_at", d."updated_at", d."finalized_at", d."deleted_at", (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), NULL, (SELECT RUN_ID FROM ETL_MERGE_PARAMS), FALSE
+  FROM "dw_stellar_bookings" d
+ WHERE d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS)
+   AND d."dw_deleted_at" IS NULL;
+
 -- ---- stellar.booking_boats (data/booking_boats.csv): STG_STELLAR_BOOKING_BOATS -> DW_STELLAR_BOOKING_BOATS, key (ID)
 SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE
             THEN CAST('mass-delete guard: DW_STELLAR_BOOKING_BOATS would lose ' || g.WOULD_DELETE || ' of ' || g.LIVE || ' live rows' AS INTEGER)
@@ -8798,6 +9526,18 @@ UPDATE "dw_stellar_booking_boats" d SET "dw_deleted_at" = (SELECT PUBLISHED_AT F
  WHERE d."dw_deleted_at" IS NULL
    AND NOT EXISTS (SELECT 1 FROM "stg_stellar_booking_boats" s WHERE COALESCE(s."id", 0) = COALESCE(d."id", 0) AND (s."id" IS NULL) = (d."id" IS NULL))
    AND NOT EXISTS (SELECT 1 FROM "stg_stellar_booking_boats__held_keys" h WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL));
+
+UPDATE "hist_stellar_booking_boats" h SET "valid_to" = (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), "ends_in_delete" = (d."dw_deleted_at" IS NOT NULL)
+  FROM "dw_stellar_booking_boats" d
+ WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL)
+   AND h."valid_to" IS NULL
+   AND d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
+
+INSERT INTO "hist_stellar_booking_boats" ("id", "booking_id", "style_id", "boat_id", "time_id", "timeframe_id", "main_boat", "num_passengers", "boat_departure", "boat_return", "status_booking", "price", "price_override", "signature_date", "check_out_date", "check_out_equipment", "check_out_notes", "check_out_engine_hours", "check_in_date", "check_in_equipment", "check_in_notes", "check_in_engine_hours", "check_in_hours", "check_in_deposit", "check_in_weather", "check_in_late", "check_in_misc_non_tax", "check_in_misc_tax", "check_in_cleaning", "check_in_gallons", "check_in_fuel", "check_in_diesel_gallons", "check_in_diesel", "check_in_tip", "check_in_tax_1", "check_in_tax_2", "check_in_total", "queue_admin_id", "queue_date", "attendant_queue_admin_id", "attendant_water_admin_id", "boat_assigned", "additional_drivers", "additional_driver_names", "accessories_migrated", "price_rule_id", "price_rule_original_price", "price_rule_dynamic_price", "price_rule_difference", "emergency_name", "emergency_phone", "date_of_birth", "contract_return_pdf", "contract_pdf", "created_at", "updated_at", "deleted_at", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."booking_id", d."style_id", d."boat_id", d."time_id", d."timeframe_id", d."main_boat", d."num_passengers", d."boat_departure", d."boat_return", d."status_booking", d."price", d."price_override", d."signature_date", d."check_out_date", d."check_out_equipment", d."check_out_notes", d."check_out_engine_hours", d."check_in_date", d."check_in_equipment", d."check_in_notes", d."check_in_engine_hours", d."check_in_hours", d."check_in_deposit", d."check_in_weather", d."check_in_late", d."check_in_misc_non_tax", d."check_in_misc_tax", d."check_in_cleaning", d."check_in_gallons", d."check_in_fuel", d."check_in_diesel_gallons", d."check_in_diesel", d."check_in_tip", d."check_in_tax_1", d."check_in_tax_2", d."check_in_total", d."queue_admin_id", d."queue_date", d."attendant_queue_admin_id", d."attendant_water_admin_id", d."boat_assigned", d."additional_drivers", d."additional_driver_names", d."accessories_migrated", d."price_rule_id", d."price_rule_original_price", d."price_rule_dynamic_price", d."price_rule_difference", d."emergency_name", d."emergency_phone", d."date_of_birth", d."contract_return_pdf", d."contract_pdf", d."created_at", d."updated_at", d."deleted_at", (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), NULL, (SELECT RUN_ID FROM ETL_MERGE_PARAMS), FALSE
+  FROM "dw_stellar_booking_boats" d
+ WHERE d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS)
+   AND d."dw_deleted_at" IS NULL;
 
 -- ---- stellar.booking_payments (data/booking_payments.csv): STG_STELLAR_BOOKING_PAYMENTS -> DW_STELLAR_BOOKING_PAYMENTS, key (ID)
 SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE
@@ -9353,6 +10093,18 @@ UPDATE "dw_stellar_style_boats" d SET "dw_deleted_at" = (SELECT PUBLISHED_AT FRO
  WHERE d."dw_deleted_at" IS NULL
    AND NOT EXISTS (SELECT 1 FROM "stg_stellar_style_boats" s WHERE COALESCE(s."id", 0) = COALESCE(d."id", 0) AND (s."id" IS NULL) = (d."id" IS NULL))
    AND NOT EXISTS (SELECT 1 FROM "stg_stellar_style_boats__held_keys" h WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL));
+
+UPDATE "hist_stellar_style_boats" h SET "valid_to" = (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), "ends_in_delete" = (d."dw_deleted_at" IS NOT NULL)
+  FROM "dw_stellar_style_boats" d
+ WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL)
+   AND h."valid_to" IS NULL
+   AND d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
+
+INSERT INTO "hist_stellar_style_boats" ("id", "style_id", "boat_number", "paper_less_number", "motor", "manufacturer", "serial_number", "in_fleet", "hull_number", "state_number", "cylinders", "hp", "model", "boat_type", "purchased_date", "purchased_cost", "sale_date", "sale_price", "club_location", "dealer_name", "dealer_city", "dealer_state", "po_number", "boat_year_model", "motor_year_model", "motor_manufacturer_model", "state_reg_date", "state_reg_exp_date", "engine_purchased_cost", "backend_display", "position_order", "status_boat", "service_start", "service_end", "clean_status", "insurance_reg_no", "buoy_insurance_status", "created_at", "updated_at", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."style_id", d."boat_number", d."paper_less_number", d."motor", d."manufacturer", d."serial_number", d."in_fleet", d."hull_number", d."state_number", d."cylinders", d."hp", d."model", d."boat_type", d."purchased_date", d."purchased_cost", d."sale_date", d."sale_price", d."club_location", d."dealer_name", d."dealer_city", d."dealer_state", d."po_number", d."boat_year_model", d."motor_year_model", d."motor_manufacturer_model", d."state_reg_date", d."state_reg_exp_date", d."engine_purchased_cost", d."backend_display", d."position_order", d."status_boat", d."service_start", d."service_end", d."clean_status", d."insurance_reg_no", d."buoy_insurance_status", d."created_at", d."updated_at", (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), NULL, (SELECT RUN_ID FROM ETL_MERGE_PARAMS), FALSE
+  FROM "dw_stellar_style_boats" d
+ WHERE d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS)
+   AND d."dw_deleted_at" IS NULL;
 
 -- ---- stellar.customer_boats (data/customer_boats.csv): STG_STELLAR_CUSTOMER_BOATS -> DW_STELLAR_CUSTOMER_BOATS, key (ID)
 SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE
@@ -10183,6 +10935,18 @@ UPDATE "dw_ns_transaction" d SET "dw_deleted_at" = (SELECT PUBLISHED_AT FROM ETL
    AND NOT EXISTS (SELECT 1 FROM "stg_ns_transaction" s WHERE COALESCE(s."id", 0) = COALESCE(d."id", 0) AND (s."id" IS NULL) = (d."id" IS NULL))
    AND NOT EXISTS (SELECT 1 FROM "stg_ns_transaction__held_keys" h WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL));
 
+UPDATE "hist_ns_transaction" h SET "valid_to" = (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), "ends_in_delete" = (d."dw_deleted_at" IS NOT NULL)
+  FROM "dw_ns_transaction" d
+ WHERE COALESCE(h."id", 0) = COALESCE(d."id", 0) AND (h."id" IS NULL) = (d."id" IS NULL)
+   AND h."valid_to" IS NULL
+   AND d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
+
+INSERT INTO "hist_ns_transaction" ("id", "tran_id", "tran_display_name", "type", "record_type", "tran_date", "posting_period_id", "posting", "voided", "status", "entity_id", "currency_id", "exchange_rate", "foreign_total", "foreign_amount_unpaid", "due_date", "memo", "created_date", "last_modified_date", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."id", d."tran_id", d."tran_display_name", d."type", d."record_type", d."tran_date", d."posting_period_id", d."posting", d."voided", d."status", d."entity_id", d."currency_id", d."exchange_rate", d."foreign_total", d."foreign_amount_unpaid", d."due_date", d."memo", d."created_date", d."last_modified_date", (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), NULL, (SELECT RUN_ID FROM ETL_MERGE_PARAMS), FALSE
+  FROM "dw_ns_transaction" d
+ WHERE d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS)
+   AND d."dw_deleted_at" IS NULL;
+
 -- ---- netsuite.transaction_line (transactionline.csv): STG_NS_TRANSACTION_LINE -> DW_NS_TRANSACTION_LINE, key (TRANSACTION_ID, LINE_ID)
 SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE
             THEN CAST('mass-delete guard: DW_NS_TRANSACTION_LINE would lose ' || g.WOULD_DELETE || ' of ' || g.LIVE || ' live rows' AS INTEGER)
@@ -10240,6 +11004,18 @@ UPDATE "dw_ns_transaction_line" d SET "dw_deleted_at" = (SELECT PUBLISHED_AT FRO
    AND NOT EXISTS (SELECT 1 FROM "stg_ns_transaction_line" s WHERE COALESCE(s."transaction_id", 0) = COALESCE(d."transaction_id", 0) AND (s."transaction_id" IS NULL) = (d."transaction_id" IS NULL) AND COALESCE(s."line_id", 0) = COALESCE(d."line_id", 0) AND (s."line_id" IS NULL) = (d."line_id" IS NULL))
    AND NOT EXISTS (SELECT 1 FROM "stg_ns_transaction_line__held_keys" h WHERE COALESCE(h."transaction_id", 0) = COALESCE(d."transaction_id", 0) AND (h."transaction_id" IS NULL) = (d."transaction_id" IS NULL) AND COALESCE(h."line_id", 0) = COALESCE(d."line_id", 0) AND (h."line_id" IS NULL) = (d."line_id" IS NULL));
 
+UPDATE "hist_ns_transaction_line" h SET "valid_to" = (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), "ends_in_delete" = (d."dw_deleted_at" IS NOT NULL)
+  FROM "dw_ns_transaction_line" d
+ WHERE COALESCE(h."transaction_id", 0) = COALESCE(d."transaction_id", 0) AND (h."transaction_id" IS NULL) = (d."transaction_id" IS NULL) AND COALESCE(h."line_id", 0) = COALESCE(d."line_id", 0) AND (h."line_id" IS NULL) = (d."line_id" IS NULL)
+   AND h."valid_to" IS NULL
+   AND d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
+
+INSERT INTO "hist_ns_transaction_line" ("transaction_id", "line_id", "line_sequence_number", "mainline", "tax_line", "subsidiary_id", "location_id", "class_id", "department_id", "entity_id", "item_id", "quantity", "foreign_amount", "cost_estimate", "memo", "line_last_modified_date", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."transaction_id", d."line_id", d."line_sequence_number", d."mainline", d."tax_line", d."subsidiary_id", d."location_id", d."class_id", d."department_id", d."entity_id", d."item_id", d."quantity", d."foreign_amount", d."cost_estimate", d."memo", d."line_last_modified_date", (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), NULL, (SELECT RUN_ID FROM ETL_MERGE_PARAMS), FALSE
+  FROM "dw_ns_transaction_line" d
+ WHERE d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS)
+   AND d."dw_deleted_at" IS NULL;
+
 -- ---- netsuite.transaction_accounting_line (transactionaccountingline.csv): STG_NS_TRANSACTION_ACCOUNTING_LINE -> DW_NS_TRANSACTION_ACCOUNTING_LINE, key (TRANSACTION_ID, LINE_ID, ACCOUNTING_BOOK_ID)
 SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE
             THEN CAST('mass-delete guard: DW_NS_TRANSACTION_ACCOUNTING_LINE would lose ' || g.WOULD_DELETE || ' of ' || g.LIVE || ' live rows' AS INTEGER)
@@ -10278,6 +11054,18 @@ UPDATE "dw_ns_transaction_accounting_line" d SET "dw_deleted_at" = (SELECT PUBLI
  WHERE d."dw_deleted_at" IS NULL
    AND NOT EXISTS (SELECT 1 FROM "stg_ns_transaction_accounting_line" s WHERE COALESCE(s."transaction_id", 0) = COALESCE(d."transaction_id", 0) AND (s."transaction_id" IS NULL) = (d."transaction_id" IS NULL) AND COALESCE(s."line_id", 0) = COALESCE(d."line_id", 0) AND (s."line_id" IS NULL) = (d."line_id" IS NULL) AND COALESCE(s."accounting_book_id", 0) = COALESCE(d."accounting_book_id", 0) AND (s."accounting_book_id" IS NULL) = (d."accounting_book_id" IS NULL))
    AND NOT EXISTS (SELECT 1 FROM "stg_ns_transaction_accounting_line__held_keys" h WHERE COALESCE(h."transaction_id", 0) = COALESCE(d."transaction_id", 0) AND (h."transaction_id" IS NULL) = (d."transaction_id" IS NULL) AND COALESCE(h."line_id", 0) = COALESCE(d."line_id", 0) AND (h."line_id" IS NULL) = (d."line_id" IS NULL) AND COALESCE(h."accounting_book_id", 0) = COALESCE(d."accounting_book_id", 0) AND (h."accounting_book_id" IS NULL) = (d."accounting_book_id" IS NULL));
+
+UPDATE "hist_ns_transaction_accounting_line" h SET "valid_to" = (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), "ends_in_delete" = (d."dw_deleted_at" IS NOT NULL)
+  FROM "dw_ns_transaction_accounting_line" d
+ WHERE COALESCE(h."transaction_id", 0) = COALESCE(d."transaction_id", 0) AND (h."transaction_id" IS NULL) = (d."transaction_id" IS NULL) AND COALESCE(h."line_id", 0) = COALESCE(d."line_id", 0) AND (h."line_id" IS NULL) = (d."line_id" IS NULL) AND COALESCE(h."accounting_book_id", 0) = COALESCE(d."accounting_book_id", 0) AND (h."accounting_book_id" IS NULL) = (d."accounting_book_id" IS NULL)
+   AND h."valid_to" IS NULL
+   AND d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS);
+
+INSERT INTO "hist_ns_transaction_accounting_line" ("transaction_id", "line_id", "accounting_book_id", "account_id", "debit", "credit", "amount", "posting", "valid_from", "valid_to", "dw_run_id", "ends_in_delete")
+SELECT d."transaction_id", d."line_id", d."accounting_book_id", d."account_id", d."debit", d."credit", d."amount", d."posting", (SELECT PUBLISHED_AT FROM ETL_MERGE_PARAMS), NULL, (SELECT RUN_ID FROM ETL_MERGE_PARAMS), FALSE
+  FROM "dw_ns_transaction_accounting_line" d
+ WHERE d."dw_run_id" = (SELECT RUN_ID FROM ETL_MERGE_PARAMS)
+   AND d."dw_deleted_at" IS NULL;
 
 -- ---- netsuite.accounting_book (accountingbook.csv): STG_NS_ACCOUNTING_BOOK -> DW_NS_ACCOUNTING_BOOK, key (ID)
 SELECT CASE WHEN g.WOULD_DELETE > p.MAX_DELETE_RATIO * g.LIVE

@@ -150,6 +150,8 @@ pub struct Table {
     /// Member path inside the snapshot archive (`InvoiceSet.csv`, `data/bookings.csv`).
     pub file: String,
     pub columns: Vec<Column>,
+    /// Whether every version of its rows is kept in `HIST_<SYS>_<TABLE>` (`catalog/history.tsv`).
+    pub history: bool,
 }
 
 impl Table {
@@ -161,6 +163,11 @@ impl Table {
     /// `DW_<SYS>_<TABLE>`.
     pub fn dw_name(&self) -> String {
         format!("DW_{}_{}", self.system.table_prefix(), self.name.to_ascii_uppercase())
+    }
+
+    /// `HIST_<SYS>_<TABLE>`: every version of its rows, when it keeps history.
+    pub fn history_name(&self) -> String {
+        format!("HIST_{}_{}", self.system.table_prefix(), self.name.to_ascii_uppercase())
     }
 
     /// The natural-key columns, in catalog order.
@@ -192,6 +199,7 @@ impl Catalog {
                         .unwrap_or_else(|e| panic!("built-in catalog of {system} is invalid: {e}")),
                 );
             }
+            apply_history(&mut tables, HISTORY_TSV).unwrap_or_else(|e| panic!("built-in catalog/history.tsv is invalid: {e}"));
             Catalog { tables }
         })
     }
@@ -248,6 +256,7 @@ pub fn parse_tsv(system: System, text: &str) -> Result<Vec<Table>, String> {
                 name: f[0].to_string(),
                 file: f[1].to_string(),
                 columns: vec![column],
+                history: false,
             }),
         }
     }
@@ -260,4 +269,38 @@ pub fn parse_tsv(system: System, text: &str) -> Result<Vec<Table>, String> {
         }
     }
     Ok(tables)
+}
+
+/// Which tables keep history: `catalog/history.tsv` (`system, table, history`).
+const HISTORY_TSV: &str = include_str!("../../../catalog/history.tsv");
+
+/// Sets [`Table::history`] from a history TSV (`system`, `table`, `true`/`false`); a table not
+/// listed keeps none. A line naming an unknown table or flag is an error, so that a typo
+/// cannot silently turn history off.
+pub fn apply_history(tables: &mut [Table], text: &str) -> Result<(), String> {
+    let mut lines = text.lines().enumerate();
+    let (_, header) = lines.next().ok_or("empty file")?;
+    if header.split('\t').collect::<Vec<_>>() != ["system", "table", "history"] {
+        return Err("line 1: expected header system\ttable\thistory".into());
+    }
+    for (i, line) in lines {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let [system, name, flag] = line.split('\t').collect::<Vec<_>>()[..] else {
+            return Err(format!("line {}: expected 3 fields", i + 1));
+        };
+        let system: System = system.parse().map_err(|e| format!("line {}: {e}", i + 1))?;
+        let history = match flag {
+            "true" => true,
+            "false" => false,
+            other => return Err(format!("line {}: history must be true or false, found '{other}'", i + 1)),
+        };
+        let table = tables
+            .iter_mut()
+            .find(|t| t.system == system && t.name == name)
+            .ok_or_else(|| format!("line {}: no table {name} in the catalog of {system}", i + 1))?;
+        table.history = history;
+    }
+    Ok(())
 }

@@ -1,0 +1,104 @@
+//! One query's result as one Parquet file (zstd), written to a local temporary file batch
+//! by batch, then uploaded to the export's store in parts: memory holds one batch and one
+//! part, whatever the size of the table.
+
+use std::fs::File;
+use std::io::Read;
+
+use duckdb::arrow::datatypes::SchemaRef;
+use duckdb::arrow::record_batch::RecordBatch;
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{Compression, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use super::ExportError;
+use crate::warehouse::{BatchSink, Session};
+
+/// Bytes per uploaded part.
+const PART_BYTES: usize = 8 << 20;
+
+/// What a written file holds.
+pub struct Written {
+    pub rows: u64,
+    pub schema: SchemaRef,
+}
+
+/// A [`BatchSink`] into a Parquet writer over a temporary file.
+struct ParquetSink {
+    file: Option<File>,
+    writer: Option<ArrowWriter<File>>,
+    schema: Option<SchemaRef>,
+    rows: u64,
+    error: Option<parquet::errors::ParquetError>,
+}
+
+impl BatchSink for ParquetSink {
+    fn schema(&mut self, schema: SchemaRef) -> bool {
+        let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default())).build();
+        let file = self.file.take().expect("one schema per query");
+        match ArrowWriter::try_new(file, schema.clone(), Some(props)) {
+            Ok(w) => {
+                self.writer = Some(w);
+                self.schema = Some(schema);
+                true
+            }
+            Err(e) => {
+                self.error = Some(e);
+                false
+            }
+        }
+    }
+
+    fn batch(&mut self, batch: RecordBatch) -> bool {
+        let Some(writer) = self.writer.as_mut() else { return false };
+        self.rows += batch.num_rows() as u64;
+        match writer.write(&batch) {
+            Ok(()) => true,
+            Err(e) => {
+                self.error = Some(e);
+                false
+            }
+        }
+    }
+}
+
+/// Writes the result of `sql` to `path` in `store`. The object appears whole or not at all
+/// (the store's multipart upload completes at once: a rename on local disk, the completion
+/// of the upload on S3).
+pub fn write_query(
+    s: &mut dyn Session,
+    sql: &str,
+    store: &dyn ObjectStore,
+    path: &ObjectPath,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Written, ExportError> {
+    let temp = tempfile::NamedTempFile::new().map_err(ExportError::Temp)?;
+    let mut sink = ParquetSink { file: Some(temp.reopen().map_err(ExportError::Temp)?), writer: None, schema: None, rows: 0, error: None };
+    s.query_batches(sql, &mut sink)?;
+    if let Some(e) = sink.error {
+        return Err(ExportError::Parquet { path: path.to_string(), source: e });
+    }
+    let (Some(writer), Some(schema)) = (sink.writer, sink.schema) else {
+        return Err(ExportError::NoResult(path.to_string()));
+    };
+    writer.close().map_err(|source| ExportError::Parquet { path: path.to_string(), source })?;
+    let store_err = |source| ExportError::Store { path: path.to_string(), source };
+    runtime.block_on(async {
+        let mut upload = WriteMultipart::new_with_chunk_size(store.put_multipart(path).await.map_err(store_err)?, PART_BYTES);
+        let mut file = temp.reopen().map_err(ExportError::Temp)?;
+        let mut buf = vec![0u8; PART_BYTES];
+        loop {
+            let n = file.read(&mut buf).map_err(ExportError::Temp)?;
+            if n == 0 {
+                break;
+            }
+            upload.wait_for_capacity(2).await.map_err(store_err)?;
+            upload.write(&buf[..n]);
+        }
+        upload.finish().await.map_err(store_err)?;
+        Ok::<_, ExportError>(())
+    })?;
+    Ok(Written { rows: sink.rows, schema })
+}
