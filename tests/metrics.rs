@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::prometheus::parse_prometheus;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -43,28 +45,6 @@ fn receiver() -> (String, mpsc::Receiver<(String, String)>) {
         let _ = send.send((request_line.trim().to_string(), String::from_utf8(body).unwrap()));
     });
     (addr, got)
-}
-
-/// Every sample as `name|label=value,...|value`, by `prometheus_client`'s parser.
-fn parse_prometheus(text: &str) -> Vec<String> {
-    const SCRIPT: &str = r#"
-import sys
-from prometheus_client.parser import text_string_to_metric_families
-for family in text_string_to_metric_families(sys.stdin.read()):
-    for s in family.samples:
-        print(s.name + '|' + ','.join(k + '=' + v for k, v in sorted(s.labels.items())) + '|' + repr(float(s.value)))
-"#;
-    let mut python = Command::new(std::env::var("MARINA_ETL_TEST_PYTHON").unwrap_or_else(|_| "python3".into()))
-        .args(["-c", SCRIPT])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    python.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let out = python.wait_with_output().unwrap();
-    assert!(out.status.success(), "prometheus_client refused the text: {}\n{text}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
 }
 
 fn config_with(env: &Env, extra: &str) -> PathBuf {

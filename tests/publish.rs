@@ -5,23 +5,8 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+use common::two_tables::{dw_values, two_table_snapshot};
 use common::{binary, Backend, Env};
-
-fn two_table_snapshot(env: &Env, name: &str, day: u64, pier: &str, marina: &str) {
-    env.zip(
-        "molo",
-        name,
-        day,
-        &[
-            ("MarinaLocations.csv", &format!("Id,Name\n1,{marina}\n")),
-            ("Piers.csv", &format!("Id,Name,MarinaLocationId\n1,{pier},1\n")),
-        ],
-    );
-}
-
-fn dw_values(env: &Env) -> Vec<String> {
-    env.lines("SELECT (SELECT NAME FROM DW_MOLO_MARINA_LOCATIONS), (SELECT NAME FROM DW_MOLO_PIERS)")
-}
 
 fn a_failure_after_some_merged_tables_leaves_every_table_as_before(backend: Backend) {
     let env = Env::new(backend);

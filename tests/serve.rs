@@ -5,6 +5,10 @@
 
 mod common;
 
+use common::prometheus::parse_prometheus;
+
+use common::two_tables::two_table_snapshot;
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -12,18 +16,6 @@ use std::time::{Duration, Instant};
 
 use common::process::Process;
 use common::{Backend, Env};
-
-fn two_table_snapshot(env: &Env, name: &str, day: u64, pier: &str, marina: &str) {
-    env.zip(
-        "molo",
-        name,
-        day,
-        &[
-            ("MarinaLocations.csv", &format!("Id,Name\n1,{marina}\n")),
-            ("Piers.csv", &format!("Id,Name,MarinaLocationId\n1,{pier},1\n")),
-        ],
-    );
-}
 
 /// MOLO alone, every second, the endpoint on a free loopback port, the metrics file.
 fn serve_config(env: &mut Env, extra: &str) -> (PathBuf, PathBuf) {
@@ -73,29 +65,6 @@ fn wait_until(what: &str, serve: &mut Process, mut done: impl FnMut() -> bool) {
         assert!(Instant::now() < until, "never: {what}; serve said {:#?}", serve.seen);
         std::thread::sleep(Duration::from_millis(200));
     }
-}
-
-/// Every sample of a Prometheus text, as `name|label=value,...|value`, read by the
-/// `prometheus_client` package's parser (which fails on anything malformed).
-fn parse_prometheus(text: &str) -> Vec<String> {
-    const SCRIPT: &str = r#"
-import sys
-from prometheus_client.parser import text_string_to_metric_families
-for family in text_string_to_metric_families(sys.stdin.read()):
-    for s in family.samples:
-        print(s.name + '|' + ','.join(k + '=' + v for k, v in sorted(s.labels.items())) + '|' + repr(float(s.value)))
-"#;
-    let mut python = std::process::Command::new(std::env::var("MARINA_ETL_TEST_PYTHON").unwrap_or_else(|_| "python3".into()))
-        .args(["-c", SCRIPT])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    python.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    let out = python.wait_with_output().unwrap();
-    assert!(out.status.success(), "prometheus_client refused the text: {}\n{text}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect()
 }
 
 /// No run of the ledger started before the one before it ended, and none is left without an end.

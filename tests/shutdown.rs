@@ -5,28 +5,14 @@
 
 mod common;
 
+use common::two_tables::{dw_values, two_table_snapshot};
+
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use common::process::Process;
 use common::{Backend, Env, binary};
-
-fn two_table_snapshot(env: &Env, name: &str, day: u64, pier: &str, marina: &str) {
-    env.zip(
-        "molo",
-        name,
-        day,
-        &[
-            ("MarinaLocations.csv", &format!("Id,Name\n1,{marina}\n")),
-            ("Piers.csv", &format!("Id,Name,MarinaLocationId\n1,{pier},1\n")),
-        ],
-    );
-}
-
-fn dw_values(env: &Env) -> Vec<String> {
-    env.lines("SELECT (SELECT NAME FROM DW_MOLO_MARINA_LOCATIONS), (SELECT NAME FROM DW_MOLO_PIERS)")
-}
 
 /// The configuration file, with `extra` TOML appended.
 fn config_with(env: &Env, extra: &str) -> PathBuf {

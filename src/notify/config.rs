@@ -89,7 +89,7 @@ pub struct EmailConfig {
     #[serde(default = "default_on")]
     pub on: Vec<Event>,
     /// Longest wait for the server on each step (default 30s).
-    #[serde(default, with = "crate::notify::config::duration_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "crate::config::humantime_serde_opt", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
 }
 
@@ -136,13 +136,13 @@ pub struct WebhookConfig {
     #[serde(default = "default_on")]
     pub on: Vec<Event>,
     /// Longest wait for one request, body included (default 10s).
-    #[serde(default, with = "crate::notify::config::duration_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "crate::config::humantime_serde_opt", skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
     /// Attempts after the first one failed (default 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retries: Option<u32>,
     /// Wait before the first retry, doubled before each next one (default 1s).
-    #[serde(default, with = "crate::notify::config::duration_opt", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "crate::config::humantime_serde_opt", skip_serializing_if = "Option::is_none")]
     pub backoff: Option<Duration>,
 }
 
@@ -155,23 +155,5 @@ impl WebhookConfig {
     }
     pub fn backoff(&self) -> Duration {
         self.backoff.unwrap_or(Duration::from_secs(1))
-    }
-}
-
-/// Durations written as `30s`, `500ms` in the configuration.
-pub(crate) mod duration_opt {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
-        match d {
-            Some(d) => s.serialize_str(&humantime::format_duration(*d).to_string()),
-            None => s.serialize_none(),
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
-        let text: Option<String> = Option::deserialize(d)?;
-        text.map(|t| humantime::parse_duration(&t).map_err(serde::de::Error::custom)).transpose()
     }
 }

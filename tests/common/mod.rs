@@ -8,6 +8,8 @@
 
 pub mod pg;
 pub mod process;
+pub mod prometheus;
+pub mod two_tables;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

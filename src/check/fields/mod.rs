@@ -145,6 +145,7 @@ pub fn validate_tables(wh: &dyn Warehouse, archive: &Archive, tables: &[(&Table,
     validated
 }
 
+/// [`validate_tables`] without its log line: opens the sessions and hands out the tables.
 fn validate_on_sessions(wh: &dyn Warehouse, archive: &Archive, tables: &[(&Table, &str)], sample: Sample, limits: &DecodeLimits) -> Vec<Validated> {
     let d = wh.dialect();
     let mut sessions = Vec::new();
