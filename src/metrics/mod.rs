@@ -117,94 +117,124 @@ const STATUSES: [RunStatus; 8] = [
 /// phases of `outcome` when the run is known in memory (the ledger keeps no phase times).
 pub fn render(facts: &LedgerFacts, outcome: Option<&RunOutcome>, now: DateTime<Utc>) -> String {
     let mut gauges = Vec::new();
-    let sources = |f: &dyn Fn(&str) -> Option<f64>| -> Vec<(Vec<(&str, String)>, f64)> {
-        let mut names: Vec<&str> = facts
-            .tables
-            .iter()
-            .map(|t| t.source.as_str())
-            .chain(facts.last_success.iter().map(|(s, _)| s.as_str()))
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        names
-            .into_iter()
-            .filter_map(|n| f(n).map(|v| (vec![("source", n.to_string())], v)))
-            .collect()
-    };
     gauges.push(Gauge {
         name: "marina_etl_last_success_timestamp_seconds",
         help: "When the source was last published, or a later run ended without a failure (Unix time).",
-        samples: sources(&|n| facts.last_success_of(n).map(seconds)),
+        samples: per_source(facts, &|n| facts.last_success_of(n).map(seconds)),
     });
     if let Some(run) = &facts.last_run {
-        gauges.push(Gauge {
-            name: "marina_etl_last_run_id",
-            help: "RUN_ID of the latest run that ended.",
-            samples: vec![(vec![], run.run_id as f64)],
-        });
-        gauges.push(Gauge {
-            name: "marina_etl_last_run_start_timestamp_seconds",
-            help: "When the latest run that ended started (Unix time).",
-            samples: vec![(vec![], seconds(run.started_at))],
-        });
-        if let Some(end) = run.finished_at {
-            gauges.push(Gauge {
-                name: "marina_etl_last_run_end_timestamp_seconds",
-                help: "When the latest run that ended ended (Unix time).",
-                samples: vec![(vec![], seconds(end))],
-            });
-            gauges.push(Gauge {
-                name: "marina_etl_last_run_duration_seconds",
-                help: "Wall time of the latest run that ended.",
-                samples: vec![(vec![], (seconds(end) - seconds(run.started_at)).max(0.0))],
-            });
-        }
-        gauges.push(Gauge {
-            name: "marina_etl_last_run_status",
-            help: "1 for the status the latest run ended with (ETL_RUNS.STATUS), 0 for the others.",
-            samples: STATUSES
-                .iter()
-                .map(|s| {
-                    (
-                        vec![("status", s.as_str().to_string())],
-                        f64::from(u8::from(s.as_str() == run.status)),
-                    )
-                })
-                .collect(),
-        });
+        gauges.extend(last_run_gauges(run));
     }
     if let Some(outcome) = outcome {
-        let mut phases = Vec::new();
-        let mut totals = Vec::new();
-        for o in &outcome.sources {
-            let p = &o.phases;
-            for (phase, value) in [
-                ("discover", p.discover),
-                ("fetch", p.fetch),
-                ("stage", p.stage),
-                ("decompress", p.decompress),
-                ("decode", p.decode),
-                ("load", p.load),
-                ("merge", p.merge),
-            ] {
-                phases.push((vec![("source", o.system.name().to_string()), ("phase", phase.to_string())], value));
-            }
-            totals.push((
-                vec![("source", o.system.name().to_string()), ("status", o.status.as_str().to_string())],
-                o.seconds,
-            ));
-        }
+        gauges.extend(phase_gauges(outcome));
+    }
+    gauges.extend(table_and_check_gauges(facts));
+    gauges.push(Gauge {
+        name: "marina_etl_metrics_timestamp_seconds",
+        help: "When these metrics were rendered (Unix time).",
+        samples: vec![(vec![], seconds(now))],
+    });
+    let mut out = String::new();
+    for gauge in &gauges {
+        gauge.write(&mut out);
+    }
+    out
+}
+
+
+/// One sample per source the ledger knows, labelled `source`, where `value` has one.
+fn per_source(facts: &LedgerFacts, value: &dyn Fn(&str) -> Option<f64>) -> Vec<(Vec<(&'static str, String)>, f64)> {
+    let mut names: Vec<&str> = facts
+        .tables
+        .iter()
+        .map(|t| t.source.as_str())
+        .chain(facts.last_success.iter().map(|(s, _)| s.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.into_iter().filter_map(|n| value(n).map(|v| (vec![("source", n.to_string())], v))).collect()
+}
+
+/// The latest run that ended: its id, start, end, duration and status.
+fn last_run_gauges(run: &facts::RunFacts) -> Vec<Gauge<'static>> {
+    let mut gauges = Vec::new();
+    gauges.push(Gauge {
+        name: "marina_etl_last_run_id",
+        help: "RUN_ID of the latest run that ended.",
+        samples: vec![(vec![], run.run_id as f64)],
+    });
+    gauges.push(Gauge {
+        name: "marina_etl_last_run_start_timestamp_seconds",
+        help: "When the latest run that ended started (Unix time).",
+        samples: vec![(vec![], seconds(run.started_at))],
+    });
+    if let Some(end) = run.finished_at {
         gauges.push(Gauge {
-            name: "marina_etl_phase_duration_seconds",
-            help: "Seconds per phase of each source in the latest run of this process (decompress, decode and load are busy times inside stage).",
-            samples: phases,
+            name: "marina_etl_last_run_end_timestamp_seconds",
+            help: "When the latest run that ended ended (Unix time).",
+            samples: vec![(vec![], seconds(end))],
         });
         gauges.push(Gauge {
-            name: "marina_etl_source_duration_seconds",
-            help: "Seconds each source took in the latest run of this process, with how it ended.",
-            samples: totals,
+            name: "marina_etl_last_run_duration_seconds",
+            help: "Wall time of the latest run that ended.",
+            samples: vec![(vec![], (seconds(end) - seconds(run.started_at)).max(0.0))],
         });
     }
+    gauges.push(Gauge {
+        name: "marina_etl_last_run_status",
+        help: "1 for the status the latest run ended with (ETL_RUNS.STATUS), 0 for the others.",
+        samples: STATUSES
+            .iter()
+            .map(|s| {
+                (
+                    vec![("status", s.as_str().to_string())],
+                    f64::from(u8::from(s.as_str() == run.status)),
+                )
+            })
+            .collect(),
+    });
+    gauges
+}
+
+/// Seconds per phase and per source of a run this process made.
+fn phase_gauges(outcome: &RunOutcome) -> Vec<Gauge<'static>> {
+    let mut gauges = Vec::new();
+    let mut phases = Vec::new();
+    let mut totals = Vec::new();
+    for o in &outcome.sources {
+        let p = &o.phases;
+        for (phase, value) in [
+            ("discover", p.discover),
+            ("fetch", p.fetch),
+            ("stage", p.stage),
+            ("decompress", p.decompress),
+            ("decode", p.decode),
+            ("load", p.load),
+            ("merge", p.merge),
+        ] {
+            phases.push((vec![("source", o.system.name().to_string()), ("phase", phase.to_string())], value));
+        }
+        totals.push((
+            vec![("source", o.system.name().to_string()), ("status", o.status.as_str().to_string())],
+            o.seconds,
+        ));
+    }
+    gauges.push(Gauge {
+        name: "marina_etl_phase_duration_seconds",
+        help: "Seconds per phase of each source in the latest run of this process (decompress, decode and load are busy times inside stage).",
+        samples: phases,
+    });
+    gauges.push(Gauge {
+        name: "marina_etl_source_duration_seconds",
+        help: "Seconds each source took in the latest run of this process, with how it ended.",
+        samples: totals,
+    });
+    gauges
+}
+
+/// Rows per table and action, rejects per source, and the checks.
+fn table_and_check_gauges(facts: &LedgerFacts) -> Vec<Gauge<'static>> {
+    let mut gauges = Vec::new();
     gauges.push(Gauge {
         name: "marina_etl_table_rows",
         help: "Rows per table and action (read, staged, rejected, inserted, updated, unchanged, deleted, undeleted) in the latest run that read the table.",
@@ -230,7 +260,7 @@ pub fn render(facts: &LedgerFacts, outcome: Option<&RunOutcome>, now: DateTime<U
     gauges.push(Gauge {
         name: "marina_etl_rejected_rows",
         help: "Rows rejected (ETL_REJECTS) per source, summed over its tables' latest runs.",
-        samples: sources(&rejected),
+        samples: per_source(facts, &rejected),
     });
     gauges.push(Gauge {
         name: "marina_etl_checks",
@@ -254,18 +284,9 @@ pub fn render(facts: &LedgerFacts, outcome: Option<&RunOutcome>, now: DateTime<U
     gauges.push(Gauge {
         name: "marina_etl_failed_checks",
         help: "Checks that did not pass (warn or fail) in the latest checked run of each source.",
-        samples: sources(&failed),
+        samples: per_source(facts, &failed),
     });
-    gauges.push(Gauge {
-        name: "marina_etl_metrics_timestamp_seconds",
-        help: "When these metrics were rendered (Unix time).",
-        samples: vec![(vec![], seconds(now))],
-    });
-    let mut out = String::new();
-    for gauge in &gauges {
-        gauge.write(&mut out);
-    }
-    out
+    gauges
 }
 
 /// Replaces `path` with `text` so that a reader sees the old file or the new one, never
