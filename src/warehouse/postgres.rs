@@ -17,7 +17,6 @@
 //! the connection. Hence the asynchronous driver on a small runtime per connection: the
 //! blocking one bounds only the TCP connect.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
@@ -37,6 +36,7 @@ use tokio_postgres::{Client, NoTls};
 use super::{Dialect, Result, Rows, Session, Warehouse, WarehouseError};
 use crate::config::{MaskedUrl, WarehouseConfig, DEFAULT_CONNECT_TIMEOUT};
 use crate::serve::shutdown::StatementWatch;
+use super::pg_tls::tls_connector;
 
 /// Key of the advisory lock that makes runs exclusive (per database): "marina-e" in ASCII.
 pub const RUN_LOCK_KEY: i64 = 0x6d61_7269_6e61_2d65;
@@ -310,69 +310,6 @@ impl Drop for AdvisoryLock {
         // that follows at once in the same process must find the lock free.
         let sql = format!("SELECT pg_advisory_unlock({RUN_LOCK_KEY})");
         let _ = self.0.wait("run unlock", async |c| c.execute(&sql, &[]).await);
-    }
-}
-
-fn tls_connector(root_cert: Option<&str>) -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?;
-    let config = match root_cert {
-        Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| format!("cannot read sslrootcert {path}: {e}"))?;
-            let mut roots = rustls::RootCertStore::empty();
-            for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
-                let cert: rustls::pki_types::CertificateDer = cert.map_err(|e| format!("sslrootcert {path}: {e}"))?;
-                roots.add(cert).map_err(|e| format!("sslrootcert {path}: {e}"))?;
-            }
-            builder.with_root_certificates(roots).with_no_client_auth()
-        }
-        None => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(EncryptOnly(provider)))
-            .with_no_client_auth(),
-    };
-    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
-}
-
-/// libpq's `sslmode=prefer`/`require` without a root certificate: the connection is
-/// encrypted, the server's certificate is not checked (its signature over the handshake is).
-#[derive(Debug)]
-struct EncryptOnly(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for EncryptOnly {
-    fn verify_server_cert(
-        &self,
-        _: &rustls::pki_types::CertificateDer<'_>,
-        _: &[rustls::pki_types::CertificateDer<'_>],
-        _: &rustls::pki_types::ServerName<'_>,
-        _: &[u8],
-        _: rustls::pki_types::UnixTime,
-    ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 
