@@ -11,7 +11,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use crate::catalog::{Catalog, Table};
+use crate::catalog::Catalog;
 use crate::views;
 use crate::warehouse::history;
 use crate::warehouse::sql::{timestamp_literal, Dialect};
@@ -47,37 +47,10 @@ pub fn parse_time(text: &str) -> Result<NaiveDateTime, AsOfError> {
         .ok_or_else(|| AsOfError::BadTime(text.to_string()))
 }
 
-/// The words of a SQL text that could be names (letters, digits, `_`), in upper case.
-fn words(sql: &str) -> impl Iterator<Item = String> + '_ {
-    sql.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).map(str::to_ascii_uppercase)
-}
-
-/// What a query reads, found by name: catalog tables and views (transitively).
-struct Reads<'a> {
-    tables: Vec<&'a Table>,
-    views: Vec<usize>,
-}
-
-fn collect<'a>(sql: &str, all_views: &[views::View], reads: &mut Reads<'a>) {
-    for word in words(sql) {
-        if let Some(t) = Catalog::get().tables().iter().find(|t| t.dw_name() == word) {
-            if !reads.tables.iter().any(|x| std::ptr::eq(*x, t)) {
-                reads.tables.push(t);
-            }
-        } else if let Some(i) = all_views.iter().position(|v| v.name == word)
-            && !reads.views.contains(&i)
-        {
-            reads.views.push(i);
-            collect(&all_views[i].select, all_views, reads);
-        }
-    }
-}
-
 /// `sql` rewritten to read the tables it names as they were at `at`.
 pub fn rewrite(d: Dialect, sql: &str, at: NaiveDateTime) -> Result<String, AsOfError> {
     let all_views = views::views(d);
-    let mut reads = Reads { tables: Vec::new(), views: Vec::new() };
-    collect(sql, &all_views, &mut reads);
+    let mut reads = views::reads(sql, &all_views);
     if reads.tables.is_empty() && reads.views.is_empty() {
         return Err(AsOfError::NothingToShow);
     }

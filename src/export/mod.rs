@@ -15,9 +15,10 @@
 //! files have new names, and the manifest names only complete files; it is replaced whole
 //! once every file it names is written, and only then are the files of the previous export
 //! that it no longer names deleted. An export that stops midway leaves the previous
-//! manifest and its files as they were. Unless `--full`, a relation whose fingerprint (row
-//! count and newest run id, per day for history) is the one in the previous manifest is
-//! kept as it is.
+//! manifest and its files as they were. Unless `--full`, a file whose fingerprint is the one
+//! in the previous manifest is kept as it is: a table's is its row count and newest run id,
+//! a history day's the same and its newest end of validity, and a view's is made of the
+//! fingerprints of the tables it reads (see [`view_fingerprint`]).
 
 mod parquet_file;
 
@@ -185,12 +186,21 @@ fn child(root: &ObjectPath, relative: &str) -> ObjectPath {
     relative.split('/').fold(root.clone(), |p, part| p.join(part))
 }
 
+/// One file of a relation: the query that gives it and what it holds now.
+struct PlannedFile {
+    /// The Hive partition, for history.
+    partition: Option<String>,
+    fingerprint: String,
+    sql: String,
+    /// Its rows, when known before the query runs (tables and history days).
+    rows: Option<u64>,
+}
+
 /// One relation to export and the queries that give its files.
 struct Plan {
     name: String,
     kind: &'static str,
-    /// (partition, fingerprint, query) per file.
-    files: Vec<(Option<String>, String, String)>,
+    files: Vec<PlannedFile>,
     max_run_id: Option<i64>,
 }
 
@@ -202,7 +212,7 @@ fn text(rows: &warehouse::Rows, r: usize, c: usize) -> String {
 fn plan(s: &mut dyn Session, d: warehouse::Dialect, opts: &ExportOptions) -> Result<Vec<Plan>, ExportError> {
     let wanted = |name: &str| opts.tables.as_deref().is_none_or(|p| matches(p, name));
     let mut plans = Vec::new();
-    let mut all_tables = String::new();
+    let mut table_fingerprints = BTreeMap::new();
     // Every table's count and newest run in one statement (a statement costs milliseconds).
     let union: Vec<String> = Catalog::get()
         .tables()
@@ -216,40 +226,80 @@ fn plan(s: &mut dyn Session, d: warehouse::Dialect, opts: &ExportOptions) -> Res
         let dw = t.dw_name();
         let counts = warehouse::Rows { columns: Vec::new(), rows: all_counts.rows.get(i).map(|r| vec![r[1..].to_vec()]).unwrap_or_default() };
         let fingerprint = format!("{}:{}", text(&counts, 0, 0), text(&counts, 0, 1));
-        all_tables.push_str(&fingerprint);
-        all_tables.push(';');
+        table_fingerprints.insert(dw.clone(), fingerprint.clone());
         if wanted(&dw) {
             let sql = format!("SELECT * FROM {}", d.ident(&dw));
-            plans.push(Plan { name: dw, kind: "table", files: vec![(None, fingerprint, sql)], max_run_id: text(&counts, 0, 1).parse().ok() });
+            let file = PlannedFile { partition: None, fingerprint, sql, rows: text(&counts, 0, 0).parse().ok() };
+            plans.push(Plan { name: dw, kind: "table", files: vec![file], max_run_id: text(&counts, 0, 1).parse().ok() });
         }
         if opts.history && t.history && wanted(&t.history_name()) {
-            let hist = d.ident(&t.history_name());
-            let days = s.query_rows(&format!(
-                "SELECT CAST(CAST(VALID_FROM AS DATE) AS VARCHAR), COUNT(*), MAX(DW_RUN_ID), CAST(MAX(VALID_TO) AS VARCHAR) \
-                   FROM {hist} GROUP BY 1 ORDER BY 1"
-            ))?;
-            let files = (0..days.rows.len())
-                .map(|r| {
-                    let day = text(&days, r, 0);
-                    let fingerprint = format!("{}:{}:{}", text(&days, r, 1), text(&days, r, 2), text(&days, r, 3));
-                    let sql = format!("SELECT * FROM {hist} WHERE CAST(VALID_FROM AS DATE) = DATE '{day}'");
-                    (Some(format!("valid_from_date={day}")), fingerprint, sql)
-                })
-                .collect();
-            let max_run_id = (0..days.rows.len()).filter_map(|r| text(&days, r, 2).parse().ok()).max();
-            plans.push(Plan { name: t.history_name(), kind: "history", files, max_run_id });
+            plans.push(history_plan(s, d, t)?);
         }
     }
     if opts.views {
-        // A view reads any table: it changed when any table did.
-        use sha2::{Digest, Sha256};
-        let fingerprint: String = Sha256::digest(all_tables.as_bytes()).iter().take(16).map(|b| format!("{b:02x}")).collect();
-        for v in views::views(d).into_iter().filter(|v| wanted(v.name)) {
+        let all_views = views::views(d);
+        let mut rebuilt_fingerprints = BTreeMap::new();
+        for v in all_views.iter().filter(|v| wanted(v.name)) {
+            let fingerprint = view_fingerprint(s, v, &all_views, &table_fingerprints, &mut rebuilt_fingerprints)?;
             let sql = format!("SELECT * FROM {}", v.name);
-            plans.push(Plan { name: v.name.to_string(), kind: "view", files: vec![(None, fingerprint.clone(), sql)], max_run_id: None });
+            let file = PlannedFile { partition: None, fingerprint, sql, rows: None };
+            plans.push(Plan { name: v.name.to_string(), kind: "view", files: vec![file], max_run_id: None });
         }
     }
     Ok(plans)
+}
+
+/// A history table's files: one per day its versions became valid.
+fn history_plan(s: &mut dyn Session, d: warehouse::Dialect, t: &crate::catalog::Table) -> Result<Plan, ExportError> {
+    let hist = d.ident(&t.history_name());
+    let days = s.query_rows(&format!(
+        "SELECT CAST(CAST(VALID_FROM AS DATE) AS VARCHAR), COUNT(*), MAX(DW_RUN_ID), CAST(MAX(VALID_TO) AS VARCHAR) \
+           FROM {hist} GROUP BY 1 ORDER BY 1"
+    ))?;
+    let files = (0..days.rows.len())
+        .map(|r| {
+            let day = text(&days, r, 0);
+            let fingerprint = format!("{}:{}:{}", text(&days, r, 1), text(&days, r, 2), text(&days, r, 3));
+            let sql = format!("SELECT * FROM {hist} WHERE CAST(VALID_FROM AS DATE) = DATE '{day}'");
+            PlannedFile { partition: Some(format!("valid_from_date={day}")), fingerprint, sql, rows: text(&days, r, 1).parse().ok() }
+        })
+        .collect();
+    let max_run_id = (0..days.rows.len()).filter_map(|r| text(&days, r, 2).parse().ok()).max();
+    Ok(Plan { name: t.history_name(), kind: "history", files, max_run_id })
+}
+
+/// What a view's rows depend on: its definition and those of the views it reads, the
+/// fingerprints of the tables it reads, and the content of the small tables the run rebuilds
+/// (hashed once per export, in `rebuilt`). A view is rewritten only when one of them changed.
+fn view_fingerprint(
+    s: &mut dyn Session,
+    view: &views::View,
+    all_views: &[views::View],
+    tables: &BTreeMap<String, String>,
+    rebuilt: &mut BTreeMap<&'static str, String>,
+) -> Result<String, ExportError> {
+    use sha2::{Digest, Sha256};
+    let reads = views::reads(&view.select, all_views);
+    let mut hash = Sha256::new();
+    hash.update(view.select.as_bytes());
+    for &i in &reads.views {
+        hash.update(all_views[i].select.as_bytes());
+    }
+    let mut read_tables: Vec<String> = reads.tables.iter().map(|t| t.dw_name()).collect();
+    read_tables.sort();
+    for name in read_tables {
+        hash.update(format!("{name}={};", tables.get(&name).map_or("", String::as_str)).as_bytes());
+    }
+    for name in reads.rebuilt {
+        if !rebuilt.contains_key(name) {
+            let mut rows: Vec<String> = s.query_rows(&format!("SELECT * FROM {name}"))?.rows.iter().map(|r| format!("{r:?}")).collect();
+            rows.sort_unstable();
+            let content: String = Sha256::digest(rows.concat().as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+            rebuilt.insert(name, content);
+        }
+        hash.update(format!("{name}={};", rebuilt[name]).as_bytes());
+    }
+    Ok(hash.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect())
 }
 
 fn snapshots(s: &mut dyn Session) -> Result<Vec<ManifestSnapshot>, ExportError> {
@@ -283,6 +333,7 @@ struct Job {
 fn write_files<'j>(
     wh: &dyn warehouse::Warehouse,
     jobs: &'j [Job],
+    local: &std::path::Path,
     store: &dyn ObjectStore,
     root: &ObjectPath,
     runtime: &tokio::runtime::Runtime,
@@ -296,7 +347,7 @@ fn write_files<'j>(
         while !failed.load(Ordering::Relaxed) {
             let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
             let started = std::time::Instant::now();
-            let w = parquet_file::write_query(s.as_mut(), &job.sql, store, &child(root, &job.relative), runtime)?;
+            let w = parquet_file::write_query(s.as_mut(), wh.dialect(), &job.sql, local, store, &child(root, &job.relative), runtime)?;
             tracing::debug!(file = %job.relative, rows = w.rows, seconds = started.elapsed().as_secs_f64(), "exported");
             results.lock().expect("no worker panics holding it").push((job, w));
             crate::fault::after_export_file(done.fetch_add(1, Ordering::Relaxed) + 1)?;
@@ -331,7 +382,9 @@ pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportE
         Err(object_store::Error::NotFound { .. }) => None,
         Err(source) => return Err(ExportError::Store { path: manifest_path.to_string(), source }),
     };
-    let wh = warehouse::open_read_only(&config.warehouse)?;
+    // The files are written here before they are uploaded, a private folder of this export.
+    let local = tempfile::tempdir().map_err(ExportError::Temp)?;
+    let wh = warehouse::open_for_export(&config.warehouse, local.path())?;
     let d = wh.dialect();
     let mut s = wh.session()?;
     let plans = plan(s.as_mut(), d, opts)?;
@@ -347,9 +400,10 @@ pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportE
     let mut jobs = Vec::new();
     let mut kept = 0;
     for (pi, p) in plans.iter().enumerate() {
-        for (fi, (partition, fingerprint, sql)) in p.files.iter().enumerate() {
-            let key = (p.name.clone(), partition.clone());
-            if !opts.full && let Some((old, old_schema)) = kept_before.get(&key).filter(|(f, _)| &f.fingerprint == fingerprint) {
+        for (fi, file) in p.files.iter().enumerate() {
+            let key = (p.name.clone(), file.partition.clone());
+            let previous_file = kept_before.get(&key);
+            if !opts.full && let Some((old, old_schema)) = previous_file.filter(|(f, _)| f.fingerprint == file.fingerprint) {
                 slots[pi][fi] = Some(old.clone());
                 schemas[pi] = old_schema.clone();
                 kept += 1;
@@ -360,15 +414,22 @@ pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportE
                 "view" => "views",
                 _ => "history",
             };
-            let relative = match partition {
+            let relative = match &file.partition {
                 Some(part) => format!("{folder}/{}/{part}/part-{export_id:06}.parquet", p.name),
                 None => format!("{folder}/{}/part-{export_id:06}.parquet", p.name),
             };
-            jobs.push(Job { plan: pi, slot: fi, relative, sql: sql.clone(), partition: partition.clone(), fingerprint: fingerprint.clone() });
+            // A view's rows are known from the previous export, if any.
+            let rows = file.rows.or(previous_file.map(|(f, _)| f.rows));
+            let job = Job { plan: pi, slot: fi, relative, sql: file.sql.clone(), partition: file.partition.clone(), fingerprint: file.fingerprint.clone() };
+            jobs.push((rows, job));
         }
     }
+    // The largest files first, so that no large one is left to run alone at the end; a view
+    // never exported counts as large.
+    jobs.sort_by_key(|(rows, _)| std::cmp::Reverse(rows.unwrap_or(u64::MAX)));
+    let jobs: Vec<Job> = jobs.into_iter().map(|(_, job)| job).collect();
     let written = jobs.len();
-    for (job, w) in write_files(wh.as_ref(), &jobs, store.as_ref(), &root, &runtime)? {
+    for (job, w) in write_files(wh.as_ref(), &jobs, local.path(), store.as_ref(), &root, &runtime)? {
         schemas[job.plan] = w.schema.fields().iter().map(|f| ManifestColumn { name: f.name().clone(), ty: f.data_type().to_string() }).collect();
         slots[job.plan][job.slot] =
             Some(ManifestFile { path: job.relative.clone(), rows: w.rows, partition: job.partition.clone(), fingerprint: job.fingerprint.clone() });

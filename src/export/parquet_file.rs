@@ -1,20 +1,28 @@
-//! One query's result as one Parquet file (zstd), written to a local temporary file batch
-//! by batch, then uploaded to the export's store in parts: memory holds one batch and one
-//! part, whatever the size of the table.
+//! One query's result as one Parquet file (zstd), written to a local temporary file, then
+//! uploaded to the export's store in parts.
+//!
+//! DuckDB writes the file itself (`COPY ... TO ... (FORMAT PARQUET)`, its Parquet writer
+//! compiled in by the duckdb crate's `parquet` feature): it encodes on every core and never
+//! turns its vectors into Arrow, which made it three times faster than the Arrow path on
+//! the views. PostgreSQL's rows come as Arrow record batches that arrow-rs `parquet`
+//! encodes batch by batch. Either way memory holds about one batch and one part, whatever
+//! the size of the table.
 
 use std::fs::File;
 use std::io::Read;
+use std::path::Path;
 
 use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
 use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use super::ExportError;
-use crate::warehouse::{BatchSink, Session};
+use crate::warehouse::{quote, BatchSink, Dialect, Session};
 
 /// Bytes per uploaded part.
 const PART_BYTES: usize = 8 << 20;
@@ -64,18 +72,40 @@ impl BatchSink for ParquetSink {
     }
 }
 
-/// Writes the result of `sql` to `path` in `store`. The object appears whole or not at all
+/// Writes the result of `sql` to `path` in `store`, through a file in the folder `local`. The object appears whole or not at all
 /// (the store's multipart upload completes at once: a rename on local disk, the completion
 /// of the upload on S3).
 pub fn write_query(
     s: &mut dyn Session,
+    dialect: Dialect,
     sql: &str,
+    local: &Path,
     store: &dyn ObjectStore,
     path: &ObjectPath,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Written, ExportError> {
-    let temp = tempfile::NamedTempFile::new().map_err(ExportError::Temp)?;
-    let mut sink = ParquetSink { file: Some(temp.reopen().map_err(ExportError::Temp)?), writer: None, schema: None, rows: 0, error: None };
+    let temp = tempfile::NamedTempFile::new_in(local).map_err(ExportError::Temp)?;
+    let written = match dialect {
+        Dialect::DuckDb => copy_in_warehouse(s, sql, temp.path(), path)?,
+        Dialect::Postgres | Dialect::Oracle => encode_batches(s, sql, temp.reopen().map_err(ExportError::Temp)?, path)?,
+    };
+    upload(temp.path(), store, path, runtime)?;
+    Ok(written)
+}
+
+/// DuckDB's own writer; the rows and the schema are then read from the file's footer, so the
+/// manifest describes the file as any reader will see it.
+fn copy_in_warehouse(s: &mut dyn Session, sql: &str, file: &Path, path: &ObjectPath) -> Result<Written, ExportError> {
+    s.execute(&format!("COPY ({sql}) TO {} (FORMAT PARQUET, COMPRESSION ZSTD)", quote(&file.to_string_lossy())))?;
+    let parquet_err = |source| ExportError::Parquet { path: path.to_string(), source };
+    let footer = ArrowReaderMetadata::load(&File::open(file).map_err(ExportError::Temp)?, ArrowReaderOptions::new()).map_err(parquet_err)?;
+    let rows = u64::try_from(footer.metadata().file_metadata().num_rows()).unwrap_or_default();
+    Ok(Written { rows, schema: footer.schema().clone() })
+}
+
+/// arrow-rs's writer over the session's record batches.
+fn encode_batches(s: &mut dyn Session, sql: &str, file: File, path: &ObjectPath) -> Result<Written, ExportError> {
+    let mut sink = ParquetSink { file: Some(file), writer: None, schema: None, rows: 0, error: None };
     s.query_batches(sql, &mut sink)?;
     if let Some(e) = sink.error {
         return Err(ExportError::Parquet { path: path.to_string(), source: e });
@@ -84,10 +114,15 @@ pub fn write_query(
         return Err(ExportError::NoResult(path.to_string()));
     };
     writer.close().map_err(|source| ExportError::Parquet { path: path.to_string(), source })?;
+    Ok(Written { rows: sink.rows, schema })
+}
+
+/// Uploads the finished local `file` to `path`, a part at a time.
+fn upload(file: &Path, store: &dyn ObjectStore, path: &ObjectPath, runtime: &tokio::runtime::Runtime) -> Result<(), ExportError> {
     let store_err = |source| ExportError::Store { path: path.to_string(), source };
     runtime.block_on(async {
         let mut upload = WriteMultipart::new_with_chunk_size(store.put_multipart(path).await.map_err(store_err)?, PART_BYTES);
-        let mut file = temp.reopen().map_err(ExportError::Temp)?;
+        let mut file = File::open(file).map_err(ExportError::Temp)?;
         let mut buf = vec![0u8; PART_BYTES];
         loop {
             let n = file.read(&mut buf).map_err(ExportError::Temp)?;
@@ -98,7 +133,6 @@ pub fn write_query(
             upload.write(&buf[..n]);
         }
         upload.finish().await.map_err(store_err)?;
-        Ok::<_, ExportError>(())
-    })?;
-    Ok(Written { rows: sink.rows, schema })
+        Ok(())
+    })
 }

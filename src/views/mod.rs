@@ -37,6 +37,9 @@ use chrono::{Months, NaiveDate};
 use crate::catalog::ColumnType;
 use crate::warehouse::sql::{CreateTable, Dialect};
 
+mod reads;
+pub use reads::{reads, Reads};
+
 /// The calendar table every daily view joins; rebuilt by [`calendar_statements`].
 pub const CALENDAR_TABLE: &str = "CUSTOM_CALENDAR_DIMENSION";
 /// The marina location to NetSuite subsidiary mapping (configuration

@@ -43,8 +43,9 @@ impl DuckDbWarehouse {
     /// Opens the existing database file at `path` so that nothing can change it or reach
     /// any other file: the file is attached read-only (which also works on a read-only
     /// file or folder), access to other files and the network is switched off, and the
-    /// configuration is locked so that no statement can switch it back on.
-    pub fn open_read_only(path: &Path, config: &WarehouseConfig) -> Result<Self> {
+    /// configuration is locked so that no statement can switch it back on. Files in
+    /// `writable_folder` alone stay reachable (`export` has DuckDB write its Parquet there).
+    pub fn open_read_only(path: &Path, config: &WarehouseConfig, writable_folder: Option<&Path>) -> Result<Self> {
         let url = MaskedUrl::new(&config.url);
         if !path.exists() {
             return Err(WarehouseError::Open {
@@ -57,7 +58,9 @@ impl DuckDbWarehouse {
             // writing, which a run does from start to end.
             if super::run_in_progress(path) { WarehouseError::Busy { url: url.clone() } } else { e }
         })?;
-        apply_settings(&conn, config, "SET enable_external_access = false; SET lock_configuration = true;")?;
+        let allowed = writable_folder
+            .map_or_else(String::new, |folder| format!("SET allowed_directories = [{}];", super::quote(&folder.to_string_lossy())));
+        apply_settings(&conn, config, &format!("{allowed} SET enable_external_access = false; SET lock_configuration = true;"))?;
         Ok(DuckDbWarehouse { root: Mutex::new(conn), read_only: true })
     }
 }

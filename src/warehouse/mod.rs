@@ -164,7 +164,16 @@ pub fn open(config: &WarehouseConfig) -> Result<Box<dyn Warehouse>> {
 /// query. Works on a read-only DuckDB file, and on PostgreSQL while a run loads.
 pub fn open_read_only(config: &WarehouseConfig) -> Result<Box<dyn Warehouse>> {
     match target(config)? {
-        Target::DuckDb(path) => Ok(Box::new(duckdb::DuckDbWarehouse::open_read_only(path, config)?)),
+        Target::DuckDb(path) => Ok(Box::new(duckdb::DuckDbWarehouse::open_read_only(path, config, None)?)),
+        Target::Postgres => Ok(Box::new(postgres::PgWarehouse::open_read_only(config)?)),
+    }
+}
+
+/// Opens the configured warehouse for `export`: as [`open_read_only`], except that DuckDB
+/// may write files in `folder`, where its own Parquet writer puts the export's files.
+pub fn open_for_export(config: &WarehouseConfig, folder: &Path) -> Result<Box<dyn Warehouse>> {
+    match target(config)? {
+        Target::DuckDb(path) => Ok(Box::new(duckdb::DuckDbWarehouse::open_read_only(path, config, Some(folder))?)),
         Target::Postgres => Ok(Box::new(postgres::PgWarehouse::open_read_only(config)?)),
     }
 }
