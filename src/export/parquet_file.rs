@@ -2,11 +2,11 @@
 //! uploaded to the export's store in parts.
 //!
 //! DuckDB writes the file itself (`COPY ... TO ... (FORMAT PARQUET)`, its Parquet writer
-//! compiled in by the duckdb crate's `parquet` feature): it encodes on every core and never
-//! turns its vectors into Arrow, which made it three times faster than the Arrow path on
-//! the views. PostgreSQL's rows come as Arrow record batches that arrow-rs `parquet`
-//! encodes batch by batch. Either way memory holds about one batch and one part, whatever
-//! the size of the table.
+//! compiled in by the duckdb crate's `parquet` feature): it streams a result to the file
+//! within its memory limit, where the driver's Arrow interface holds a view's whole result
+//! first (the two took about the same time). PostgreSQL's rows come as Arrow record batches
+//! that arrow-rs `parquet` encodes batch by batch, so memory holds about one batch and one
+//! part, whatever the size of the table.
 
 use std::fs::File;
 use std::io::Read;
