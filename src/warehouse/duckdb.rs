@@ -239,7 +239,12 @@ impl Session for DuckDbSession {
 
     fn append(&mut self, table: &str, batch: RecordBatch) -> Result<()> {
         let _running = self.watch.statement();
-        let mut appender = self.conn.appender(table).map_err(|e| sql_err(table, e))?;
+        // The appender looks in the attached database only; a connection's temporary tables
+        // (`CREATE TEMP TABLE`) are in DuckDB's `temp` catalog.
+        let mut appender = match self.conn.appender(table) {
+            Ok(appender) => appender,
+            Err(e) => self.conn.appender_to_catalog_and_db(table, "temp", "main").map_err(|_| sql_err(table, e))?,
+        };
         appender.append_record_batch(batch).map_err(|e| sql_err(table, e))?;
         appender.flush().map_err(|e| sql_err(table, e))
     }

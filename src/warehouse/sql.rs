@@ -182,6 +182,9 @@ enum TableKind {
     Scratch,
     /// Oracle's global temporary table whose rows last for the session.
     SessionTemporary,
+    /// A table of this connection alone, gone when it closes: never written to the
+    /// database's log, so making one costs no commit to disk (Oracle: as `SessionTemporary`).
+    ConnectionTemporary,
 }
 
 /// A `CREATE TABLE` statement, put together column by column; names are quoted with
@@ -216,6 +219,13 @@ impl CreateTable {
     /// An Oracle global temporary table whose rows stay until the session ends.
     pub fn session_temporary(mut self) -> Self {
         self.kind = TableKind::SessionTemporary;
+        self
+    }
+
+    /// A table of this connection alone (`CREATE TEMP TABLE`), for a comparison that one
+    /// session makes and reads.
+    pub fn connection_temporary(mut self) -> Self {
+        self.kind = TableKind::ConnectionTemporary;
         self
     }
 
@@ -273,11 +283,13 @@ impl CreateTable {
         let d = self.dialect;
         let create = match (self.kind, d) {
             (TableKind::Scratch, Dialect::Postgres) => "CREATE UNLOGGED TABLE",
-            (TableKind::SessionTemporary, _) => "CREATE GLOBAL TEMPORARY TABLE",
+            (TableKind::SessionTemporary, _) | (TableKind::ConnectionTemporary, Dialect::Oracle) => "CREATE GLOBAL TEMPORARY TABLE",
+            (TableKind::ConnectionTemporary, _) => "CREATE TEMP TABLE",
             _ => "CREATE TABLE",
         };
         let guard = if self.if_missing && d != Dialect::Oracle { " IF NOT EXISTS" } else { "" };
-        let suffix = if self.kind == TableKind::SessionTemporary { " ON COMMIT PRESERVE ROWS" } else { "" };
+        let global_temporary = create == "CREATE GLOBAL TEMPORARY TABLE";
+        let suffix = if global_temporary { " ON COMMIT PRESERVE ROWS" } else { "" };
         let sql = format!("{create}{guard} {} (\n  {}\n){suffix}", d.ident(&self.name), self.columns.join(",\n  "));
         if self.if_missing && d == Dialect::Oracle { oracle_ignoring(-955, &sql) } else { sql }
     }

@@ -1,11 +1,18 @@
-//! Comparing the rows read again (in the scratch table) with their live `DW_` rows.
+//! Comparing the rows read again (a small sample in memory, else in the scratch table) with
+//! their live `DW_` rows.
+
+use duckdb::arrow::array::{Array, ArrayRef};
+use duckdb::arrow::compute::cast;
+use duckdb::arrow::datatypes::{DataType, SchemaRef};
+use duckdb::arrow::record_batch::RecordBatch;
+use duckdb::arrow::util::display::{ArrayFormatter, FormatOptions};
 
 use super::{key_text, Difference, MAX_DIFFERENCES};
 use crate::catalog::{Column, Table};
 use crate::warehouse::sql::{self, Dialect, DW_DELETED_AT, ETL_LINE};
-use crate::warehouse::{Session, WarehouseError};
+use crate::warehouse::{BatchSink, Session, WarehouseError};
 
-/// Up to this many rows, a sample is compared here rather than by the warehouse.
+/// Up to this many rows, a sample is compared here, in memory, rather than by the warehouse.
 pub(super) const COMPARED_HERE: u64 = 10_000;
 
 /// What comparing one table's rows found.
@@ -31,63 +38,6 @@ fn live_rows(d: Dialect, table: &Table, scratch: &str) -> String {
         d.ident(scratch),
         sql::key_match(d, table, "x", "k")
     )
-}
-
-/// A small sample: every re-read row with its `DW_` row, compared here as the session's
-/// text of each value. The warehouse would have to plan one comparison (or cast) per
-/// column, which costs more than the comparing on a wide table; both sides have the
-/// catalog's column types, so their texts are equal exactly when their values are.
-pub(super) fn compare_here(s: &mut dyn Session, d: Dialect, table: &Table, scratch: &str) -> Result<Compared, WarehouseError> {
-    let values: Vec<&Column> = table.value_columns().collect();
-    let mut select = vec![format!("{} AS K", key_text(d, table, "f")), d.qualified("w", "ETL_PRESENT")];
-    for c in &values {
-        select.push(d.qualified("f", &c.name));
-        select.push(d.qualified("w", &c.name));
-    }
-    let rows = s.query_rows(&format!(
-        "SELECT {} FROM {} f LEFT JOIN {} w ON {} ORDER BY 1, {} DESC",
-        select.join(", "),
-        d.ident(scratch),
-        live_rows(d, table, scratch),
-        sql::key_match(d, table, "w", "f"),
-        d.qualified("f", ETL_LINE)
-    ))?;
-    let mut found = Compared { rows: 0, missing: 0, differing: 0, differences: Vec::new() };
-    let mut previous: Option<String> = None;
-    // Rows not live come first, as the warehouse's comparison lists them.
-    let mut missing = Vec::new();
-    for row in rows.rows {
-        let key = row.first().cloned().flatten().unwrap_or_default();
-        // A key twice in the file: the last occurrence (sorted first) is the one published.
-        if previous.as_ref() == Some(&key) {
-            continue;
-        }
-        found.rows += 1;
-        if row.get(1).cloned().flatten().is_none() {
-            found.missing += 1;
-            missing.push(Difference { key: key.clone(), column: "(row)".into(), file_value: Some("present".into()), warehouse_value: None });
-        } else {
-            let mut differs = false;
-            for (i, c) in values.iter().enumerate() {
-                let (file_value, warehouse_value) = (&row[2 + 2 * i], &row[3 + 2 * i]);
-                if file_value != warehouse_value {
-                    differs = true;
-                    found.differences.push(Difference {
-                        key: key.clone(),
-                        column: c.name.clone(),
-                        file_value: file_value.clone(),
-                        warehouse_value: warehouse_value.clone(),
-                    });
-                }
-            }
-            found.differing += u64::from(differs);
-        }
-        previous = Some(key);
-    }
-    missing.append(&mut found.differences);
-    found.differences = missing;
-    found.differences.truncate(MAX_DIFFERENCES);
-    Ok(found)
 }
 
 /// Every row, or a large sample: the warehouse counts the rows missing and differing, and
@@ -154,5 +104,117 @@ pub(super) fn compare_in_warehouse(s: &mut dyn Session, d: Dialect, table: &Tabl
         }
     }
     found.differences.truncate(MAX_DIFFERENCES);
+    Ok(found)
+}
+
+/// A sample's records as decoded from the file, with the key text the warehouse gave each
+/// one's line when the sample was drawn.
+pub(super) struct SampleRows {
+    /// Line in the file → key text ([`key_text`]).
+    pub keys: std::collections::BTreeMap<u64, String>,
+    /// Each decoded record: its line in the file and its one row.
+    pub rows: Vec<(u64, RecordBatch)>,
+}
+
+/// Takes a query's batches whole (a sample's rows are few).
+#[derive(Default)]
+struct Collect(Vec<RecordBatch>);
+
+impl BatchSink for Collect {
+    fn schema(&mut self, _: SchemaRef) -> bool {
+        true
+    }
+    fn batch(&mut self, batch: RecordBatch) -> bool {
+        self.0.push(batch);
+        true
+    }
+}
+
+/// A cell as text, after the file's value is cast to the warehouse's type (a PostgreSQL
+/// `NUMERIC` has another scale than the catalog's decimal): equal texts, equal values.
+fn cells(array: &ArrayRef, to: &DataType) -> Result<Vec<Option<String>>, String> {
+    let array = if array.data_type() == to { array.clone() } else { cast(array, to).map_err(|e| e.to_string())? };
+    let options = FormatOptions::default();
+    let formatter = ArrayFormatter::try_new(array.as_ref(), &options).map_err(|e| e.to_string())?;
+    Ok((0..array.len()).map(|i| array.is_valid(i).then(|| formatter.value(i).to_string())).collect())
+}
+
+/// A small sample, compared here with no scratch table: the live `DW_` rows of the sampled
+/// keys are fetched in one query and each field compared with the file's, both as Arrow
+/// values. A sample costs two statements per table, where loading it into a scratch table
+/// cost six.
+pub(super) fn compare_sample(s: &mut dyn Session, d: Dialect, table: &Table, sample: &SampleRows) -> Result<Compared, WarehouseError> {
+    let values: Vec<&Column> = table.value_columns().collect();
+    let mut found = Compared { rows: 0, missing: 0, differing: 0, differences: Vec::new() };
+    if sample.keys.is_empty() {
+        return Ok(found);
+    }
+    let mut wanted: Vec<&String> = sample.keys.values().collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let key = key_text(d, table, "x");
+    let in_list: Vec<String> = wanted.iter().map(|k| crate::warehouse::quote(k)).collect();
+    let mut select = vec![format!("{key} AS ETL_KEY")];
+    select.extend(values.iter().map(|c| d.qualified("x", &c.name)));
+    let mut live = Collect::default();
+    s.query_batches(
+        &format!(
+            "SELECT {} FROM {} x WHERE {} IS NULL AND {key} IN ({})",
+            select.join(", "),
+            d.ident(&table.dw_name()),
+            d.qualified("x", DW_DELETED_AT),
+            in_list.join(", ")
+        ),
+        &mut live,
+    )?;
+    let bad = |e: String| WarehouseError::Sql { context: format!("comparing {}", table.dw_name()), reason: e };
+    // The warehouse's rows by key: (batch, row).
+    let mut warehouse_rows: std::collections::HashMap<String, (usize, usize)> = Default::default();
+    for (b, batch) in live.0.iter().enumerate() {
+        for (r, k) in cells(batch.column(0), &DataType::Utf8).map_err(bad)?.into_iter().enumerate() {
+            warehouse_rows.insert(k.unwrap_or_default(), (b, r));
+        }
+    }
+    // The file's rows, the last line of a key first: it is the one published.
+    let mut file_rows: Vec<&(u64, RecordBatch)> = sample.rows.iter().collect();
+    file_rows.sort_unstable_by_key(|(line, _)| std::cmp::Reverse(*line));
+    let mut seen = std::collections::HashSet::new();
+    let mut differing: Vec<Difference> = Vec::new();
+    let mut missing: Vec<Difference> = Vec::new();
+    // The warehouse's texts of each column, per batch, made when first needed.
+    let mut warehouse_cells: std::collections::HashMap<(usize, usize), Vec<Option<String>>> = Default::default();
+    for (line, file_row) in file_rows {
+        let Some(key) = sample.keys.get(line) else { continue };
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        found.rows += 1;
+        let Some(&(wb, wr)) = warehouse_rows.get(key) else {
+            found.missing += 1;
+            missing.push(Difference { key: key.clone(), column: "(row)".into(), file_value: Some("present".into()), warehouse_value: None });
+            continue;
+        };
+        let mut differs = false;
+        for (i, c) in values.iter().enumerate() {
+            let warehouse_array = live.0[wb].column(i + 1);
+            if !warehouse_cells.contains_key(&(wb, i)) {
+                warehouse_cells.insert((wb, i), cells(warehouse_array, warehouse_array.data_type()).map_err(bad)?);
+            }
+            let file_array = file_row.column_by_name(&c.name).ok_or_else(|| bad(format!("no column {}", c.name)))?;
+            let file_value = cells(file_array, warehouse_array.data_type()).map_err(bad)?.pop().flatten();
+            let warehouse_value = &warehouse_cells[&(wb, i)][wr];
+            if &file_value != warehouse_value {
+                differs = true;
+                differing.push(Difference { key: key.clone(), column: c.name.clone(), file_value, warehouse_value: warehouse_value.clone() });
+            }
+        }
+        found.differing += u64::from(differs);
+    }
+    // As the warehouse's comparison lists them: rows not live first, then by key.
+    missing.sort_by(|a, b| a.key.cmp(&b.key));
+    differing.sort_by(|a, b| a.key.cmp(&b.key));
+    missing.append(&mut differing);
+    missing.truncate(MAX_DIFFERENCES);
+    found.differences = missing;
     Ok(found)
 }

@@ -4,10 +4,12 @@
 //! file's value and the warehouse's.
 //!
 //! The sample is drawn from the staging table the run published (it knows each row's
-//! line in the file), so only those lines are read again: the member is scanned for
-//! record boundaries, but only the sampled records are converted. With a sample of 0,
-//! every row of the member is decoded again. Tables are compared on several sessions at
-//! once.
+//! line in the file and its key), so only those lines are read again: the member is
+//! scanned for record boundaries, but only the sampled records are converted. A sample of
+//! up to [`compare::COMPARED_HERE`] rows stays in memory and is compared with the live rows
+//! of its keys, fetched in one query. With a sample of 0 (or a larger one), the rows go to
+//! a scratch table of the session's own connection and the warehouse compares them. Tables
+//! are compared on several sessions at once.
 
 mod compare;
 mod refetch;
@@ -160,13 +162,20 @@ fn validate_on_sessions(wh: &dyn Warehouse, archive: &Archive, tables: &[(&Table
             Err(_) => break,
         }
     }
-    let finish = |s: &mut dyn Session, i: usize, read: Result<(), FieldError>, clock: Instant, shared: f64| {
+    let in_memory = sample.rows > 0 && sample.rows <= compare::COMPARED_HERE;
+    let finish = |s: &mut dyn Session, i: usize, read: Result<Reread, FieldError>, clock: Instant, shared: f64| {
         let table = tables[i].0;
-        let compared = read.and_then(|()| judge(s, d, table, sample));
-        let _ = s.execute(&sql::drop_table_if_exists(d, &scratch_name(table)));
-        compared.map(|(mut r, x)| {
+        let compared = read.and_then(|reread| match reread {
+            Reread::Sample(rows) => Ok(compare::compare_sample(s, d, table, &rows)?),
+            Reread::Scratch => Ok(compare::compare_in_warehouse(s, d, table, &scratch_name(table))?),
+        });
+        if !in_memory {
+            let _ = s.execute(&sql::drop_table_if_exists(d, &scratch_name(table)));
+        }
+        compared.map(|found| {
+            let (mut r, differences) = judgement(table, sample, found);
             r.seconds = shared + clock.elapsed().as_secs_f64();
-            (r, x)
+            (r, differences)
         })
     };
     match archive.kind() {
@@ -178,13 +187,17 @@ fn validate_on_sessions(wh: &dyn Warehouse, archive: &Archive, tables: &[(&Table
             let by_size = on_sessions(&mut sessions, tables.len(), |s, n| {
                 let (i, clock) = (order[n], Instant::now());
                 let (table, member) = tables[i];
-                let read = reread::prepare(s, d, table, sample).and_then(|lines| {
-                    match archive.with_member(member, |r| reread::read_member(s, table, member, r, sample, &lines, limits)) {
-                        Ok(Some(done)) => done,
-                        Ok(None) => Err(FieldError::Vanished(member.to_string())),
-                        Err(e) => Err(e.into()),
-                    }
-                });
+                let read = if in_memory {
+                    reread::sampled_keys(s, d, table, sample).map_err(FieldError::from).and_then(|keys| {
+                        let lines = keys.keys().copied().collect();
+                        let csv = opened(member, archive.with_member(member, |r| reread::sampled_records(member, r, &lines, limits)))?;
+                        reread::decode_sample(table, member, &csv, keys, limits)
+                    })
+                } else {
+                    reread::prepare(s, d, table, sample, false).and_then(|lines| {
+                        opened(member, archive.with_member(member, |r| reread::read_member(s, table, member, r, sample, &lines, limits))).map(|()| Reread::Scratch)
+                    })
+                };
                 finish(s, i, read, clock, 0.0)
             });
             let mut validated: Vec<Option<Validated>> = (0..tables.len()).map(|_| None).collect();
@@ -193,68 +206,97 @@ fn validate_on_sessions(wh: &dyn Warehouse, archive: &Archive, tables: &[(&Table
             }
             validated.into_iter().map(|v| v.expect("every table is validated once")).collect()
         }
+        // A sample is read from the tar in one pass into memory (a sample's records are
+        // few), then each table's is decoded and compared on one session.
+        ArchiveKind::TarGz if in_memory => {
+            let clock = Instant::now();
+            let keys = on_sessions(&mut sessions, tables.len(), |s, i| reread::sampled_keys(s, d, tables[i].0, sample).map_err(FieldError::from));
+            // A table whose sample could not be drawn reads nothing and keeps its error.
+            let lines = keys.iter().map(|k| Ok(k.as_ref().map_or_else(|_| BTreeSet::new(), |k| k.keys().copied().collect()))).collect();
+            let records = read_tar(archive, tables, lines, |_, member, r, lines| reread::sampled_records(member, r, lines, limits));
+            let shared = clock.elapsed().as_secs_f64() / tables.len().max(1) as f64;
+            let taken = Mutex::new(records.into_iter().zip(keys).map(Some).collect::<Vec<_>>());
+            on_sessions(&mut sessions, tables.len(), |s, i| {
+                let (clock, (table, member)) = (Instant::now(), tables[i]);
+                let (csv, keys) = taken.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i].take().expect("each table is compared once");
+                let read = keys.and_then(|keys| reread::decode_sample(table, member, &csv?, keys, limits));
+                finish(s, i, read, clock, shared)
+            })
+        }
+        // Every row, or a large sample: the tar is read once into scratch tables that the
+        // other sessions compare.
         ArchiveKind::TarGz => {
             let clock = Instant::now();
-            let reads = read_tar(&mut sessions, d, archive, tables, sample, limits);
+            let lines = on_sessions(&mut sessions, tables.len(), |s, i| reread::prepare(s, d, tables[i].0, sample, true));
+            let s = sessions[0].as_mut();
+            let reads = read_tar(archive, tables, lines, |i, member, r, lines| reread::read_member(s, tables[i].0, member, r, sample, lines, limits));
             let shared = clock.elapsed().as_secs_f64() / tables.len().max(1) as f64;
             let reads = Mutex::new(reads.into_iter().map(Some).collect::<Vec<_>>());
             on_sessions(&mut sessions, tables.len(), |s, i| {
                 let read = reads.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i].take().expect("each table is compared once");
-                finish(s, i, read, Instant::now(), shared)
+                finish(s, i, read.map(|()| Reread::Scratch), Instant::now(), shared)
             })
         }
     }
 }
 
-/// Reads every table's member of a gzip tar into its scratch table, in one pass, after
-/// the scratch tables and samples are made on all the sessions.
-fn read_tar(
-    sessions: &mut [Box<dyn Session>],
-    d: Dialect,
+/// What was read again of a table, to compare with the warehouse.
+enum Reread {
+    /// A small sample, decoded in memory.
+    Sample(compare::SampleRows),
+    /// Every row or a large sample, in the table's scratch table.
+    Scratch,
+}
+
+/// What reading a ZIP member gave: the member's own result, or why it could not be read.
+fn opened<T>(member: &str, read: Result<Option<Result<T, FieldError>>, ArchiveError>) -> Result<T, FieldError> {
+    match read {
+        Ok(Some(done)) => done,
+        Ok(None) => Err(FieldError::Vanished(member.to_string())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads each table's member of a gzip tar with `read`, in one pass, given the lines picked
+/// for it (a table whose lines could not be picked keeps that error).
+fn read_tar<T>(
     archive: &Archive,
     tables: &[(&Table, &str)],
-    sample: Sample,
-    limits: &DecodeLimits,
-) -> Vec<Result<(), FieldError>> {
-    let mut read: Vec<Option<Result<(), FieldError>>> = Vec::with_capacity(tables.len());
-    let mut lines: Vec<BTreeSet<u64>> = Vec::with_capacity(tables.len());
-    for prepared in on_sessions(sessions, tables.len(), |s, i| reread::prepare(s, d, tables[i].0, sample)) {
-        match prepared {
+    lines: Vec<Result<BTreeSet<u64>, FieldError>>,
+    mut read: impl FnMut(usize, &str, &mut dyn std::io::Read, &BTreeSet<u64>) -> Result<T, FieldError>,
+) -> Vec<Result<T, FieldError>> {
+    let mut done: Vec<Option<Result<T, FieldError>>> = Vec::with_capacity(tables.len());
+    let mut picked: Vec<BTreeSet<u64>> = Vec::with_capacity(tables.len());
+    for l in lines {
+        match l {
             Ok(l) => {
-                lines.push(l);
-                read.push(None);
+                picked.push(l);
+                done.push(None);
             }
             Err(e) => {
-                lines.push(BTreeSet::new());
-                read.push(Some(Err(e)));
+                picked.push(BTreeSet::new());
+                done.push(Some(Err(e)));
             }
         }
     }
-    let s = sessions[0].as_mut();
     let visited = archive.for_each_member(|name, r| {
         if let Some(i) = tables.iter().position(|(_, m)| *m == name)
-            && read[i].is_none()
+            && done[i].is_none()
         {
-            read[i] = Some(reread::read_member(s, tables[i].0, name, r, sample, &lines[i], limits));
+            done[i] = Some(read(i, name, r, &picked[i]));
         }
     });
     if let Err(e) = visited {
         let message = e.to_string();
-        for slot in read.iter_mut().filter(|r| r.is_none()) {
+        for slot in done.iter_mut().filter(|r| r.is_none()) {
             *slot = Some(Err(FieldError::ArchiveUnreadable(message.clone())));
         }
     }
-    tables.iter().zip(read).map(|((_, member), r)| r.unwrap_or_else(|| Err(FieldError::Vanished(member.to_string())))).collect()
+    tables.iter().zip(done).map(|((_, member), r)| r.unwrap_or_else(|| Err(FieldError::Vanished(member.to_string())))).collect()
 }
 
-/// Compares a table's scratch rows with the warehouse and judges what was found.
-fn judge(s: &mut dyn Session, d: Dialect, table: &Table, sample: Sample) -> Result<(CheckResult, Vec<Difference>), FieldError> {
-    let scratch = scratch_name(table);
-    let found = if sample.rows == 0 || sample.rows > compare::COMPARED_HERE {
-        compare::compare_in_warehouse(s, d, table, &scratch)?
-    } else {
-        compare::compare_here(s, d, table, &scratch)?
-    };
+/// Judges what comparing a table's fields found.
+fn judgement(table: &Table, sample: Sample, found: compare::Compared) -> (CheckResult, Vec<Difference>) {
     let mut r = CheckResult::new(table.system.name(), Some(&table.name), CHECK, KIND, Severity::Error);
     r.failing_rows = found.missing + found.differing;
     r.observed = Some(r.failing_rows as f64);
@@ -268,7 +310,7 @@ fn judge(s: &mut dyn Session, d: Dialect, table: &Table, sample: Sample) -> Resu
         "{} row(s) compared ({what}, seed {}): {} not live in the warehouse, {} with different fields",
         found.rows, sample.seed, found.missing, found.differing
     ));
-    Ok((r, found.differences))
+    (r, found.differences)
 }
 
 /// Records differences in `ETL_CHECK_DIFFERENCES`.
