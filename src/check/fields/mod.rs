@@ -190,7 +190,11 @@ fn validate_on_sessions(wh: &dyn Warehouse, archive: &Archive, tables: &[(&Table
                 let read = if in_memory {
                     reread::sampled_keys(s, d, table, sample).map_err(FieldError::from).and_then(|keys| {
                         let lines = keys.keys().copied().collect();
-                        let csv = opened(member, archive.with_member(member, |r| reread::sampled_records(member, r, &lines, limits)))?;
+                        let sampled = |scan| opened(member, archive.with_member(member, |r| reread::sampled_records(member, r, &lines, limits, scan)));
+                        let csv = match sampled(reread::Scan::Lines)? {
+                            Some(csv) => csv,
+                            None => sampled(reread::Scan::Parse)?.expect("parsing always tells"),
+                        };
                         reread::decode_sample(table, member, &csv, keys, limits)
                     })
                 } else {
@@ -213,7 +217,10 @@ fn validate_on_sessions(wh: &dyn Warehouse, archive: &Archive, tables: &[(&Table
             let keys = on_sessions(&mut sessions, tables.len(), |s, i| reread::sampled_keys(s, d, tables[i].0, sample).map_err(FieldError::from));
             // A table whose sample could not be drawn reads nothing and keeps its error.
             let lines = keys.iter().map(|k| Ok(k.as_ref().map_or_else(|_| BTreeSet::new(), |k| k.keys().copied().collect()))).collect();
-            let records = read_tar(archive, tables, lines, |_, member, r, lines| reread::sampled_records(member, r, lines, limits));
+            // One pass: each member is parsed, as there is no going back to it.
+            let records = read_tar(archive, tables, lines, |_, member, r, lines| {
+                reread::sampled_records(member, r, lines, limits, reread::Scan::Parse).map(|csv| csv.expect("parsing always tells"))
+            });
             let shared = clock.elapsed().as_secs_f64() / tables.len().max(1) as f64;
             let taken = Mutex::new(records.into_iter().zip(keys).map(Some).collect::<Vec<_>>());
             on_sessions(&mut sessions, tables.len(), |s, i| {

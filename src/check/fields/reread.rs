@@ -104,7 +104,7 @@ pub(super) fn read_member(
     if sample.rows == 0 {
         return load(s, table, member, r, limits);
     }
-    let sampled = sampled_records(member, r, lines, limits)?;
+    let sampled = sampled_records(member, r, lines, limits, Scan::Parse)?.expect("parsing always tells");
     if sampled.records.is_empty() {
         return Ok(());
     }
@@ -123,40 +123,48 @@ pub(super) struct SampledRecords {
     records: Vec<(u64, Vec<u8>)>,
 }
 
+/// How a member's sampled records are found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Scan {
+    /// By counting lines, parsing only the sampled records ([`decode::records_on_lines`]),
+    /// which cannot tell some records apart; the member must then be read again by `Parse`.
+    Lines,
+    /// By parsing every record up to the last sampled one, as the decoder did.
+    Parse,
+}
+
 /// The member's header and its records at `lines`: at most the sample's size times the
-/// longest record allowed.
-pub(super) fn sampled_records(member: &str, r: &mut dyn Read, lines: &BTreeSet<u64>, limits: &DecodeLimits) -> Result<SampledRecords, FieldError> {
+/// longest record allowed. `None` when `Scan::Lines` could not tell them apart.
+pub(super) fn sampled_records(member: &str, r: &mut dyn Read, lines: &BTreeSet<u64>, limits: &DecodeLimits, scan: Scan) -> Result<Option<SampledRecords>, FieldError> {
     if lines.is_empty() {
-        return Ok(SampledRecords { header: Vec::new(), records: Vec::new() });
+        return Ok(Some(SampledRecords { header: Vec::new(), records: Vec::new() }));
     }
     let decode_err = |source| FieldError::Decode { member: member.to_string(), source };
-    // Raw records kept whole (a staged record is at most `max_record_bytes`).
-    let whole = DecodeLimits { max_raw_bytes: limits.max_record_bytes, ..*limits };
     let mut header = header_line(r).map_err(|source| FieldError::Read { member: member.to_string(), source })?;
     header.push(b'\n');
     // The header goes back in front, so that the lines count as in the file.
-    let found = decode::raw_records(std::io::Cursor::new(header.clone()).chain(r), lines, &whole).map_err(decode_err)?;
+    let input = std::io::Cursor::new(header.clone()).chain(r);
+    let mut found: std::collections::HashMap<u64, Vec<u8>> = match scan {
+        Scan::Lines => match decode::records_on_lines(input, lines, limits).map_err(decode_err)? {
+            Some(found) => found,
+            None => return Ok(None),
+        },
+        Scan::Parse => {
+            // Raw records kept whole (a staged record is at most `max_record_bytes`).
+            let whole = DecodeLimits { max_raw_bytes: limits.max_record_bytes, ..*limits };
+            let found = decode::raw_records(input, lines, &whole).map_err(decode_err)?;
+            found.into_iter().map(|(line, raw)| (line, raw.trim_end_matches(['\r', '\n']).as_bytes().to_vec())).collect()
+        }
+    };
     let records = lines
         .iter()
         .filter_map(|line| {
-            let mut raw = found.get(line)?.trim_end_matches(['\r', '\n']).as_bytes().to_vec();
+            let mut raw = found.remove(line)?;
             raw.push(b'\n');
             Some((*line, raw))
         })
         .collect();
-    Ok(SampledRecords { header, records })
-}
-
-/// Physical line breaks in `bytes`, counted as the decoder counts them (`\n`, `\r\n`, a
-/// lone `\r`).
-fn line_breaks(bytes: &[u8]) -> u64 {
-    let mut breaks = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
-            breaks += 1;
-        }
-    }
-    breaks
+    Ok(Some(SampledRecords { header, records }))
 }
 
 /// Decodes a sample's records by the decoder's own rules, all at once, and gives each row
@@ -169,10 +177,10 @@ pub(super) fn decode_sample(table: &Table, member: &str, sampled: &SampledRecord
     }
     let mut csv = sampled.header.clone();
     let mut in_file = std::collections::HashMap::with_capacity(sampled.records.len());
-    let mut next_line = 1 + line_breaks(&sampled.header);
+    let mut next_line = 1 + decode::lines::line_ends(&sampled.header, false);
     for (line, raw) in &sampled.records {
         in_file.insert(next_line, *line);
-        next_line += line_breaks(raw);
+        next_line += decode::lines::line_ends(raw, false);
         csv.extend_from_slice(raw);
     }
     let mut batches = Vec::new();

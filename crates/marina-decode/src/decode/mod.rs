@@ -12,6 +12,7 @@ mod columns;
 pub mod limits;
 pub mod lines;
 pub mod records;
+mod sampled;
 pub mod shape;
 pub mod value;
 
@@ -25,6 +26,7 @@ use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use crate::catalog::{ColumnType, Table};
 use columns::{Batch, Cell};
 pub use limits::DecodeLimits;
+pub use sampled::records_on_lines;
 use records::{Record, RecordProblem, RecordReader};
 
 /// Line of the CSV file a staged row came from; staging tables carry it after the
