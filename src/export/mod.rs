@@ -372,38 +372,26 @@ fn write_files<'j>(
     Ok(results.into_inner().expect("no worker panics holding it"))
 }
 
-/// Exports the warehouse of `config` as `opts` asks.
-pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(ExportError::Runtime)?;
-    let (store, root) = destination(config, &opts.to)?;
-    let manifest_path = child(&root, MANIFEST);
-    let previous: Option<Manifest> = match runtime.block_on(async { store.get(&manifest_path).await?.bytes().await }) {
-        Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(ExportError::Manifest)?),
-        Err(object_store::Error::NotFound { .. }) => None,
-        Err(source) => return Err(ExportError::Store { path: manifest_path.to_string(), source }),
-    };
-    // The files are written here before they are uploaded, a private folder of this export.
-    let local = tempfile::tempdir().map_err(ExportError::Temp)?;
-    let wh = warehouse::open_for_export(&config.warehouse, local.path())?;
-    let d = wh.dialect();
-    let mut s = wh.session()?;
-    let plans = plan(s.as_mut(), d, opts)?;
-    let export_id = previous.as_ref().map_or(1, |m| m.export_id + 1);
-    let kept_before: BTreeMap<(String, Option<String>), (ManifestFile, Vec<ManifestColumn>)> = previous
-        .iter()
-        .flat_map(|m| m.relations.iter())
-        .flat_map(|r| r.files.iter().map(move |f| ((r.name.clone(), f.partition.clone()), (f.clone(), r.schema.clone()))))
-        .collect();
-    // The files to write; the others are kept from the previous export.
+/// The files of an export: those to write, largest first, and those kept.
+struct Schedule {
+    jobs: Vec<Job>,
+    /// Per plan and file: the previous export's file when kept, filled in when written.
+    slots: Vec<Vec<Option<ManifestFile>>>,
+    schemas: Vec<Vec<ManifestColumn>>,
+    kept: usize,
+}
+
+/// Which files of `plans` are written again, and which are kept from the previous export
+/// (`before`, by relation and partition) because their fingerprint is the same.
+fn schedule(plans: &[Plan], before: &BTreeMap<(String, Option<String>), (ManifestFile, Vec<ManifestColumn>)>, full: bool, export_id: u64) -> Schedule {
     let mut slots: Vec<Vec<Option<ManifestFile>>> = plans.iter().map(|p| vec![None; p.files.len()]).collect();
     let mut schemas: Vec<Vec<ManifestColumn>> = vec![Vec::new(); plans.len()];
     let mut jobs = Vec::new();
     let mut kept = 0;
     for (pi, p) in plans.iter().enumerate() {
         for (fi, file) in p.files.iter().enumerate() {
-            let key = (p.name.clone(), file.partition.clone());
-            let previous_file = kept_before.get(&key);
-            if !opts.full && let Some((old, old_schema)) = previous_file.filter(|(f, _)| f.fingerprint == file.fingerprint) {
+            let previous_file = before.get(&(p.name.clone(), file.partition.clone()));
+            if !full && let Some((old, old_schema)) = previous_file.filter(|(f, _)| f.fingerprint == file.fingerprint) {
                 slots[pi][fi] = Some(old.clone());
                 schemas[pi] = old_schema.clone();
                 kept += 1;
@@ -427,7 +415,32 @@ pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportE
     // The largest files first, so that no large one is left to run alone at the end; a view
     // never exported counts as large.
     jobs.sort_by_key(|(rows, _)| std::cmp::Reverse(rows.unwrap_or(u64::MAX)));
-    let jobs: Vec<Job> = jobs.into_iter().map(|(_, job)| job).collect();
+    Schedule { jobs: jobs.into_iter().map(|(_, job)| job).collect(), slots, schemas, kept }
+}
+
+/// Exports the warehouse of `config` as `opts` asks.
+pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().map_err(ExportError::Runtime)?;
+    let (store, root) = destination(config, &opts.to)?;
+    let manifest_path = child(&root, MANIFEST);
+    let previous: Option<Manifest> = match runtime.block_on(async { store.get(&manifest_path).await?.bytes().await }) {
+        Ok(bytes) => Some(serde_json::from_slice(&bytes).map_err(ExportError::Manifest)?),
+        Err(object_store::Error::NotFound { .. }) => None,
+        Err(source) => return Err(ExportError::Store { path: manifest_path.to_string(), source }),
+    };
+    // The files are written here before they are uploaded, a private folder of this export.
+    let local = tempfile::tempdir().map_err(ExportError::Temp)?;
+    let wh = warehouse::open_for_export(&config.warehouse, local.path())?;
+    let d = wh.dialect();
+    let mut s = wh.session()?;
+    let plans = plan(s.as_mut(), d, opts)?;
+    let export_id = previous.as_ref().map_or(1, |m| m.export_id + 1);
+    let kept_before: BTreeMap<(String, Option<String>), (ManifestFile, Vec<ManifestColumn>)> = previous
+        .iter()
+        .flat_map(|m| m.relations.iter())
+        .flat_map(|r| r.files.iter().map(move |f| ((r.name.clone(), f.partition.clone()), (f.clone(), r.schema.clone()))))
+        .collect();
+    let Schedule { jobs, mut slots, mut schemas, kept } = schedule(&plans, &kept_before, opts.full, export_id);
     let written = jobs.len();
     for (job, w) in write_files(wh.as_ref(), &jobs, local.path(), store.as_ref(), &root, &runtime)? {
         schemas[job.plan] = w.schema.fields().iter().map(|f| ManifestColumn { name: f.name().clone(), ty: f.data_type().to_string() }).collect();

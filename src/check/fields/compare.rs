@@ -1,6 +1,8 @@
 //! Comparing the rows read again (a small sample in memory, else in the scratch table) with
 //! their live `DW_` rows.
 
+use std::collections::hash_map::Entry;
+
 use duckdb::arrow::array::{Array, ArrayRef};
 use duckdb::arrow::compute::cast;
 use duckdb::arrow::datatypes::{DataType, SchemaRef};
@@ -139,17 +141,17 @@ fn cells(array: &ArrayRef, to: &DataType) -> Result<Vec<Option<String>>, String>
     Ok((0..array.len()).map(|i| array.is_valid(i).then(|| formatter.value(i).to_string())).collect())
 }
 
-/// A small sample, compared here with no scratch table: the live `DW_` rows of the sampled
-/// keys are fetched in one query and each field compared with the file's, both as Arrow
-/// values. A sample costs two statements per table, where loading it into a scratch table
-/// cost six.
-pub(super) fn compare_sample(s: &mut dyn Session, d: Dialect, table: &Table, sample: &SampleRows) -> Result<Compared, WarehouseError> {
-    let values: Vec<&Column> = table.value_columns().collect();
-    let mut found = Compared { rows: 0, missing: 0, differing: 0, differences: Vec::new() };
-    if sample.keys.is_empty() {
-        return Ok(found);
-    }
-    let mut wanted: Vec<&String> = sample.keys.values().collect();
+/// The live `DW_` rows of the `keys` (texts of [`key_text`]): the key text, then the `values`
+/// columns, with where each key's row is (batch, row).
+#[allow(clippy::type_complexity)]
+fn live_rows_of<'k>(
+    s: &mut dyn Session,
+    d: Dialect,
+    table: &Table,
+    values: &[&Column],
+    keys: impl Iterator<Item = &'k String>,
+) -> Result<(Vec<RecordBatch>, std::collections::HashMap<String, (usize, usize)>), WarehouseError> {
+    let mut wanted: Vec<&String> = keys.collect();
     wanted.sort_unstable();
     wanted.dedup();
     let key = key_text(d, table, "x");
@@ -167,14 +169,28 @@ pub(super) fn compare_sample(s: &mut dyn Session, d: Dialect, table: &Table, sam
         ),
         &mut live,
     )?;
-    let bad = |e: String| WarehouseError::Sql { context: format!("comparing {}", table.dw_name()), reason: e };
-    // The warehouse's rows by key: (batch, row).
-    let mut warehouse_rows: std::collections::HashMap<String, (usize, usize)> = Default::default();
+    let mut at = std::collections::HashMap::new();
     for (b, batch) in live.0.iter().enumerate() {
-        for (r, k) in cells(batch.column(0), &DataType::Utf8).map_err(bad)?.into_iter().enumerate() {
-            warehouse_rows.insert(k.unwrap_or_default(), (b, r));
+        let keys = cells(batch.column(0), &DataType::Utf8).map_err(|reason| WarehouseError::Sql { context: format!("comparing {}", table.dw_name()), reason })?;
+        for (r, k) in keys.into_iter().enumerate() {
+            at.insert(k.unwrap_or_default(), (b, r));
         }
     }
+    Ok((live.0, at))
+}
+
+/// A small sample, compared here with no scratch table: the live `DW_` rows of the sampled
+/// keys are fetched in one query and each field compared with the file's, both as Arrow
+/// values. A sample costs two statements per table, where loading it into a scratch table
+/// cost six.
+pub(super) fn compare_sample(s: &mut dyn Session, d: Dialect, table: &Table, sample: &SampleRows) -> Result<Compared, WarehouseError> {
+    let values: Vec<&Column> = table.value_columns().collect();
+    let mut found = Compared { rows: 0, missing: 0, differing: 0, differences: Vec::new() };
+    if sample.keys.is_empty() {
+        return Ok(found);
+    }
+    let bad = |e: String| WarehouseError::Sql { context: format!("comparing {}", table.dw_name()), reason: e };
+    let (live, warehouse_rows) = live_rows_of(s, d, table, &values, sample.keys.values())?;
     // The file's rows, the last line of a key first: it is the one published.
     let mut file_rows: Vec<&(u64, RecordBatch)> = sample.rows.iter().collect();
     file_rows.sort_unstable_by_key(|(line, _)| std::cmp::Reverse(*line));
@@ -196,13 +212,14 @@ pub(super) fn compare_sample(s: &mut dyn Session, d: Dialect, table: &Table, sam
         };
         let mut differs = false;
         for (i, c) in values.iter().enumerate() {
-            let warehouse_array = live.0[wb].column(i + 1);
-            if !warehouse_cells.contains_key(&(wb, i)) {
-                warehouse_cells.insert((wb, i), cells(warehouse_array, warehouse_array.data_type()).map_err(bad)?);
-            }
+            let warehouse_array = live[wb].column(i + 1);
+            let warehouse_texts = match warehouse_cells.entry((wb, i)) {
+                Entry::Occupied(texts) => texts.into_mut(),
+                Entry::Vacant(slot) => slot.insert(cells(warehouse_array, warehouse_array.data_type()).map_err(bad)?),
+            };
+            let warehouse_value = &warehouse_texts[wr];
             let file_array = file_row.column_by_name(&c.name).ok_or_else(|| bad(format!("no column {}", c.name)))?;
             let file_value = cells(file_array, warehouse_array.data_type()).map_err(bad)?.pop().flatten();
-            let warehouse_value = &warehouse_cells[&(wb, i)][wr];
             if &file_value != warehouse_value {
                 differs = true;
                 differing.push(Difference { key: key.clone(), column: c.name.clone(), file_value, warehouse_value: warehouse_value.clone() });

@@ -147,7 +147,8 @@ pub fn validate_tables(wh: &dyn Warehouse, archive: &Archive, tables: &[(&Table,
     validated
 }
 
-/// [`validate_tables`] without its log line: opens the sessions and hands out the tables.
+/// [`validate_tables`] without its log line: opens the sessions and reads the archive the
+/// way its kind and the sample's size allow.
 fn validate_on_sessions(wh: &dyn Warehouse, archive: &Archive, tables: &[(&Table, &str)], sample: Sample, limits: &DecodeLimits) -> Vec<Validated> {
     let d = wh.dialect();
     let mut sessions = Vec::new();
@@ -162,88 +163,115 @@ fn validate_on_sessions(wh: &dyn Warehouse, archive: &Archive, tables: &[(&Table
             Err(_) => break,
         }
     }
-    let in_memory = sample.rows > 0 && sample.rows <= compare::COMPARED_HERE;
-    let finish = |s: &mut dyn Session, i: usize, read: Result<Reread, FieldError>, clock: Instant, shared: f64| {
-        let table = tables[i].0;
+    let validation = Validation { d, archive, tables, sample, limits, in_memory: sample.rows > 0 && sample.rows <= compare::COMPARED_HERE };
+    match archive.kind() {
+        ArchiveKind::Zip => validation.zip(&mut sessions),
+        ArchiveKind::TarGz if validation.in_memory => validation.tar_sample(&mut sessions),
+        ArchiveKind::TarGz => validation.tar_scratch(&mut sessions),
+    }
+}
+
+/// One source's field validation: its tables with their members of one archive.
+struct Validation<'a> {
+    d: Dialect,
+    archive: &'a Archive,
+    tables: &'a [(&'a Table, &'a str)],
+    sample: Sample,
+    limits: &'a DecodeLimits,
+    /// Whether the sample is small enough to compare in memory.
+    in_memory: bool,
+}
+
+impl Validation<'_> {
+    /// Compares what was read again of table `i` and judges it.
+    fn finish(&self, s: &mut dyn Session, i: usize, read: Result<Reread, FieldError>, clock: Instant, shared: f64) -> Validated {
+        let (d, table) = (self.d, self.tables[i].0);
         let compared = read.and_then(|reread| match reread {
             Reread::Sample(rows) => Ok(compare::compare_sample(s, d, table, &rows)?),
             Reread::Scratch => Ok(compare::compare_in_warehouse(s, d, table, &scratch_name(table))?),
         });
-        if !in_memory {
+        if !self.in_memory {
             let _ = s.execute(&sql::drop_table_if_exists(d, &scratch_name(table)));
         }
         compared.map(|found| {
-            let (mut r, differences) = judgement(table, sample, found);
+            let (mut r, differences) = judgement(table, self.sample, found);
             r.seconds = shared + clock.elapsed().as_secs_f64();
             (r, differences)
         })
-    };
-    match archive.kind() {
-        ArchiveKind::Zip => {
-            // The largest members first, so that no large one is left for the end alone.
-            let sizes: std::collections::HashMap<String, u64> = archive.members().map_or_else(|_| Default::default(), |m| m.into_iter().map(|m| (m.name, m.size)).collect());
-            let mut order: Vec<usize> = (0..tables.len()).collect();
-            order.sort_by_key(|&i| std::cmp::Reverse(sizes.get(tables[i].1).copied().unwrap_or(0)));
-            let by_size = on_sessions(&mut sessions, tables.len(), |s, n| {
-                let (i, clock) = (order[n], Instant::now());
-                let (table, member) = tables[i];
-                let read = if in_memory {
-                    reread::sampled_keys(s, d, table, sample).map_err(FieldError::from).and_then(|keys| {
-                        let lines = keys.keys().copied().collect();
-                        let sampled = |scan| opened(member, archive.with_member(member, |r| reread::sampled_records(member, r, &lines, limits, scan)));
-                        let csv = match sampled(reread::Scan::Lines)? {
-                            Some(csv) => csv,
-                            None => sampled(reread::Scan::Parse)?.expect("parsing always tells"),
-                        };
-                        reread::decode_sample(table, member, &csv, keys, limits)
-                    })
-                } else {
-                    reread::prepare(s, d, table, sample, false).and_then(|lines| {
-                        opened(member, archive.with_member(member, |r| reread::read_member(s, table, member, r, sample, &lines, limits))).map(|()| Reread::Scratch)
-                    })
-                };
-                finish(s, i, read, clock, 0.0)
-            });
-            let mut validated: Vec<Option<Validated>> = (0..tables.len()).map(|_| None).collect();
-            for (n, v) in by_size.into_iter().enumerate() {
-                validated[order[n]] = Some(v);
-            }
-            validated.into_iter().map(|v| v.expect("every table is validated once")).collect()
+    }
+
+    /// ZIP members are read each on its own, by the session that compares them, the
+    /// largest first so that no large one is left for the end alone.
+    fn zip(&self, sessions: &mut [Box<dyn Session>]) -> Vec<Validated> {
+        let (d, tables, sample, limits) = (self.d, self.tables, self.sample, self.limits);
+        let sizes: std::collections::HashMap<String, u64> =
+            self.archive.members().map_or_else(|_| Default::default(), |m| m.into_iter().map(|m| (m.name, m.size)).collect());
+        let mut order: Vec<usize> = (0..tables.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(sizes.get(tables[i].1).copied().unwrap_or(0)));
+        let by_size = on_sessions(sessions, tables.len(), |s, n| {
+            let (i, clock) = (order[n], Instant::now());
+            let (table, member) = tables[i];
+            let read = if self.in_memory {
+                reread::sampled_keys(s, d, table, sample).map_err(FieldError::from).and_then(|keys| {
+                    let lines = keys.keys().copied().collect();
+                    let sampled = |scan| opened(member, self.archive.with_member(member, |r| reread::sampled_records(member, r, &lines, limits, scan)));
+                    let csv = match sampled(reread::Scan::Lines)? {
+                        Some(csv) => csv,
+                        None => sampled(reread::Scan::Parse)?.expect("parsing always tells"),
+                    };
+                    reread::decode_sample(table, member, &csv, keys, limits)
+                })
+            } else {
+                reread::prepare(s, d, table, sample, false).and_then(|lines| {
+                    opened(member, self.archive.with_member(member, |r| reread::read_member(s, table, member, r, sample, &lines, limits)))
+                        .map(|()| Reread::Scratch)
+                })
+            };
+            self.finish(s, i, read, clock, 0.0)
+        });
+        let mut validated: Vec<Option<Validated>> = (0..tables.len()).map(|_| None).collect();
+        for (n, v) in by_size.into_iter().enumerate() {
+            validated[order[n]] = Some(v);
         }
-        // A sample is read from the tar in one pass into memory (a sample's records are
-        // few), then each table's is decoded and compared on one session.
-        ArchiveKind::TarGz if in_memory => {
-            let clock = Instant::now();
-            let keys = on_sessions(&mut sessions, tables.len(), |s, i| reread::sampled_keys(s, d, tables[i].0, sample).map_err(FieldError::from));
-            // A table whose sample could not be drawn reads nothing and keeps its error.
-            let lines = keys.iter().map(|k| Ok(k.as_ref().map_or_else(|_| BTreeSet::new(), |k| k.keys().copied().collect()))).collect();
-            // One pass: each member is parsed, as there is no going back to it.
-            let records = read_tar(archive, tables, lines, |_, member, r, lines| {
-                reread::sampled_records(member, r, lines, limits, reread::Scan::Parse).map(|csv| csv.expect("parsing always tells"))
-            });
-            let shared = clock.elapsed().as_secs_f64() / tables.len().max(1) as f64;
-            let taken = Mutex::new(records.into_iter().zip(keys).map(Some).collect::<Vec<_>>());
-            on_sessions(&mut sessions, tables.len(), |s, i| {
-                let (clock, (table, member)) = (Instant::now(), tables[i]);
-                let (csv, keys) = taken.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i].take().expect("each table is compared once");
-                let read = keys.and_then(|keys| reread::decode_sample(table, member, &csv?, keys, limits));
-                finish(s, i, read, clock, shared)
-            })
-        }
-        // Every row, or a large sample: the tar is read once into scratch tables that the
-        // other sessions compare.
-        ArchiveKind::TarGz => {
-            let clock = Instant::now();
-            let lines = on_sessions(&mut sessions, tables.len(), |s, i| reread::prepare(s, d, tables[i].0, sample, true));
-            let s = sessions[0].as_mut();
-            let reads = read_tar(archive, tables, lines, |i, member, r, lines| reread::read_member(s, tables[i].0, member, r, sample, lines, limits));
-            let shared = clock.elapsed().as_secs_f64() / tables.len().max(1) as f64;
-            let reads = Mutex::new(reads.into_iter().map(Some).collect::<Vec<_>>());
-            on_sessions(&mut sessions, tables.len(), |s, i| {
-                let read = reads.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i].take().expect("each table is compared once");
-                finish(s, i, read.map(|()| Reread::Scratch), Instant::now(), shared)
-            })
-        }
+        validated.into_iter().map(|v| v.expect("every table is validated once")).collect()
+    }
+
+    /// A sample of a gzip tar: read in one pass into memory (a sample's records are few),
+    /// then each table's is decoded and compared on one session.
+    fn tar_sample(&self, sessions: &mut [Box<dyn Session>]) -> Vec<Validated> {
+        let (d, tables, sample, limits) = (self.d, self.tables, self.sample, self.limits);
+        let clock = Instant::now();
+        let keys = on_sessions(sessions, tables.len(), |s, i| reread::sampled_keys(s, d, tables[i].0, sample).map_err(FieldError::from));
+        // A table whose sample could not be drawn reads nothing and keeps its error.
+        let lines = keys.iter().map(|k| Ok(k.as_ref().map_or_else(|_| BTreeSet::new(), |k| k.keys().copied().collect()))).collect();
+        // One pass: each member is parsed, as there is no going back to it.
+        let records = read_tar(self.archive, tables, lines, |_, member, r, lines| {
+            reread::sampled_records(member, r, lines, limits, reread::Scan::Parse).map(|csv| csv.expect("parsing always tells"))
+        });
+        let shared = clock.elapsed().as_secs_f64() / tables.len().max(1) as f64;
+        let taken = Mutex::new(records.into_iter().zip(keys).map(Some).collect::<Vec<_>>());
+        on_sessions(sessions, tables.len(), |s, i| {
+            let (clock, (table, member)) = (Instant::now(), tables[i]);
+            let (csv, keys) = taken.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i].take().expect("each table is compared once");
+            let read = keys.and_then(|keys| reread::decode_sample(table, member, &csv?, keys, limits));
+            self.finish(s, i, read, clock, shared)
+        })
+    }
+
+    /// Every row of a gzip tar, or a large sample: the tar is read once into scratch tables
+    /// that the other sessions compare.
+    fn tar_scratch(&self, sessions: &mut [Box<dyn Session>]) -> Vec<Validated> {
+        let (d, tables, sample, limits) = (self.d, self.tables, self.sample, self.limits);
+        let clock = Instant::now();
+        let lines = on_sessions(sessions, tables.len(), |s, i| reread::prepare(s, d, tables[i].0, sample, true));
+        let s = sessions[0].as_mut();
+        let reads = read_tar(self.archive, tables, lines, |i, member, r, lines| reread::read_member(s, tables[i].0, member, r, sample, lines, limits));
+        let shared = clock.elapsed().as_secs_f64() / tables.len().max(1) as f64;
+        let reads = Mutex::new(reads.into_iter().map(Some).collect::<Vec<_>>());
+        on_sessions(sessions, tables.len(), |s, i| {
+            let read = reads.lock().unwrap_or_else(std::sync::PoisonError::into_inner)[i].take().expect("each table is compared once");
+            self.finish(s, i, read.map(|()| Reread::Scratch), Instant::now(), shared)
+        })
     }
 }
 
