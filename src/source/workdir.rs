@@ -31,8 +31,14 @@ impl WorkFolder {
             }
         }
         let dir = tempfile::Builder::new().prefix(PREFIX).tempdir_in(root)?;
-        let in_use = File::create(dir.path().join(LOCK_FILE))?;
+        // The lock file appears already locked (a lock belongs to the file, whatever its
+        // name): created and locked under another name, then renamed. Created under its own
+        // name, another run clearing folders could find it unlocked in between, take the
+        // folder for abandoned and remove it while this run downloads into it.
+        let locking = dir.path().join(format!("{LOCK_FILE}.new"));
+        let in_use = File::create(&locking)?;
         in_use.lock()?;
+        std::fs::rename(&locking, dir.path().join(LOCK_FILE))?;
         Ok(WorkFolder { dir, _in_use: in_use })
     }
 
