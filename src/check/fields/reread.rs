@@ -1,6 +1,6 @@
 //! Reading a table's rows again: the sample's lines are picked from the staging table the
-//! run published, and those records (or every record) are decoded again from the archive
-//! member into a scratch table.
+//! run published, and those records are decoded again from the archive member, in memory
+//! for a small sample, else (or every record) into a scratch table.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -24,23 +24,8 @@ fn seeded_order(d: Dialect, seed: u64, key: &str) -> String {
     }
 }
 
-/// The lines of the staged rows the seeded hash of their key puts first.
-pub(super) fn sampled_lines(s: &mut dyn Session, d: Dialect, table: &Table, sample: Sample) -> Result<BTreeSet<u64>, WarehouseError> {
-    let rows = s.query_rows_at_most(
-        &format!(
-            "SELECT {line} FROM {} s ORDER BY {}, {line} LIMIT {}",
-            d.ident(&table.staging_name()),
-            seeded_order(d, sample.seed, &key_text(d, table, "s")),
-            sample.rows,
-            line = d.qualified("s", ETL_LINE)
-        ),
-        Some(sample.rows as usize),
-    )?;
-    Ok(rows.rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).filter_map(|v| v.parse().ok()).collect())
-}
-
-/// The lines of the sample and the key text of each (as [`key_text`] makes it), for a
-/// sample compared in memory.
+/// The lines of the staged rows the seeded hash of their key puts first, with the key text
+/// of each (as [`key_text`] makes it).
 pub(super) fn sampled_keys(s: &mut dyn Session, d: Dialect, table: &Table, sample: Sample) -> Result<BTreeMap<u64, String>, WarehouseError> {
     let key = key_text(d, table, "s");
     let rows = s.query_rows_at_most(
@@ -79,10 +64,10 @@ fn header_line(input: &mut dyn Read) -> std::io::Result<Vec<u8>> {
 /// that other sessions can read.
 pub(super) fn prepare(s: &mut dyn Session, d: Dialect, table: &Table, sample: Sample, shared: bool) -> Result<BTreeSet<u64>, FieldError> {
     create_scratch(s, d, table, shared)?;
-    Ok(if sample.rows == 0 { BTreeSet::new() } else { sampled_lines(s, d, table, sample)? })
+    Ok(if sample.rows == 0 { BTreeSet::new() } else { sampled_keys(s, d, table, sample)?.into_keys().collect() })
 }
 
-pub(super) fn create_scratch(s: &mut dyn Session, d: Dialect, table: &Table, shared: bool) -> Result<(), FieldError> {
+fn create_scratch(s: &mut dyn Session, d: Dialect, table: &Table, shared: bool) -> Result<(), FieldError> {
     let scratch = scratch_name(table);
     s.execute(&sql::drop_table_if_exists(d, &scratch))?;
     let create = CreateTable::new(d, &scratch);
