@@ -107,12 +107,43 @@ pub struct ManifestFile {
     pub fingerprint: String,
 }
 
+/// What a relation of the export is; its name in the manifest is `table`, `view` or
+/// `history`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RelationKind {
+    Table,
+    View,
+    History,
+}
+
+impl RelationKind {
+    /// The folder under the destination that holds relations of this kind.
+    fn folder(self) -> &'static str {
+        match self {
+            RelationKind::Table => "tables",
+            RelationKind::View => "views",
+            RelationKind::History => "history",
+        }
+    }
+}
+
+impl std::fmt::Display for RelationKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`, so that a width (`{:<8}`) lines up the export's summary.
+        f.pad(match self {
+            RelationKind::Table => "table",
+            RelationKind::View => "view",
+            RelationKind::History => "history",
+        })
+    }
+}
+
 /// One exported table, view or history table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ManifestRelation {
     pub name: String,
-    /// `table`, `view` or `history`.
-    pub kind: String,
+    pub kind: RelationKind,
     pub rows: u64,
     /// The newest run id among its rows (tables and history).
     #[serde(skip_serializing_if = "Option::is_none", default)]
@@ -199,7 +230,7 @@ struct PlannedFile {
 /// One relation to export and the queries that give its files.
 struct Plan {
     name: String,
-    kind: &'static str,
+    kind: RelationKind,
     files: Vec<PlannedFile>,
     max_run_id: Option<i64>,
 }
@@ -230,7 +261,7 @@ fn plan(s: &mut dyn Session, d: warehouse::Dialect, opts: &ExportOptions) -> Res
         if wanted(&dw) {
             let sql = format!("SELECT * FROM {}", d.ident(&dw));
             let file = PlannedFile { partition: None, fingerprint, sql, rows: text(&counts, 0, 0).parse().ok() };
-            plans.push(Plan { name: dw, kind: "table", files: vec![file], max_run_id: text(&counts, 0, 1).parse().ok() });
+            plans.push(Plan { name: dw, kind: RelationKind::Table, files: vec![file], max_run_id: text(&counts, 0, 1).parse().ok() });
         }
         if opts.history && t.history && wanted(&t.history_name()) {
             plans.push(history_plan(s, d, t)?);
@@ -243,7 +274,7 @@ fn plan(s: &mut dyn Session, d: warehouse::Dialect, opts: &ExportOptions) -> Res
             let fingerprint = view_fingerprint(s, v, &all_views, &table_fingerprints, &mut rebuilt_fingerprints)?;
             let sql = format!("SELECT * FROM {}", v.name);
             let file = PlannedFile { partition: None, fingerprint, sql, rows: None };
-            plans.push(Plan { name: v.name.to_string(), kind: "view", files: vec![file], max_run_id: None });
+            plans.push(Plan { name: v.name.to_string(), kind: RelationKind::View, files: vec![file], max_run_id: None });
         }
     }
     Ok(plans)
@@ -265,7 +296,7 @@ fn history_plan(s: &mut dyn Session, d: warehouse::Dialect, t: &crate::catalog::
         })
         .collect();
     let max_run_id = (0..days.rows.len()).filter_map(|r| text(&days, r, 2).parse().ok()).max();
-    Ok(Plan { name: t.history_name(), kind: "history", files, max_run_id })
+    Ok(Plan { name: t.history_name(), kind: RelationKind::History, files, max_run_id })
 }
 
 /// What a view's rows depend on: its definition and those of the views it reads, the
@@ -397,11 +428,7 @@ fn schedule(plans: &[Plan], before: &BTreeMap<(String, Option<String>), (Manifes
                 kept += 1;
                 continue;
             }
-            let folder = match p.kind {
-                "table" => "tables",
-                "view" => "views",
-                _ => "history",
-            };
+            let folder = p.kind.folder();
             let relative = match &file.partition {
                 Some(part) => format!("{folder}/{}/{part}/part-{export_id:06}.parquet", p.name),
                 None => format!("{folder}/{}/part-{export_id:06}.parquet", p.name),
@@ -451,7 +478,7 @@ pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportE
     for ((p, files), schema) in plans.into_iter().zip(slots).zip(schemas) {
         let files: Vec<ManifestFile> = files.into_iter().flatten().collect();
         let rows = files.iter().map(|f| f.rows).sum();
-        relations.push(ManifestRelation { name: p.name, kind: p.kind.to_string(), rows, max_run_id: p.max_run_id, schema, files });
+        relations.push(ManifestRelation { name: p.name, kind: p.kind, rows, max_run_id: p.max_run_id, schema, files });
     }
     // Relations not asked for this time stay as the previous export left them.
     for r in previous.iter().flat_map(|m| m.relations.iter()) {
