@@ -4,18 +4,43 @@
 
 use std::sync::Arc;
 
-pub(super) fn tls_connector(root_cert: Option<&str>) -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+/// Why TLS to PostgreSQL cannot be set up.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum TlsError {
+    #[error("no TLS protocol version: {0}")]
+    Protocol(#[source] rustls::Error),
+    #[error("cannot read sslrootcert {path}: {source}")]
+    ReadRootCert {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("sslrootcert {path}: {source}")]
+    BadPem {
+        path: String,
+        #[source]
+        source: rustls::pki_types::pem::Error,
+    },
+    #[error("sslrootcert {path}: {source}")]
+    BadCertificate {
+        path: String,
+        #[source]
+        source: rustls::Error,
+    },
+}
+
+pub(super) fn tls_connector(root_cert: Option<&str>) -> std::result::Result<tokio_postgres_rustls::MakeRustlsConnect, TlsError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?;
+        .map_err(TlsError::Protocol)?;
     let config = match root_cert {
         Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| format!("cannot read sslrootcert {path}: {e}"))?;
+            let pem = std::fs::read(path).map_err(|source| TlsError::ReadRootCert { path: path.to_string(), source })?;
             let mut roots = rustls::RootCertStore::empty();
             for cert in rustls::pki_types::pem::PemObject::pem_slice_iter(&pem) {
-                let cert: rustls::pki_types::CertificateDer = cert.map_err(|e| format!("sslrootcert {path}: {e}"))?;
-                roots.add(cert).map_err(|e| format!("sslrootcert {path}: {e}"))?;
+                let cert: rustls::pki_types::CertificateDer = cert.map_err(|source| TlsError::BadPem { path: path.to_string(), source })?;
+                roots.add(cert).map_err(|source| TlsError::BadCertificate { path: path.to_string(), source })?;
             }
             builder.with_root_certificates(roots).with_no_client_auth()
         }

@@ -119,7 +119,7 @@ impl PgWarehouse {
         let hosts = pg.get_hosts().len().max(1) as u32;
         let tls = match pg.get_ssl_mode() {
             SslMode::Disable => None,
-            _ => Some(tls_connector(root_cert.as_deref()).map_err(bad)?),
+            _ => Some(tls_connector(root_cert.as_deref()).map_err(|e| bad(e.to_string()))?),
         };
         Ok(PgWarehouse {
             config: pg,
