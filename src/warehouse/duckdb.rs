@@ -58,8 +58,15 @@ impl DuckDbWarehouse {
             // writing, which a run does from start to end.
             if super::run_in_progress(path) { WarehouseError::Busy { url: url.clone() } } else { e }
         })?;
-        let allowed = writable_folder
-            .map_or_else(String::new, |folder| format!("SET allowed_directories = [{}];", super::quote(&folder.to_string_lossy())));
+        // The export writes several files at once, one per core, so each statement keeps to
+        // one thread; and a file's rows need not keep the table's order, which spares
+        // DuckDB's writer a buffer of each batch it would otherwise put back in order.
+        let allowed = writable_folder.map_or_else(String::new, |folder| {
+            format!(
+                "SET allowed_directories = [{}]; SET threads = 1; SET preserve_insertion_order = false;",
+                super::quote(&folder.to_string_lossy())
+            )
+        });
         apply_settings(&conn, config, &format!("{allowed} SET enable_external_access = false; SET lock_configuration = true;"))?;
         Ok(DuckDbWarehouse { root: Mutex::new(conn), read_only: true })
     }
