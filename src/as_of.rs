@@ -69,17 +69,8 @@ pub fn rewrite(d: Dialect, sql: &str, at: NaiveDateTime) -> Result<String, AsOfE
         .map(|t| format!("{} AS ({})", t.dw_name(), history::as_of_select(d, t, &at)))
         .chain(reads.views.iter().map(|&i| format!("{} AS (\n{}\n)", all_views[i].name, all_views[i].select.trim())))
         .collect();
-    let ctes = ctes.join(",\n");
     // The query's own WITH continues ours.
-    let trimmed = sql.trim_start();
-    let head: String = trimmed.chars().take(15).collect::<String>().to_ascii_uppercase();
-    Ok(if head.starts_with("WITH RECURSIVE ") {
-        format!("WITH RECURSIVE {ctes},\n{}", &trimmed["WITH RECURSIVE ".len()..])
-    } else if head.starts_with("WITH ") || head.starts_with("WITH\n") {
-        format!("WITH {ctes},\n{}", &trimmed["WITH ".len()..])
-    } else {
-        format!("WITH {ctes}\n{trimmed}")
-    })
+    Ok(views::with_ctes(&ctes.join(",\n"), sql))
 }
 
 #[cfg(test)]

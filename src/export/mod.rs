@@ -225,6 +225,19 @@ struct PlannedFile {
     sql: String,
     /// Its rows, when known before the query runs (tables and history days).
     rows: Option<u64>,
+    /// A view's own text and the views it reads.
+    view: Option<ViewText>,
+}
+
+/// A view's definition and the views it reads (through other views too; its comment names
+/// itself, which is left out), so that on DuckDB
+/// a view reads those this export has written already from their files rather than
+/// computing them again (the monthly occupancy reads the 1.1 million rows of the daily one).
+#[derive(Clone)]
+struct ViewText {
+    name: &'static str,
+    select: String,
+    reads: Vec<&'static str>,
 }
 
 /// One relation to export and the queries that give its files.
@@ -260,7 +273,7 @@ fn plan(s: &mut dyn Session, d: warehouse::Dialect, opts: &ExportOptions) -> Res
         table_fingerprints.insert(dw.clone(), fingerprint.clone());
         if wanted(&dw) {
             let sql = format!("SELECT * FROM {}", d.ident(&dw));
-            let file = PlannedFile { partition: None, fingerprint, sql, rows: text(&counts, 0, 0).parse().ok() };
+            let file = PlannedFile { partition: None, fingerprint, sql, rows: text(&counts, 0, 0).parse().ok(), view: None };
             plans.push(Plan { name: dw, kind: RelationKind::Table, files: vec![file], max_run_id: text(&counts, 0, 1).parse().ok() });
         }
         if opts.history && t.history && wanted(&t.history_name()) {
@@ -271,9 +284,11 @@ fn plan(s: &mut dyn Session, d: warehouse::Dialect, opts: &ExportOptions) -> Res
         let all_views = views::views(d);
         let mut rebuilt_fingerprints = BTreeMap::new();
         for v in all_views.iter().filter(|v| wanted(v.name)) {
-            let fingerprint = view_fingerprint(s, v, &all_views, &table_fingerprints, &mut rebuilt_fingerprints)?;
+            let reads = views::reads(&v.select, &all_views);
+            let fingerprint = view_fingerprint(s, v, &reads, &all_views, &table_fingerprints, &mut rebuilt_fingerprints)?;
             let sql = format!("SELECT * FROM {}", v.name);
-            let file = PlannedFile { partition: None, fingerprint, sql, rows: None };
+            let view = ViewText { name: v.name, select: v.select.clone(), reads: reads.views.iter().map(|&i| all_views[i].name).filter(|&name| name != v.name).collect() };
+            let file = PlannedFile { partition: None, fingerprint, sql, rows: None, view: Some(view) };
             plans.push(Plan { name: v.name.to_string(), kind: RelationKind::View, files: vec![file], max_run_id: None });
         }
     }
@@ -292,7 +307,7 @@ fn history_plan(s: &mut dyn Session, d: warehouse::Dialect, t: &crate::catalog::
             let day = text(&days, r, 0);
             let fingerprint = format!("{}:{}:{}", text(&days, r, 1), text(&days, r, 2), text(&days, r, 3));
             let sql = format!("SELECT * FROM {hist} WHERE CAST(VALID_FROM AS DATE) = DATE '{day}'");
-            PlannedFile { partition: Some(format!("valid_from_date={day}")), fingerprint, sql, rows: text(&days, r, 1).parse().ok() }
+            PlannedFile { partition: Some(format!("valid_from_date={day}")), fingerprint, sql, rows: text(&days, r, 1).parse().ok(), view: None }
         })
         .collect();
     let max_run_id = (0..days.rows.len()).filter_map(|r| text(&days, r, 2).parse().ok()).max();
@@ -305,12 +320,12 @@ fn history_plan(s: &mut dyn Session, d: warehouse::Dialect, t: &crate::catalog::
 fn view_fingerprint(
     s: &mut dyn Session,
     view: &views::View,
+    reads: &views::Reads,
     all_views: &[views::View],
     tables: &BTreeMap<String, String>,
     rebuilt: &mut BTreeMap<&'static str, String>,
 ) -> Result<String, ExportError> {
     use sha2::{Digest, Sha256};
-    let reads = views::reads(&view.select, all_views);
     let mut hash = Sha256::new();
     hash.update(view.select.as_bytes());
     for &i in &reads.views {
@@ -321,7 +336,7 @@ fn view_fingerprint(
     for name in read_tables {
         hash.update(format!("{name}={};", tables.get(&name).map_or("", String::as_str)).as_bytes());
     }
-    for name in reads.rebuilt {
+    for &name in &reads.rebuilt {
         if !rebuilt.contains_key(name) {
             let mut rows: Vec<String> = s.query_rows(&format!("SELECT * FROM {name}"))?.rows.iter().map(|r| format!("{r:?}")).collect();
             rows.sort_unstable();
@@ -356,11 +371,60 @@ struct Job {
     sql: String,
     partition: Option<String>,
     fingerprint: String,
+    view: Option<ViewText>,
+}
+
+/// What the workers of [`write_files`] share: which jobs are taken, and the local files of
+/// the views written so far, which the views that read them read instead.
+struct Progress {
+    taken: Vec<bool>,
+    views_written: BTreeMap<&'static str, std::path::PathBuf>,
+    /// Jobs taken and not finished.
+    running: usize,
+    failed: bool,
+}
+
+impl Progress {
+    /// The first job not taken whose views, among those this export writes, are written;
+    /// `Err(())` when none is ready yet but some are left and some are running. Were the
+    /// views to read each other, the first left is taken when none runs, and computes them.
+    fn next_ready(&mut self, jobs: &[Job], exported_views: &std::collections::BTreeSet<&str>) -> Result<Option<usize>, ()> {
+        if self.failed || self.taken.iter().all(|&t| t) {
+            return Ok(None);
+        }
+        let ready = |j: &Job| {
+            j.view.as_ref().is_none_or(|v| v.reads.iter().all(|r| !exported_views.contains(r) || self.views_written.contains_key(r)))
+        };
+        let left = |i: &usize| !self.taken[*i];
+        let Some(i) = (0..jobs.len()).filter(left).find(|&i| ready(&jobs[i])).or_else(|| (0..jobs.len()).filter(left).find(|_| self.running == 0))
+        else {
+            return Err(());
+        };
+        self.taken[i] = true;
+        self.running += 1;
+        Ok(Some(i))
+    }
+
+    /// The query of `job`: on DuckDB a view reads the views this export has written from
+    /// their files.
+    fn query(&self, job: &Job, dialect: warehouse::Dialect) -> String {
+        let Some(view) = job.view.as_ref().filter(|_| dialect == warehouse::Dialect::DuckDb) else { return job.sql.clone() };
+        let ctes: Vec<String> = view
+            .reads
+            .iter()
+            .filter_map(|name| {
+                let file = self.views_written.get(name)?;
+                Some(format!("{name} AS (SELECT * FROM read_parquet({}))", warehouse::quote(&file.to_string_lossy())))
+            })
+            .collect();
+        if ctes.is_empty() { job.sql.clone() } else { views::with_ctes(&ctes.join(",\n"), &view.select) }
+    }
 }
 
 /// Writes the files of `jobs`, one worker per core, each with its own session, so that one
-/// file's Parquet encoding overlaps another's query. The first failure stops the workers
-/// (a file being written is finished) and is returned.
+/// file's Parquet encoding overlaps another's query. A view waits for the views it reads
+/// that this export writes. The first failure stops the workers (a file being written is
+/// finished) and is returned.
 fn write_files<'j>(
     wh: &dyn warehouse::Warehouse,
     jobs: &'j [Job],
@@ -369,21 +433,47 @@ fn write_files<'j>(
     root: &ObjectPath,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Vec<(&'j Job, parquet_file::Written)>, ExportError> {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let (next, done, failed) = (AtomicUsize::new(0), AtomicUsize::new(0), AtomicBool::new(false));
-    let results = std::sync::Mutex::new(Vec::with_capacity(jobs.len()));
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Condvar, Mutex};
+    let exported_views: std::collections::BTreeSet<&str> = jobs.iter().filter_map(|j| j.view.as_ref()).map(|v| v.name).collect();
+    let read_by_others: std::collections::BTreeSet<&str> = jobs.iter().filter_map(|j| j.view.as_ref()).flat_map(|v| v.reads.iter().copied()).collect();
+    let progress = Mutex::new(Progress { taken: vec![false; jobs.len()], views_written: BTreeMap::new(), running: 0, failed: false });
+    let changed = Condvar::new();
+    let done = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(jobs.len()));
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(jobs.len()).max(1);
     let work = || -> Result<(), ExportError> {
         let mut s = wh.session()?;
-        while !failed.load(Ordering::Relaxed) {
-            let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) else { break };
+        loop {
+            let (index, sql) = {
+                let mut p = progress.lock().expect("no worker panics holding it");
+                let index = loop {
+                    match p.next_ready(jobs, &exported_views) {
+                        Ok(next) => break next,
+                        Err(()) => p = changed.wait(p).expect("no worker panics holding it"),
+                    }
+                };
+                let Some(index) = index else { return Ok(()) };
+                (index, p.query(&jobs[index], wh.dialect()))
+            };
+            let job = &jobs[index];
+            let file = local.join(format!("{index}.parquet"));
             let started = std::time::Instant::now();
-            let w = parquet_file::write_query(s.as_mut(), wh.dialect(), &job.sql, local, store, &child(root, &job.relative), runtime)?;
+            let w = parquet_file::write_query(s.as_mut(), wh.dialect(), &sql, &file, store, &child(root, &job.relative), runtime)?;
             tracing::debug!(file = %job.relative, rows = w.rows, seconds = started.elapsed().as_secs_f64(), "exported");
             results.lock().expect("no worker panics holding it").push((job, w));
+            let mut p = progress.lock().expect("no worker panics holding it");
+            p.running -= 1;
+            match job.view.as_ref().filter(|v| read_by_others.contains(v.name)) {
+                Some(v) => {
+                    p.views_written.insert(v.name, file);
+                }
+                None => std::fs::remove_file(&file).map_err(ExportError::Temp)?,
+            }
+            changed.notify_all();
+            drop(p);
             crate::fault::after_export_file(done.fetch_add(1, Ordering::Relaxed) + 1)?;
         }
-        Ok(())
     };
     let outcomes: Vec<Result<(), ExportError>> = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
@@ -391,7 +481,8 @@ fn write_files<'j>(
                 scope.spawn(|| {
                     let r = work();
                     if r.is_err() {
-                        failed.store(true, Ordering::Relaxed);
+                        progress.lock().expect("no worker panics holding it").failed = true;
+                        changed.notify_all();
                     }
                     r
                 })
@@ -435,7 +526,15 @@ fn schedule(plans: &[Plan], before: &BTreeMap<(String, Option<String>), (Manifes
             };
             // A view's rows are known from the previous export, if any.
             let rows = file.rows.or(previous_file.map(|(f, _)| f.rows));
-            let job = Job { plan: pi, slot: fi, relative, sql: file.sql.clone(), partition: file.partition.clone(), fingerprint: file.fingerprint.clone() };
+            let job = Job {
+                plan: pi,
+                slot: fi,
+                relative,
+                sql: file.sql.clone(),
+                partition: file.partition.clone(),
+                fingerprint: file.fingerprint.clone(),
+                view: file.view.clone(),
+            };
             jobs.push((rows, job));
         }
     }

@@ -72,24 +72,23 @@ impl BatchSink for ParquetSink {
     }
 }
 
-/// Writes the result of `sql` to `path` in `store`, through a file in the folder `local`. The object appears whole or not at all
-/// (the store's multipart upload completes at once: a rename on local disk, the completion
-/// of the upload on S3).
+/// Writes the result of `sql` to `path` in `store`, through the local `file`, which stays
+/// (the caller removes it). The object appears whole or not at all (the store's multipart
+/// upload completes at once: a rename on local disk, the completion of the upload on S3).
 pub fn write_query(
     s: &mut dyn Session,
     dialect: Dialect,
     sql: &str,
-    local: &Path,
+    file: &Path,
     store: &dyn ObjectStore,
     path: &ObjectPath,
     runtime: &tokio::runtime::Runtime,
 ) -> Result<Written, ExportError> {
-    let temp = tempfile::NamedTempFile::new_in(local).map_err(ExportError::Temp)?;
     let written = match dialect {
-        Dialect::DuckDb => copy_in_warehouse(s, sql, temp.path(), path)?,
-        Dialect::Postgres | Dialect::Oracle => encode_batches(s, sql, temp.reopen().map_err(ExportError::Temp)?, path)?,
+        Dialect::DuckDb => copy_in_warehouse(s, sql, file, path)?,
+        Dialect::Postgres | Dialect::Oracle => encode_batches(s, sql, File::create(file).map_err(ExportError::Temp)?, path)?,
     };
-    upload(temp.path(), store, path, runtime)?;
+    upload(file, store, path, runtime)?;
     Ok(written)
 }
 

@@ -38,7 +38,7 @@ use crate::catalog::ColumnType;
 use crate::warehouse::sql::{CreateTable, Dialect};
 
 mod reads;
-pub use reads::{reads, Reads};
+pub use reads::{reads, with_ctes, Reads};
 
 /// The calendar table every daily view joins; rebuilt by [`calendar_statements`].
 pub const CALENDAR_TABLE: &str = "CUSTOM_CALENDAR_DIMENSION";
