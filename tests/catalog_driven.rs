@@ -55,8 +55,9 @@ fn batch(table: &Table, rows: &[Row]) -> RecordBatch {
     RecordBatch::try_new(staging_schema(table), columns).unwrap()
 }
 
-/// Stages `rows` (and the `held` keys of rejected rows) and merges them as run `run_id`.
-fn stage_and_merge(s: &mut dyn Session, d: Dialect, table: &Table, run_id: i64, rows: &[Row], held: &[i64]) -> MergeCounts {
+/// Stages `rows` (and the `held` keys of rejected rows) and merges them as run `run_id`,
+/// its update in `parts` by key when given.
+fn stage_and_merge(s: &mut dyn Session, d: Dialect, table: &Table, run_id: i64, rows: &[Row], held: &[i64], parts: Option<u64>) -> MergeCounts {
     for stmt in staging::replace_statements(d, table) {
         s.execute(&stmt).unwrap();
     }
@@ -73,7 +74,8 @@ fn stage_and_merge(s: &mut dyn Session, d: Dialect, table: &Table, run_id: i64, 
     let groups = s.query_i64(&format!("SELECT COUNT(*) FROM (SELECT {keys} FROM {stg} GROUP BY {keys}) k")).unwrap();
     assert_eq!(groups, rows.len() as i64);
     let at = NaiveDate::from_ymd_opt(2025, 6, 1).unwrap().and_hms_opt(5, 0, run_id as u32).unwrap();
-    let plan = plan_merge(s, d, table, rows.len() as u64, !held.is_empty()).unwrap();
+    let mut plan = plan_merge(s, d, table, rows.len() as u64, !held.is_empty()).unwrap();
+    plan.update_parts = parts.unwrap_or(plan.update_parts);
     merge_table(s, d, table, run_id, at, &plan).unwrap()
 }
 
@@ -84,11 +86,11 @@ fn reserved_words_go_through_staging_and_the_merge(backend: Backend) {
     let mut s = wh.session().unwrap();
     let table = reserved_words_table();
 
-    let first = stage_and_merge(s.as_mut(), d, &table, 1, &[(1, "ann", 150, 1), (2, "bob", 275, 2), (3, "cy", 0, 3), (4, "di", 10, 4)], &[]);
+    let first = stage_and_merge(s.as_mut(), d, &table, 1, &[(1, "ann", 150, 1), (2, "bob", 275, 2), (3, "cy", 0, 3), (4, "di", 10, 4)], &[], None);
     assert_eq!(first, MergeCounts { inserted: 4, ..MergeCounts::default() });
 
     // 1 unchanged, 2 changed, 3 gone, 4 gone but held by a rejected row, 5 new.
-    let second = stage_and_merge(s.as_mut(), d, &table, 2, &[(1, "ann", 150, 1), (2, "bo", 275, 9), (5, "ed", -5, 5)], &[4]);
+    let second = stage_and_merge(s.as_mut(), d, &table, 2, &[(1, "ann", 150, 1), (2, "bo", 275, 9), (5, "ed", -5, 5)], &[4], None);
     assert_eq!(second, MergeCounts { inserted: 1, updated: 1, unchanged: 1, deleted: 1, undeleted: 0 });
 
     let q = |c: &str| d.ident(c);
@@ -117,6 +119,31 @@ fn reserved_words_go_through_staging_and_the_merge(backend: Backend) {
             "5|ed|-0.05|2025-06-05|2|live",
         ]
     );
+}
+
+/// A wide table's update runs in parts by key on DuckDB (see `update_parts`): each changed
+/// row is updated once, whatever part its key hashes to, and no unchanged row is.
+#[test]
+fn an_update_in_parts_by_key_changes_each_changed_row_once() {
+    let env = Env::new(Backend::DuckDb);
+    let wh = warehouse::open(&env.config.warehouse).unwrap();
+    let d = wh.dialect();
+    let mut s = wh.session().unwrap();
+    let table = reserved_words_table();
+    let rows: Vec<Row> = (1..=60).map(|i| (i, "same", i128::from(i), 1)).collect();
+    let first = stage_and_merge(s.as_mut(), d, &table, 1, &rows, &[], None);
+    assert_eq!(first.inserted, 60);
+    let changed: Vec<Row> = rows.iter().map(|&(k, u, v, g)| if k % 3 == 0 { (k, "changed", v, g) } else { (k, u, v, g) }).collect();
+    let second = stage_and_merge(s.as_mut(), d, &table, 2, &changed, &[], Some(4));
+    assert_eq!(second, MergeCounts { updated: 20, unchanged: 40, ..MergeCounts::default() });
+    let updated = s
+        .query_rows(&format!("SELECT {o} FROM DW_MOLO_RESERVED_WORDS WHERE {u} = 'changed' AND DW_RUN_ID = 2 ORDER BY 1", o = d.ident("ORDER"), u = d.ident("USER")))
+        .unwrap()
+        .rows
+        .into_iter()
+        .map(|r| r[0].clone().unwrap().parse::<i64>().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(updated, (1..=20).map(|i| i * 3).collect::<Vec<_>>());
 }
 
 /// A snapshot from `marina-etl generate` loads without rejects, and equipment, which has

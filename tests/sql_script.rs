@@ -474,7 +474,7 @@ fn every_statement_the_pipeline_executes_is_in_the_script() {
         // Oracle's merge is the procedures (checked by the key test and the golden file).
         if d != Dialect::Oracle {
             // A table with live, soft-deleted and vanished rows: every step of the merge runs.
-            let plan = MergePlan { staged: 0, held_keys: true, rows: 3, live: 2, would_delete: 1 };
+            let plan = MergePlan { staged: 0, held_keys: true, rows: 3, live: 2, would_delete: 1, update_parts: 1 };
             for table in Catalog::get().tables() {
                 merge_table(&mut pipeline, d, table, 7, at, &plan).unwrap();
             }

@@ -72,6 +72,7 @@ impl RunContext<'_> {
         if staged.iter().any(|t| t.failure.is_some()) {
             return Err(SourceFailure::TablesFailed(mark_unpublished(staged)));
         }
+        let planning = Instant::now();
         let mut plans = Vec::with_capacity(staged.len());
         for t in staged.iter_mut() {
             let plan = merge::plan_merge(s, d, t.table, t.record.rows_staged, t.held_keys)?;
@@ -86,6 +87,7 @@ impl RunContext<'_> {
                 }
             }
         }
+        tracing::debug!(seconds = planning.elapsed().as_secs_f64(), "merges planned");
         if staged.iter().any(|t| t.failure.is_some()) {
             return Err(SourceFailure::TablesFailed(mark_unpublished(staged)));
         }
@@ -146,6 +148,7 @@ impl RunContext<'_> {
                 });
             }
             t.record.seconds += started.elapsed().as_secs_f64();
+            tracing::debug!(table = %t.table.name, seconds = started.elapsed().as_secs_f64(), "merged");
             fault::after_merge(i + 1)?;
             if let Some(slow) = fault::slow_statement_after_merge(i + 1, d) {
                 eprintln!("marina-etl: running a slow statement mid-merge (MARINA_ETL_FAULT)");

@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 
 use super::history::history_statements;
-use super::sql::{duplicate_live_keys, merge_statements, Dialect, MergeParams};
+use super::sql::{duplicate_live_keys, key_part, merge_statements, update_parts, Dialect, MergeParams};
 use super::{Result, Session, WarehouseError};
 use crate::catalog::Table;
 
@@ -37,6 +37,9 @@ pub struct MergePlan {
     pub live: u64,
     /// Live rows whose key is neither staged nor held: the soft deletes of the merge.
     pub would_delete: u64,
+    /// In how many parts by key the update of changed rows runs (see
+    /// [`super::sql::update_parts`]).
+    pub update_parts: u64,
 }
 
 impl MergePlan {
@@ -60,7 +63,7 @@ pub fn plan_merge(s: &mut dyn Session, d: Dialect, table: &Table, staged: u64, h
     let (rows, deleted) = (count(0)?, count(1)?);
     let live = rows.saturating_sub(deleted);
     let would_delete = if live == 0 { 0 } else { s.query_i64(&stmts.count_deletes.sql())? as u64 };
-    Ok(MergePlan { staged, held_keys, rows, live, would_delete })
+    Ok(MergePlan { staged, held_keys, rows, live, would_delete, update_parts: update_parts(d, table, staged) })
 }
 
 /// Merges the staged rows of `table`, and for a table that keeps history writes the
@@ -85,7 +88,13 @@ pub fn merge_table(
     let has_deleted = plan.rows > plan.live;
     let undeleted = if has_deleted { s.query_i64(&stmts.count_undeletes.sql())? as u64 } else { 0 };
     // Updating before inserting spares the update from comparing the new rows.
-    let updated = s.execute(&stmts.update_changed)?;
+    let updated = match plan.update_parts {
+        0 | 1 => s.execute(&stmts.update_changed)?,
+        // The statement ends in its WHERE clause, which each part narrows.
+        parts => (0..parts)
+            .map(|part| s.execute(&format!("{}\n  AND {}", stmts.update_changed, key_part(table, "s", "d", part, parts))))
+            .sum::<Result<u64>>()?,
+    };
     let inserted = s.execute(&stmts.insert_new)?;
     let undeleted_unchanged = if has_deleted { s.execute(&stmts.undelete_unchanged)? } else { 0 };
     let deleted = if plan.would_delete > 0 { s.execute(&stmts.soft_delete)? } else { 0 };
