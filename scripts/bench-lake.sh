@@ -2,6 +2,7 @@
 # The lake's speed (issue 16), at scale 1 into an empty DuckDB warehouse, REPEAT times:
 #   export-full   `export --views --history --full` of the day-1 warehouse to a local folder
 #   export-incr   `export --views --history` after the day-2 load on top (changed only)
+#   tables-*      the same for the tables alone (`export`), +history-* with `--history`
 #   replay-7      `replay` of 7 daily snapshots per source into an empty warehouse
 #                 (SOURCES, default molo stellar netsuite), one after the other
 #
@@ -34,13 +35,25 @@ timed() { # $1 = label, rest = command
   printf '%-12s %6.2f s  peak %4d MB  %s\n' "$label" "$secs" "$((kb / 1024))" "$(tail -1 "$WORK/out")"
 }
 
+# The day-1 and day-2 warehouses, loaded once and copied for each measure.
+rm -f "$db" "$db.wal" "$db.lock"
+"$BIN" --config "$WORK/lake-day1.toml" run >/dev/null 2>&1 || true
+cp "$db" "$WORK/day1.duckdb"
+"$BIN" --config "$WORK/lake-day2.toml" run >/dev/null 2>&1 || true
+cp "$db" "$WORK/day2.duckdb"
+exports() { # $1 = label, rest = what to export
+  local label=$1; shift
+  rm -rf "$WORK/lake" "$db.wal"
+  cp "$WORK/day1.duckdb" "$db"
+  timed "$label-full" "$BIN" --config "$WORK/lake-day1.toml" export --to "$WORK/lake" --full "$@"
+  cp "$WORK/day2.duckdb" "$db"
+  timed "$label-incr" "$BIN" --config "$WORK/lake-day2.toml" export --to "$WORK/lake" "$@"
+}
 for i in $(seq "$REPEAT"); do
-  rm -rf "$db" "$db.wal" "$db.lock" "$WORK/lake"
-  "$BIN" --config "$WORK/lake-day1.toml" run >/dev/null 2>&1 || true
-  timed export-full "$BIN" --config "$WORK/lake-day1.toml" export --to "$WORK/lake" --views --history --full
-  "$BIN" --config "$WORK/lake-day2.toml" run >/dev/null 2>&1 || true
-  timed export-incr "$BIN" --config "$WORK/lake-day2.toml" export --to "$WORK/lake" --views --history
+  exports export --views --history
   echo "             lake: $(du -sh "$WORK/lake" | cut -f1)"
+  exports tables
+  exports +history --history
 done
 for i in $(seq "$REPEAT"); do
   rm -f "$db" "$db.wal" "$db.lock"

@@ -229,10 +229,10 @@ struct PlannedFile {
     view: Option<ViewText>,
 }
 
-/// A view's definition and the views it reads (through other views too; its comment names
-/// itself, which is left out), so that on DuckDB
-/// a view reads those this export has written already from their files rather than
-/// computing them again (the monthly occupancy reads the 1.1 million rows of the daily one).
+/// A view's definition and the views it reads (through other views too; never itself), so
+/// that on DuckDB a view reads those this export has written already from their files
+/// rather than computing them again (the monthly occupancy reads the 1.1 million rows of
+/// the daily one).
 #[derive(Clone)]
 struct ViewText {
     name: &'static str,
