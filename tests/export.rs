@@ -80,9 +80,20 @@ fn an_export_reads_back_with_pyarrow_and_is_incremental(backend: Backend) {
     let env = Env::new(backend);
     let archive = tempfile::tempdir().unwrap();
     load_generated(&env, archive.path(), false);
+    // Versions of three days, one of them valid from midnight exactly: a day's file holds
+    // the versions of that day, the first instant of it included.
+    env.execute("UPDATE HIST_MOLO_INVOICES SET VALID_FROM = VALID_FROM - INTERVAL '1 day' WHERE MOD(ID, 3) = 1");
+    env.execute("UPDATE HIST_MOLO_INVOICES SET VALID_FROM = CAST(CAST(VALID_FROM AS DATE) AS TIMESTAMP) - INTERVAL '2 days' WHERE MOD(ID, 3) = 2");
     let dest = env.dir.path().join("lake");
     let to = dest.to_str().unwrap();
     let first = export(&env.config, &options(to)).unwrap();
+    let hist = first.manifest.relations.iter().find(|r| r.name == "HIST_MOLO_INVOICES").unwrap();
+    let per_day: Vec<String> = hist.files.iter().map(|f| format!("{}|{}", f.partition.as_deref().unwrap_or_default(), f.rows)).collect();
+    let expected = env.lines(
+        "SELECT 'valid_from_date=' || CAST(CAST(VALID_FROM AS DATE) AS VARCHAR), COUNT(*) FROM HIST_MOLO_INVOICES GROUP BY 1 ORDER BY 1",
+    );
+    assert_eq!(per_day, expected);
+    assert_eq!(expected.len(), 3, "{expected:?}");
     assert_eq!((first.manifest.export_id, first.kept), (1, 0));
 
     let asked = ["DW_MOLO_SLIPS:ID,NAME,DW_DELETED_AT", "HIST_MOLO_INVOICES:ID,TOTAL,DW_RUN_ID"];
