@@ -13,6 +13,7 @@ pub mod merge;
 pub mod staging;
 pub mod oracle;
 mod pg_arrow;
+mod pg_text;
 mod pg_tls;
 pub mod postgres;
 pub mod schema;

@@ -117,7 +117,7 @@ struct Numeric(String);
 
 impl<'a> FromSql<'a> for Numeric {
     fn from_sql(_: &Type, raw: &'a [u8]) -> std::result::Result<Self, Box<dyn std::error::Error + Sync + Send>> {
-        Ok(Numeric(super::postgres::numeric_text(raw).ok_or("malformed NUMERIC value")?))
+        Ok(Numeric(super::pg_text::numeric_text(raw).ok_or("malformed NUMERIC value")?))
     }
     fn accepts(ty: &Type) -> bool {
         *ty == Type::NUMERIC
