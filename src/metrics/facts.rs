@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
+use crate::warehouse::ledger::TableStatus;
 use crate::warehouse::{Result, Rows, Session};
 
 /// The ledger's account of the last runs, as the metrics and the health check need it.
@@ -109,8 +110,9 @@ impl LedgerFacts {
             Some(run) => s
                 .query_rows(&format!(
                     "SELECT SOURCE, TABLE_NAME, MESSAGE FROM ETL_RUN_TABLES \
-                      WHERE RUN_ID = {} AND STATUS IN ('failed', 'not_published', 'missing') ORDER BY SOURCE, TABLE_NAME",
-                    run.run_id
+                      WHERE RUN_ID = {} AND STATUS IN ({}) ORDER BY SOURCE, TABLE_NAME",
+                    run.run_id,
+                    TableStatus::sql_list(&[TableStatus::Failed, TableStatus::NotPublished, TableStatus::Missing])
                 ))?
                 .rows
                 .iter()

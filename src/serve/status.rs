@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::config::Config;
 use crate::metrics::facts::{self, LedgerFacts};
 use crate::run::RunOutcome;
+use crate::warehouse::ledger::{RunStatus, TableStatus};
 use crate::warehouse::{self, Session, WarehouseError};
 
 /// How many runs `/runs` lists.
@@ -68,9 +69,10 @@ pub fn refresh(config: &Config, shared: &Shared) {
 fn recent_runs(s: &mut dyn Session) -> Result<Value, WarehouseError> {
     let runs = facts::runs(s, "", RECENT_RUNS)?;
     let oldest = runs.last().map_or(0, |r| r.run_id);
+    let loaded = TableStatus::sql_list(&[TableStatus::Published, TableStatus::Unchanged]);
     let per_source = s.query_rows(&format!(
         "SELECT RUN_ID, SOURCE, COUNT(*), SUM(ROWS_READ), SUM(ROWS_INSERTED), SUM(ROWS_UPDATED), SUM(ROWS_DELETED), \
-                SUM(ROWS_REJECTED), SUM(CASE WHEN STATUS IN ('published', 'unchanged') THEN 1 ELSE 0 END) \
+                SUM(ROWS_REJECTED), SUM(CASE WHEN STATUS IN ({loaded}) THEN 1 ELSE 0 END) \
            FROM ETL_RUN_TABLES WHERE RUN_ID >= {oldest} GROUP BY RUN_ID, SOURCE ORDER BY RUN_ID, SOURCE"
     ))?;
     let n = |v: &Option<String>| v.as_deref().and_then(|t| t.parse::<f64>().ok()).map_or(0, |f| f as u64);
@@ -108,7 +110,7 @@ fn recent_runs(s: &mut dyn Session) -> Result<Value, WarehouseError> {
 }
 
 /// Statuses of a last run that leave the pipeline healthy.
-const HEALTHY_RUN: [&str; 2] = ["succeeded", "skipped"];
+const HEALTHY_RUN: [RunStatus; 2] = [RunStatus::Succeeded, RunStatus::Skipped];
 
 /// Whether the pipeline is healthy, and if not, why (one reason per line).
 #[derive(Clone, Debug, PartialEq)]
@@ -152,7 +154,7 @@ pub fn health(facts: Option<&Result<LedgerFacts, String>>, sources: &[&str], max
         }
     }
     if let Some(run) = &facts.last_run
-        && !HEALTHY_RUN.contains(&run.status.as_str())
+        && !HEALTHY_RUN.iter().any(|healthy| healthy.as_str() == run.status)
     {
         let failed: Vec<String> = facts
             .failed_tables

@@ -256,6 +256,11 @@ impl TableStatus {
             TableStatus::NotPublished => "not_published",
         }
     }
+
+    /// `statuses` as the list of a SQL `STATUS IN (...)`.
+    pub fn sql_list(statuses: &[TableStatus]) -> String {
+        statuses.iter().map(|s| super::quote(s.as_str())).collect::<Vec<_>>().join(", ")
+    }
 }
 
 impl std::fmt::Display for TableStatus {
