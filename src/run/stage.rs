@@ -47,6 +47,54 @@ pub(super) struct StagedTable<'c> {
     pub times: StagingTimes,
 }
 
+/// A snapshot none of whose members is a table of the catalog: nothing to publish, and
+/// nothing may be taken for deleted. A snapshot of another layout or system is a failure,
+/// never an empty success.
+fn no_known_member(fetched: &Fetched, members: &[Member]) -> SourceFailure {
+    let mut names: Vec<&str> = members.iter().take(5).map(|m| m.name.as_str()).collect();
+    if members.len() > names.len() {
+        names.push("...");
+    }
+    SourceFailure::NoKnownMember {
+        snapshot: fetched.described.clone(),
+        members: if names.is_empty() { "none".into() } else { names.join(", ") },
+    }
+}
+
+/// Says which members no table of the catalog reads (the first ten).
+fn log_ignored(system: System, ignored: &[String]) {
+    if ignored.is_empty() {
+        return;
+    }
+    let shown: Vec<&str> = ignored.iter().take(10).map(String::as_str).collect();
+    tracing::info!(
+        source = system.name(),
+        "ignored {} file(s) not in the catalog: {}{}",
+        ignored.len(),
+        shown.join(", "),
+        if ignored.len() > shown.len() { ", ..." } else { "" }
+    );
+}
+
+/// The ledger's records of `tables`, whose files are not in the archive: nothing of them
+/// changes (each is warned of).
+fn missing_tables<'t>(system: System, fetched: &Fetched, tables: impl Iterator<Item = &'t &'t Table>) -> Vec<TableRecord> {
+    let missing: Vec<TableRecord> = tables
+        .map(|t| TableRecord {
+            source: system.name().into(),
+            table: t.name.clone(),
+            archive_key: Some(fetched.object.key.clone()),
+            status: TableStatus::Missing,
+            message: Some(format!("{} is not in the archive; nothing of this table changes", t.file)),
+            ..TableRecord::default()
+        })
+        .collect();
+    for m in &missing {
+        tracing::warn!(source = system.name(), table = %m.table, "{}", m.message.as_deref().unwrap_or_default());
+    }
+    missing
+}
+
 /// Busy time of the steps that staged one table (see [`super::Phases`]).
 #[derive(Clone, Copy, Debug, Default)]
 pub(super) struct StagingTimes {
@@ -73,33 +121,12 @@ impl RunContext<'_> {
             tracing::info!(source = system.name(), "every member is inside the folder '{folder}'; read as if at the archive's root");
         }
         let (present, conflicts) = layout.match_tables(&members, &tables);
-        outcome.ignored_files = members
-            .iter()
-            .filter(|m| !present.iter().any(|(_, name)| *name == m.name) && !conflicts.iter().any(|(_, names)| names.contains(&m.name)))
-            .map(|m| m.name.clone())
-            .collect();
+        let matched = |name: &str| present.iter().any(|(_, m)| *m == name) || conflicts.iter().any(|(_, names)| names.iter().any(|n| n == name));
+        outcome.ignored_files = members.iter().filter(|m| !matched(&m.name)).map(|m| m.name.clone()).collect();
         if present.is_empty() && conflicts.is_empty() {
-            // Nothing to publish, and nothing may be taken for deleted: a snapshot of
-            // another layout or system is a failure, never an empty success.
-            let mut names: Vec<&str> = members.iter().take(5).map(|m| m.name.as_str()).collect();
-            if members.len() > names.len() {
-                names.push("...");
-            }
-            return Err(SourceFailure::NoKnownMember {
-                snapshot: fetched.described.clone(),
-                members: if names.is_empty() { "none".into() } else { names.join(", ") },
-            });
+            return Err(no_known_member(fetched, &members));
         }
-        if !outcome.ignored_files.is_empty() {
-            let shown: Vec<&str> = outcome.ignored_files.iter().take(10).map(String::as_str).collect();
-            tracing::info!(
-                source = system.name(),
-                "ignored {} file(s) not in the catalog: {}{}",
-                outcome.ignored_files.len(),
-                shown.join(", "),
-                if outcome.ignored_files.len() > shown.len() { ", ..." } else { "" }
-            );
-        }
+        log_ignored(system, &outcome.ignored_files);
 
         // A ZIP member whose CRC and size equal those of the member last published for
         // its table (under the same catalog entry) would merge to no change: skip it, but
@@ -146,22 +173,7 @@ impl RunContext<'_> {
                 plan.fingerprints.insert(table.name.clone(), f);
             }
         }
-        plan.missing = plan
-            .tables
-            .iter()
-            .filter(|t| !present_or_conflicting.contains(&t.name))
-            .map(|t| TableRecord {
-                source: system.name().into(),
-                table: t.name.clone(),
-                archive_key: Some(fetched.object.key.clone()),
-                status: TableStatus::Missing,
-                message: Some(format!("{} is not in the archive; nothing of this table changes", t.file)),
-                ..TableRecord::default()
-            })
-            .collect();
-        for m in &plan.missing {
-            tracing::warn!(source = system.name(), table = %m.table, "{}", m.message.as_deref().unwrap_or_default());
-        }
+        plan.missing = missing_tables(system, fetched, plan.tables.iter().filter(|t| !present_or_conflicting.contains(&t.name)));
         plan.members = members;
         Ok(plan)
     }
