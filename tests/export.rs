@@ -76,24 +76,49 @@ fn all() -> usize {
     tables.len() + tables.iter().filter(|t| t.history).count() + marina_etl::views::views(marina_etl::warehouse::Dialect::DuckDb).len()
 }
 
-fn an_export_reads_back_with_pyarrow_and_is_incremental(backend: Backend) {
-    let env = Env::new(backend);
-    let archive = tempfile::tempdir().unwrap();
-    load_generated(&env, archive.path(), false);
-    // Versions of three days, one of them valid from midnight exactly: a day's file holds
-    // the versions of that day, the first instant of it included.
+/// Versions of three days, one of them valid from midnight exactly.
+fn spread_invoice_history_over_three_days(env: &Env) {
     env.execute("UPDATE HIST_MOLO_INVOICES SET VALID_FROM = VALID_FROM - INTERVAL '1 day' WHERE MOD(ID, 3) = 1");
     env.execute("UPDATE HIST_MOLO_INVOICES SET VALID_FROM = CAST(CAST(VALID_FROM AS DATE) AS TIMESTAMP) - INTERVAL '2 days' WHERE MOD(ID, 3) = 2");
-    let dest = env.dir.path().join("lake");
-    let to = dest.to_str().unwrap();
-    let first = export(&env.config, &options(to)).unwrap();
-    let hist = first.manifest.relations.iter().find(|r| r.name == "HIST_MOLO_INVOICES").unwrap();
+}
+
+/// A day's file holds the versions of that day, the first instant of it included.
+fn assert_history_days_hold_their_versions(env: &Env, lake: &marina_etl::export::Manifest) {
+    let hist = lake.relations.iter().find(|r| r.name == "HIST_MOLO_INVOICES").unwrap();
     let per_day: Vec<String> = hist.files.iter().map(|f| format!("{}|{}", f.partition.as_deref().unwrap_or_default(), f.rows)).collect();
     let expected = env.lines(
         "SELECT 'valid_from_date=' || CAST(CAST(VALID_FROM AS DATE) AS VARCHAR), COUNT(*) FROM HIST_MOLO_INVOICES GROUP BY 1 ORDER BY 1",
     );
     assert_eq!(per_day, expected);
     assert_eq!(expected.len(), 3, "{expected:?}");
+}
+
+/// A view that reads other views reads the files the export at `to` wrote of them: the
+/// same schema and rows as when computed alone, in the warehouse.
+fn assert_views_read_from_files_match_views_alone(env: &Env, to: &str, lake: &marina_etl::export::Manifest) {
+    for name in ["DW_MOLO_MONTHLY_OCCUPANCY_VW", "DW_STELLAR_MONTHLY_BOAT_REVENUE_VW", "DW_MOLO_MONTHLY_REVENUE_BY_SLIP_TYPE_VW"] {
+        let alone_dest = env.dir.path().join(format!("alone-{name}"));
+        let alone_to = alone_dest.to_str().unwrap();
+        let alone = export(&env.config, &ExportOptions { tables: Some(name.to_string()), ..options(alone_to) }).unwrap();
+        let schema_of = |m: &marina_etl::export::Manifest| m.relations.iter().find(|r| r.name == name).unwrap().schema.clone();
+        assert_eq!(schema_of(lake), schema_of(&alone.manifest), "{name}");
+        let columns: Vec<String> = schema_of(&alone.manifest).into_iter().map(|c| c.name).collect();
+        let asked = format!("{name}:{}", columns.join(","));
+        let rows = values(&read_back(to, &[&asked], &[]), name);
+        assert!(!rows.is_empty(), "{name}");
+        assert_eq!(rows, values(&read_back(alone_to, &[&asked], &[]), name), "{name}");
+    }
+}
+
+fn an_export_reads_back_with_pyarrow_and_is_incremental(backend: Backend) {
+    let env = Env::new(backend);
+    let archive = tempfile::tempdir().unwrap();
+    load_generated(&env, archive.path(), false);
+    spread_invoice_history_over_three_days(&env);
+    let dest = env.dir.path().join("lake");
+    let to = dest.to_str().unwrap();
+    let first = export(&env.config, &options(to)).unwrap();
+    assert_history_days_hold_their_versions(&env, &first.manifest);
     assert_eq!((first.manifest.export_id, first.kept), (1, 0));
 
     let asked = ["DW_MOLO_SLIPS:ID,NAME,DW_DELETED_AT", "HIST_MOLO_INVOICES:ID,TOTAL,DW_RUN_ID"];
@@ -126,20 +151,7 @@ fn an_export_reads_back_with_pyarrow_and_is_incremental(backend: Backend) {
     assert!(hist["files"][0]["path"].as_str().unwrap().starts_with("history/HIST_MOLO_INVOICES/valid_from_date="), "{hist}");
     assert!(manifest["snapshots"].as_array().unwrap().len() == 3 && manifest["last_run_id"] == 1, "{manifest}");
 
-    // A view that reads other views reads the files this export wrote of them: the same
-    // schema and rows as when computed alone, in the warehouse.
-    for name in ["DW_MOLO_MONTHLY_OCCUPANCY_VW", "DW_STELLAR_MONTHLY_BOAT_REVENUE_VW", "DW_MOLO_MONTHLY_REVENUE_BY_SLIP_TYPE_VW"] {
-        let alone_dest = env.dir.path().join(format!("alone-{name}"));
-        let alone_to = alone_dest.to_str().unwrap();
-        let alone = export(&env.config, &ExportOptions { tables: Some(name.to_string()), ..options(alone_to) }).unwrap();
-        let schema_of = |m: &marina_etl::export::Manifest| m.relations.iter().find(|r| r.name == name).unwrap().schema.clone();
-        assert_eq!(schema_of(&first.manifest), schema_of(&alone.manifest), "{name}");
-        let columns: Vec<String> = schema_of(&alone.manifest).into_iter().map(|c| c.name).collect();
-        let asked = format!("{name}:{}", columns.join(","));
-        let rows = values(&read_back(to, &[&asked], &[]), name);
-        assert!(!rows.is_empty(), "{name}");
-        assert_eq!(rows, values(&read_back(alone_to, &[&asked], &[]), name), "{name}");
-    }
+    assert_views_read_from_files_match_views_alone(&env, to, &first.manifest);
 
     // Nothing changed: nothing written.
     let second = export(&env.config, &options(to)).unwrap();

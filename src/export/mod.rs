@@ -21,6 +21,7 @@
 //! fingerprints of the tables it reads (see [`view_fingerprint`]).
 
 mod parquet_file;
+mod workers;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -33,6 +34,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::views;
 use crate::warehouse::{self, Session, WarehouseError};
+use workers::{write_files, Job};
 
 /// The manifest's name under the destination.
 pub const MANIFEST: &str = "manifest.json";
@@ -375,137 +377,6 @@ fn snapshots(s: &mut dyn Session) -> Result<Vec<ManifestSnapshot>, ExportError> 
             loaded_at: text(&rows, r, 3),
         })
         .collect())
-}
-
-/// One file to write.
-struct Job {
-    plan: usize,
-    slot: usize,
-    relative: String,
-    sql: String,
-    partition: Option<String>,
-    fingerprint: String,
-    view: Option<ViewText>,
-}
-
-/// What the workers of [`write_files`] share: which jobs are taken, and the local files of
-/// the views written so far, which the views that read them read instead.
-struct Progress {
-    taken: Vec<bool>,
-    views_written: BTreeMap<&'static str, std::path::PathBuf>,
-    /// Jobs taken and not finished.
-    running: usize,
-    failed: bool,
-}
-
-impl Progress {
-    /// The first job not taken whose views, among those this export writes, are written;
-    /// `Err(())` when none is ready yet but some are left and some are running. Were the
-    /// views to read each other, the first left is taken when none runs, and computes them.
-    fn next_ready(&mut self, jobs: &[Job], exported_views: &std::collections::BTreeSet<&str>) -> Result<Option<usize>, ()> {
-        if self.failed || self.taken.iter().all(|&t| t) {
-            return Ok(None);
-        }
-        let ready = |j: &Job| {
-            j.view.as_ref().is_none_or(|v| v.reads.iter().all(|r| !exported_views.contains(r) || self.views_written.contains_key(r)))
-        };
-        let left = |i: &usize| !self.taken[*i];
-        let Some(i) = (0..jobs.len()).filter(left).find(|&i| ready(&jobs[i])).or_else(|| (0..jobs.len()).filter(left).find(|_| self.running == 0))
-        else {
-            return Err(());
-        };
-        self.taken[i] = true;
-        self.running += 1;
-        Ok(Some(i))
-    }
-
-    /// The query of `job`: on DuckDB a view reads the views this export has written from
-    /// their files.
-    fn query(&self, job: &Job, dialect: warehouse::Dialect) -> String {
-        let Some(view) = job.view.as_ref().filter(|_| dialect == warehouse::Dialect::DuckDb) else { return job.sql.clone() };
-        let ctes: Vec<String> = view
-            .reads
-            .iter()
-            .filter_map(|name| {
-                let file = self.views_written.get(name)?;
-                Some(format!("{name} AS (SELECT * FROM read_parquet({}))", warehouse::quote(&file.to_string_lossy())))
-            })
-            .collect();
-        if ctes.is_empty() { job.sql.clone() } else { views::with_ctes(&ctes.join(",\n"), &view.select) }
-    }
-}
-
-/// Writes the files of `jobs`, one worker per core, each with its own session, so that one
-/// file's Parquet encoding overlaps another's query. A view waits for the views it reads
-/// that this export writes. The first failure stops the workers (a file being written is
-/// finished) and is returned.
-fn write_files<'j>(
-    wh: &dyn warehouse::Warehouse,
-    jobs: &'j [Job],
-    local: &std::path::Path,
-    store: &dyn ObjectStore,
-    root: &ObjectPath,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<Vec<(&'j Job, parquet_file::Written)>, ExportError> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{Condvar, Mutex};
-    let exported_views: std::collections::BTreeSet<&str> = jobs.iter().filter_map(|j| j.view.as_ref()).map(|v| v.name).collect();
-    let read_by_others: std::collections::BTreeSet<&str> = jobs.iter().filter_map(|j| j.view.as_ref()).flat_map(|v| v.reads.iter().copied()).collect();
-    let progress = Mutex::new(Progress { taken: vec![false; jobs.len()], views_written: BTreeMap::new(), running: 0, failed: false });
-    let changed = Condvar::new();
-    let done = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::with_capacity(jobs.len()));
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(jobs.len()).max(1);
-    let work = || -> Result<(), ExportError> {
-        let mut s = wh.session()?;
-        loop {
-            let (index, sql) = {
-                let mut p = progress.lock().expect("no worker panics holding it");
-                let index = loop {
-                    match p.next_ready(jobs, &exported_views) {
-                        Ok(next) => break next,
-                        Err(()) => p = changed.wait(p).expect("no worker panics holding it"),
-                    }
-                };
-                let Some(index) = index else { return Ok(()) };
-                (index, p.query(&jobs[index], wh.dialect()))
-            };
-            let job = &jobs[index];
-            let file = local.join(format!("{index}.parquet"));
-            let started = std::time::Instant::now();
-            let w = parquet_file::write_query(s.as_mut(), wh.dialect(), &sql, &file, store, &child(root, &job.relative), runtime)?;
-            tracing::debug!(file = %job.relative, rows = w.rows, seconds = started.elapsed().as_secs_f64(), "exported");
-            results.lock().expect("no worker panics holding it").push((job, w));
-            let mut p = progress.lock().expect("no worker panics holding it");
-            p.running -= 1;
-            match job.view.as_ref().filter(|v| read_by_others.contains(v.name)) {
-                Some(v) => {
-                    p.views_written.insert(v.name, file);
-                }
-                None => std::fs::remove_file(&file).map_err(ExportError::Temp)?,
-            }
-            changed.notify_all();
-            drop(p);
-            crate::fault::after_export_file(done.fetch_add(1, Ordering::Relaxed) + 1)?;
-        }
-    };
-    let outcomes: Vec<Result<(), ExportError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let r = work();
-                    if r.is_err() {
-                        progress.lock().expect("no worker panics holding it").failed = true;
-                        changed.notify_all();
-                    }
-                    r
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("an export worker panicked")).collect()
-    });
-    outcomes.into_iter().collect::<Result<Vec<()>, _>>()?;
-    Ok(results.into_inner().expect("no worker panics holding it"))
 }
 
 /// The files of an export: those to write, largest first, and those kept.

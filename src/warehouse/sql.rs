@@ -343,32 +343,6 @@ pub fn key_match(dialect: Dialect, table: &Table, left: &str, right: &str) -> St
         .join(" AND ")
 }
 
-/// DuckDB: the rows of `left` and `right` (joined on the key) whose key hashes to `part`
-/// of `parts`; see [`update_parts`]. NULL hashes like any value, so every key is in one
-/// part.
-pub fn key_part(table: &Table, left: &str, right: &str, part: u64, parts: u64) -> String {
-    let hash = |alias: &str| {
-        let keys: Vec<String> = table.key_columns().map(|c| Dialect::DuckDb.qualified(alias, &c.name)).collect();
-        format!("hash({}) % {parts} = {part}", keys.join(", "))
-    };
-    format!("{} AND {}", hash(left), hash(right))
-}
-
-/// Staged values (rows times value columns) that one part of a merge's update compares.
-const VALUES_PER_UPDATE_PART: u64 = 8_000_000;
-
-/// In how many parts by key the update of `staged` rows of `table` runs. Its join holds
-/// every value of the staged rows, which for a wide table exceeds DuckDB's memory limit of
-/// a load and spills to disk: the 171,000 invoice items of 95 value columns took 2.9-4.1 s
-/// in one statement at 200MB and 1.4-1.7 s in two or four. PostgreSQL plans by its own
-/// `work_mem`, and Oracle's MERGE is a script: one part.
-pub fn update_parts(dialect: Dialect, table: &Table, staged: u64) -> u64 {
-    match dialect {
-        Dialect::DuckDb => (staged * table.value_columns().count() as u64).div_ceil(VALUES_PER_UPDATE_PART).max(1),
-        Dialect::Postgres | Dialect::Oracle => 1,
-    }
-}
-
 /// Any value of the type, to stand in for NULL in a key comparison.
 fn null_stand_in(ty: ColumnType) -> &'static str {
     match ty {
