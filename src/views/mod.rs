@@ -14,7 +14,7 @@
 //! | `{{text}}` | `VARCHAR` | `VARCHAR` | `VARCHAR2(4000)` |
 //! | `{{double}}` | `DOUBLE` | `DOUBLE PRECISION` | `BINARY_DOUBLE` |
 //! | `{{true}}`, `{{false}}` | `TRUE`, `FALSE` | `TRUE`, `FALSE` | `1`, `0` |
-//! | `{{dec2(x)}}` (round to 2 decimals, half away from zero, as exact arithmetic would) | `CAST(CAST(x AS DECIMAL(38,8)) AS DECIMAL(18,2))` | same | same |
+//! | `{{dec2(x)}}` (round to 2 decimals, half away from zero, as exact arithmetic would) | `CAST(CAST(x AS DECIMAL(18,8)) AS DECIMAL(18,2))` when `abs(x) < 1e9`, else as PostgreSQL | `CAST(CAST(x AS DECIMAL(38,8)) AS DECIMAL(18,2))` | same |
 //! | `{{round_double(x, n)}}` (a DOUBLE sum, rid of its summation-order digits) | `ROUND(x, n)` | `CAST(ROUND(CAST(x AS NUMERIC), n) AS DOUBLE PRECISION)` | `ROUND(x, n)` |
 //! | `{{date(x)}}` (calendar date of a timestamp) | `CAST(x AS DATE)` | `CAST(x AS DATE)` | `TRUNC(x)` |
 //! | `{{matches(x, 're')}}` (whole-string regex match) | `regexp_full_match(x, 're')` | `(x ~ '^(?:re)$')` | `REGEXP_LIKE(x, '^(re)$')` |
@@ -439,7 +439,18 @@ fn dialect_macro(dialect: Dialect, name: &str, args: &[String]) -> String {
             // plain cast rounds down where PostgreSQL's exact division rounds up. Fixing
             // the quotient to 8 decimals first (well within a DOUBLE's 15 digits for money)
             // takes the binary error away; every backend takes the same two steps.
-            format!("CAST(CAST({} AS DECIMAL(38,8)) AS DECIMAL(18,2))", args[0])
+            let exact = format!("CAST(CAST({} AS DECIMAL(38,8)) AS DECIMAL(18,2))", args[0]);
+            match dialect {
+                // DuckDB casts a DOUBLE to a 38-digit DECIMAL some twenty times slower than
+                // to an 18-digit one (0.8 s a million), which made the rounding most of the
+                // time of the rate views. Below 10^9 the 18 digits hold the same 8
+                // decimals, so the result is the same; larger values keep the wide cast.
+                DuckDb => format!(
+                    "(CASE WHEN abs({x}) >= 1e9 THEN {exact} ELSE CAST(CAST({x} AS DECIMAL(18,8)) AS DECIMAL(18,2)) END)",
+                    x = args[0]
+                ),
+                Postgres | Oracle => exact,
+            }
         }
         "round_double" => {
             arity(2);
@@ -533,6 +544,32 @@ mod tests {
         assert_eq!(sql, "(EXTRACT(EPOCH FROM (f(b, 'x,)')) - (CAST(a AS DATE))) / 3600.0)");
         let sql = expand("{{matches(x, '[0-9]{1,2}')}}", Dialect::Postgres, &[]);
         assert_eq!(sql, "(x ~ '^(?:[0-9]{1,2})$')");
+    }
+
+    /// DuckDB's faster `dec2` rounds as the two exact casts do: on quotients, on binary
+    /// fractions that fall exactly on a half at the 8th decimal, on both sides of 10^9
+    /// and on NULL.
+    #[test]
+    fn duckdb_dec2_rounds_as_the_exact_casts() {
+        let conn = duckdb::Connection::open_in_memory().unwrap();
+        let values = "SELECT (CASE WHEN i % 2 = 0 THEN -1 ELSE 1 END) * i * 1.37 / 3.1 / (1 + i % 977) AS x FROM range(200000) t(i) \
+                      UNION ALL SELECT (i // 40) / pow(2, i % 40) FROM range(200000) t(i) \
+                      UNION ALL SELECT 999999990.005 + i / 1000.0 FROM range(20000) t(i) \
+                      UNION ALL SELECT NULL";
+        let fast = expand("{{dec2(x)}}", Dialect::DuckDb, &[]);
+        let exact = expand("{{dec2(x)}}", Dialect::Postgres, &[]);
+        assert!(fast.contains("DECIMAL(18,8)"), "{fast}");
+        let (total, differing, wide): (i64, i64, i64) = conn
+            .query_row(
+                &format!(
+                    "SELECT count(*), count(*) FILTER ({fast} IS DISTINCT FROM {exact}), count(*) FILTER (abs(x) >= 1e9) FROM ({values})"
+                ),
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!((total, differing), (420_001, 0));
+        assert!(wide > 0, "no value took the wide cast");
     }
 
     #[test]
