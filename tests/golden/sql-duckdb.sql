@@ -11688,6 +11688,12 @@ WITH boat_days AS (
       AND r.BOAT_ID IS NOT NULL
       AND (r.RESERVATION_STATUS_ID IS NULL OR r.RESERVATION_STATUS_ID <> 5)
     GROUP BY c.CALENDAR_DATE, c.MONTH_NUMBER, c.YEAR_NUMBER, c.MONTH_YEAR_NAME, r.BOAT_ID, r.MARINA_LOCATION_ID
+),
+-- the length parsed once per boat, not once per boat and day (a regex per row)
+boats AS (
+    SELECT b.ID, b.NAME, b.MAKE, b.MODEL, (CASE WHEN regexp_full_match(TRIM(b.LOA), '[0-9]+([.][0-9]+)?') THEN CAST(TRIM(b.LOA) AS DOUBLE) WHEN regexp_full_match(TRIM(b.LOA), '[0-9]+:[0-9]+([.][0-9]+)?') THEN CAST(split_part(TRIM(b.LOA), ':', 1) AS DOUBLE) + CAST(split_part(TRIM(b.LOA), ':', 2) AS DOUBLE) / 12 END) AS LOA_FT
+    FROM DW_MOLO_BOATS b
+    WHERE b.DW_DELETED_AT IS NULL
 )
 SELECT
     bd.CALENDAR_DATE,
@@ -11696,7 +11702,7 @@ SELECT
     bd.MONTH_YEAR_NAME,
     bd.BOAT_ID,
     b.NAME AS BOAT_NAME,
-    (CASE WHEN regexp_full_match(TRIM(b.LOA), '[0-9]+([.][0-9]+)?') THEN CAST(TRIM(b.LOA) AS DOUBLE) WHEN regexp_full_match(TRIM(b.LOA), '[0-9]+:[0-9]+([.][0-9]+)?') THEN CAST(split_part(TRIM(b.LOA), ':', 1) AS DOUBLE) + CAST(split_part(TRIM(b.LOA), ':', 2) AS DOUBLE) / 12 END) AS BOAT_LOA_LENGTH,
+    b.LOA_FT AS BOAT_LOA_LENGTH,
     b.MAKE AS BOAT_MAKE,
     b.MODEL AS BOAT_MODEL,
     bd.MARINA_LOCATION_ID,
@@ -11709,9 +11715,8 @@ FROM boat_days bd
 JOIN DW_MOLO_RESERVATIONS r
   ON r.ID = bd.RESERVATION_ID
  AND r.DW_DELETED_AT IS NULL
-LEFT JOIN DW_MOLO_BOATS b
+LEFT JOIN boats b
   ON b.ID = bd.BOAT_ID
- AND b.DW_DELETED_AT IS NULL
 LEFT JOIN DW_MOLO_MARINA_LOCATIONS ml
   ON ml.ID = bd.MARINA_LOCATION_ID
  AND ml.DW_DELETED_AT IS NULL;
