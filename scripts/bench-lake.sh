@@ -30,9 +30,10 @@ config "duckdb://$db" "$data/days" >"$WORK/lake-days.toml"
 
 timed() { # $1 = label, rest = command
   local label=$1; shift
-  /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >"$WORK/out" 2>&1 || { echo "$label failed:"; tail -3 "$WORK/out"; }
-  read -r secs kb < <(tail -1 "$WORK/time")
-  printf '%-12s %6.2f s  peak %4d MB  %s\n' "$label" "$secs" "$((kb / 1024))" "$(tail -1 "$WORK/out")"
+  /usr/bin/time -f "%e %M %U %S" -o "$WORK/time" "$@" >"$WORK/out" 2>&1 || { echo "$label failed:"; tail -3 "$WORK/out"; }
+  read -r secs kb user sys < <(tail -1 "$WORK/time")
+  # CPU seconds too: on a shared machine they vary less than the wall time.
+  printf '%-12s %6.2f s  cpu %6.2f s  peak %4d MB  %s\n' "$label" "$secs" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$((kb / 1024))" "$(tail -1 "$WORK/out")"
 }
 
 # The day-1 and day-2 warehouses, loaded once and copied for each measure.
