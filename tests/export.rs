@@ -231,53 +231,6 @@ fn an_interrupted_export_leaves_the_previous_manifest_valid(backend: Backend) {
     assert_matches_warehouse(&env, &read_back(to, &[], &[]), molo);
 }
 
-/// A large table (and its history) goes in slices by key; an export after a change rewrites
-/// only the slices whose rows changed, and the files read back as the warehouse holds.
-fn a_large_table_is_written_in_slices_and_only_changed_slices_again(backend: Backend) {
-    let env = Env::new(backend);
-    let archive = tempfile::tempdir().unwrap();
-    load_generated(&env, archive.path(), false);
-    let dest = env.dir.path().join("lake");
-    let to = dest.to_str().unwrap();
-    let sliced = ExportOptions {
-        to: to.to_string(),
-        tables: Some("*_MOLO_INVOICE_ITEMS".into()),
-        history: true,
-        slice_rows: Some(100),
-        ..ExportOptions::default()
-    };
-    let items = |env: &Env| env.lines("SELECT ID, CAST(TOTAL AS DOUBLE PRECISION) FROM DW_MOLO_INVOICE_ITEMS");
-    let read_items = |env: &Env| {
-        let read = read_back(to, &["DW_MOLO_INVOICE_ITEMS:ID,TOTAL"], &[]);
-        assert_matches_warehouse(env, &read, 2);
-        let by_key = |mut rows: Vec<String>| {
-            rows.sort_by_key(|l| l.split('|').next().unwrap().parse::<i64>().unwrap());
-            rows.into_iter().map(|l| l.split('|').map(|f| f.parse::<f64>().map_or(f.to_string(), |x| x.to_string())).collect::<Vec<_>>()).collect::<Vec<_>>()
-        };
-        assert_eq!(by_key(values(&read, "DW_MOLO_INVOICE_ITEMS")), by_key(items(env)));
-    };
-    let first = export(&env.config, &sliced).unwrap();
-    let table = |m: &marina_etl::export::Manifest, name: &str| m.relations.iter().find(|r| r.name == name).unwrap().clone();
-    let dw = table(&first.manifest, "DW_MOLO_INVOICE_ITEMS");
-    assert!(dw.files.len() > 3 && dw.slice_width.is_some(), "{dw:?}");
-    assert!(dw.files.iter().all(|f| f.slice.is_some() && f.path.contains("-s")), "{dw:?}");
-    assert!(table(&first.manifest, "HIST_MOLO_INVOICE_ITEMS").files.len() > 3);
-    read_items(&env);
-
-    // The newest item changes and the oldest gets a negative key: its old slice, the
-    // newest's and the negative keys' slice are written, every other file is kept.
-    env.execute("UPDATE DW_MOLO_INVOICE_ITEMS SET TOTAL = TOTAL + 1, DW_RUN_ID = DW_RUN_ID + 1 WHERE ID = (SELECT MAX(ID) FROM DW_MOLO_INVOICE_ITEMS)");
-    env.execute("UPDATE DW_MOLO_INVOICE_ITEMS SET ID = -7 WHERE ID = (SELECT MIN(ID) FROM DW_MOLO_INVOICE_ITEMS)");
-    let second = export(&env.config, &sliced).unwrap();
-    assert_eq!((second.written, second.kept), (3, first.written - 2), "{:?}", second.manifest.relations);
-    let dw = table(&second.manifest, "DW_MOLO_INVOICE_ITEMS");
-    assert_eq!(dw.slice_width, table(&first.manifest, "DW_MOLO_INVOICE_ITEMS").slice_width);
-    assert!(dw.files.iter().any(|f| f.slice == Some(-1) && f.rows == 1), "{dw:?}");
-    read_items(&env);
-    let on_disk = walk(&dest).into_iter().filter(|p| p.ends_with(".parquet")).count();
-    assert_eq!(on_disk, second.manifest.relations.iter().map(|r| r.files.len()).sum::<usize>());
-}
-
 /// An export to S3 (moto) reads back the same.
 #[test]
 fn an_export_to_s3_reads_back_with_pyarrow() {
@@ -304,8 +257,4 @@ fn an_export_to_s3_reads_back_with_pyarrow() {
     assert_eq!(slips, s3.lines("SELECT ID, NAME FROM DW_MOLO_SLIPS ORDER BY 1"));
 }
 
-backend_tests!(
-    an_export_reads_back_with_pyarrow_and_is_incremental,
-    an_interrupted_export_leaves_the_previous_manifest_valid,
-    a_large_table_is_written_in_slices_and_only_changed_slices_again
-);
+backend_tests!(an_export_reads_back_with_pyarrow_and_is_incremental, an_interrupted_export_leaves_the_previous_manifest_valid);

@@ -295,7 +295,7 @@ pub fn main() -> i32 {
             Command::Sql { dialect, what } => sql_command(&mut out, dialect, what),
             Command::Serve => Ok(crate::serve::serve(&config)?),
             Command::Export { to, tables, views, history, full } => {
-                export_command(&mut out, &config, &crate::export::ExportOptions { to, tables, views, history, full, slice_rows: None })
+                export_command(&mut out, &config, &crate::export::ExportOptions { to, tables, views, history, full })
             }
             Command::Replay { source, from, to } => replay_command(&mut out, &config, source, from, to),
             Command::Report { out: file, from, to, locations } => {

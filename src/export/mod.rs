@@ -3,13 +3,11 @@
 //!
 //! Layout under the destination:
 //! - `tables/<DW_TABLE>/part-<export>.parquet`: one file per `DW_` table (soft-deleted rows
-//!   included, with the audit columns), rewritten when the table changed; a large table is
-//!   written in slices by key, `part-<export>-s<slice>.parquet`, each rewritten when its
-//!   rows changed (see [`slices`]);
+//!   included, with the audit columns), rewritten when the table changed;
 //! - `views/<VIEW>/part-<export>.parquet` with `--views`;
 //! - `history/<HIST_TABLE>/valid_from_date=YYYY-MM-DD/part-<export>.parquet` with
-//!   `--history`: the versions by the day they became valid, Hive style; a day (or a slice
-//!   of a large day) is rewritten when one of its versions was added or closed since;
+//!   `--history`: the versions by the day they became valid, Hive style; a day is rewritten
+//!   when one of its versions was added or closed since;
 //! - `manifest.json`, published last: every relation with its files, row count, schema and
 //!   the run ids it holds, and the snapshots loaded.
 //!
@@ -23,7 +21,6 @@
 //! fingerprints of the tables it reads (see [`view_fingerprint`]).
 
 mod parquet_file;
-mod slices;
 mod workers;
 
 use std::collections::BTreeMap;
@@ -37,10 +34,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::views;
 use crate::warehouse::{self, Session, WarehouseError};
-use slices::Slicing;
 use workers::{write_files, Job};
-
-pub use slices::SLICE_ROWS;
 
 /// The manifest's name under the destination.
 pub const MANIFEST: &str = "manifest.json";
@@ -92,8 +86,6 @@ pub struct ExportOptions {
     pub history: bool,
     /// Write every relation, changed or not.
     pub full: bool,
-    /// The rows a slice of a large table aims at (default [`SLICE_ROWS`]).
-    pub slice_rows: Option<u64>,
 }
 
 /// One column of a relation's schema.
@@ -113,9 +105,6 @@ pub struct ManifestFile {
     /// The Hive partition it holds (`valid_from_date=...`), for history.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub partition: Option<String>,
-    /// The slice of the relation's keys it holds, for a large relation (see `slice_width`).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub slice: Option<i64>,
     /// What the rows were when written: the export is incremental by it.
     pub fingerprint: String,
 }
@@ -161,10 +150,6 @@ pub struct ManifestRelation {
     /// The newest run id among its rows (tables and history).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub max_run_id: Option<i64>,
-    /// For a relation in slices: slice `s` holds the rows whose first key column is in
-    /// `s * slice_width .. (s + 1) * slice_width`, slice -1 those below 0.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub slice_width: Option<i64>,
     pub schema: Vec<ManifestColumn>,
     pub files: Vec<ManifestFile>,
 }
@@ -238,7 +223,6 @@ fn child(root: &ObjectPath, relative: &str) -> ObjectPath {
 struct PlannedFile {
     /// The Hive partition, for history.
     partition: Option<String>,
-    slice: Option<i64>,
     fingerprint: String,
     sql: String,
     /// Its rows, when known before the query runs (tables and history days).
@@ -264,7 +248,6 @@ struct Plan {
     kind: RelationKind,
     files: Vec<PlannedFile>,
     max_run_id: Option<i64>,
-    slice_width: Option<i64>,
 }
 
 fn text(rows: &warehouse::Rows, r: usize, c: usize) -> String {
@@ -272,14 +255,8 @@ fn text(rows: &warehouse::Rows, r: usize, c: usize) -> String {
 }
 
 /// Plans every relation asked for, with the fingerprints of what they hold now.
-fn plan(s: &mut dyn Session, d: warehouse::Dialect, opts: &ExportOptions, previous: Option<&Manifest>) -> Result<Vec<Plan>, ExportError> {
+fn plan(s: &mut dyn Session, d: warehouse::Dialect, opts: &ExportOptions) -> Result<Vec<Plan>, ExportError> {
     let wanted = |name: &str| opts.tables.as_deref().is_none_or(|p| matches(p, name));
-    let slice_rows = opts.slice_rows.unwrap_or(SLICE_ROWS);
-    // A relation keeps the slices of its previous export, so that they cover the same keys.
-    let previous_width = |name: &str| {
-        let relation = previous.filter(|_| !opts.full)?.relations.iter().find(|r| r.name == name)?;
-        relation.slice_width
-    };
     let mut plans = Vec::new();
     let mut table_fingerprints = BTreeMap::new();
     // Every table's count and newest run in one statement (a statement costs milliseconds).
@@ -297,20 +274,12 @@ fn plan(s: &mut dyn Session, d: warehouse::Dialect, opts: &ExportOptions, previo
         let fingerprint = format!("{}:{}", text(&counts, 0, 0), text(&counts, 0, 1));
         table_fingerprints.insert(dw.clone(), fingerprint.clone());
         if wanted(&dw) {
-            let rows: Option<u64> = text(&counts, 0, 0).parse().ok();
-            let slicing = slices::slicing(s, d, t, &dw, rows.unwrap_or(0), slice_rows, previous_width(&dw))?;
-            let files = match &slicing {
-                Some(slicing) => table_slices(s, d, &dw, slicing)?,
-                None => {
-                    let sql = format!("SELECT * FROM {}", d.ident(&dw));
-                    vec![PlannedFile { partition: None, slice: None, fingerprint, sql, rows, view: None }]
-                }
-            };
-            let slice_width = slicing.map(|sl| sl.width);
-            plans.push(Plan { name: dw, kind: RelationKind::Table, files, max_run_id: text(&counts, 0, 1).parse().ok(), slice_width });
+            let sql = format!("SELECT * FROM {}", d.ident(&dw));
+            let file = PlannedFile { partition: None, fingerprint, sql, rows: text(&counts, 0, 0).parse().ok(), view: None };
+            plans.push(Plan { name: dw, kind: RelationKind::Table, files: vec![file], max_run_id: text(&counts, 0, 1).parse().ok() });
         }
         if opts.history && t.history && wanted(&t.history_name()) {
-            plans.push(history_plan(s, d, t, slice_rows, previous_width(&t.history_name()))?);
+            plans.push(history_plan(s, d, t)?);
         }
     }
     if opts.views {
@@ -321,83 +290,30 @@ fn plan(s: &mut dyn Session, d: warehouse::Dialect, opts: &ExportOptions, previo
             let fingerprint = view_fingerprint(s, v, &reads, &all_views, &table_fingerprints, &mut rebuilt_fingerprints)?;
             let sql = format!("SELECT * FROM {}", v.name);
             let view = ViewText { name: v.name, select: v.select.clone(), reads: reads.views.iter().map(|&i| all_views[i].name).filter(|&name| name != v.name).collect() };
-            let file = PlannedFile { partition: None, slice: None, fingerprint, sql, rows: None, view: Some(view) };
-            plans.push(Plan { name: v.name.to_string(), kind: RelationKind::View, files: vec![file], max_run_id: None, slice_width: None });
+            let file = PlannedFile { partition: None, fingerprint, sql, rows: None, view: Some(view) };
+            plans.push(Plan { name: v.name.to_string(), kind: RelationKind::View, files: vec![file], max_run_id: None });
         }
     }
     Ok(plans)
 }
 
-/// A large table's files: one per slice of its keys, each fingerprinted by its rows.
-fn table_slices(s: &mut dyn Session, d: warehouse::Dialect, dw: &str, slicing: &Slicing) -> Result<Vec<PlannedFile>, ExportError> {
-    let table = d.ident(dw);
-    let per_slice = s.query_rows(&format!("SELECT {}, COUNT(*), MAX(DW_RUN_ID) FROM {table} GROUP BY 1 ORDER BY 1", slicing.slice_of(d)))?;
-    Ok((0..per_slice.rows.len())
-        .filter_map(|r| {
-            let slice = slices::parse_slice(&per_slice, r)?;
-            Some(PlannedFile {
-                partition: None,
-                slice: Some(slice),
-                // The width too: a slice of another width holds other keys.
-                fingerprint: format!("w{}:{}:{}", slicing.width, text(&per_slice, r, 1), text(&per_slice, r, 2)),
-                sql: format!("SELECT * FROM {table} WHERE {}", slicing.rows_of(d, slice)),
-                rows: text(&per_slice, r, 1).parse().ok(),
-                view: None,
-            })
-        })
-        .collect())
-}
-
-/// A history table's files: one per day its versions became valid, or per slice of a day
-/// that holds at least twice `slice_rows` versions.
-fn history_plan(s: &mut dyn Session, d: warehouse::Dialect, t: &crate::catalog::Table, slice_rows: u64, previous_width: Option<i64>) -> Result<Plan, ExportError> {
-    let name = t.history_name();
-    let hist = d.ident(&name);
-    let day_of = "CAST(CAST(VALID_FROM AS DATE) AS VARCHAR)";
+/// A history table's files: one per day its versions became valid.
+fn history_plan(s: &mut dyn Session, d: warehouse::Dialect, t: &crate::catalog::Table) -> Result<Plan, ExportError> {
+    let hist = d.ident(&t.history_name());
     let days = s.query_rows(&format!(
-        "SELECT {day_of}, COUNT(*), MAX(DW_RUN_ID), CAST(MAX(VALID_TO) AS VARCHAR) FROM {hist} GROUP BY 1 ORDER BY 1"
+        "SELECT CAST(CAST(VALID_FROM AS DATE) AS VARCHAR), COUNT(*), MAX(DW_RUN_ID), CAST(MAX(VALID_TO) AS VARCHAR) \
+           FROM {hist} GROUP BY 1 ORDER BY 1"
     ))?;
-    let rows_of_day = |r: usize| text(&days, r, 1).parse::<u64>().ok();
-    let largest_day = (0..days.rows.len()).filter_map(rows_of_day).max().unwrap_or(0);
-    let slicing = slices::slicing(s, d, t, &name, largest_day, slice_rows, previous_width)?;
-    let per_slice = match &slicing {
-        Some(slicing) => s.query_rows(&format!(
-            "SELECT {day_of}, {}, COUNT(*), MAX(DW_RUN_ID), CAST(MAX(VALID_TO) AS VARCHAR) FROM {hist} GROUP BY 1, 2 ORDER BY 1, 2",
-            slicing.slice_of(d)
-        ))?,
-        None => warehouse::Rows::default(),
-    };
-    let mut files = Vec::new();
-    for r in 0..days.rows.len() {
-        let day = text(&days, r, 0);
-        let partition = Some(format!("valid_from_date={day}"));
-        let sql = format!("SELECT * FROM {hist} WHERE {}", valid_on(d, &day));
-        match slicing.as_ref().filter(|_| rows_of_day(r).unwrap_or(0) >= 2 * slice_rows) {
-            Some(slicing) => {
-                for p in (0..per_slice.rows.len()).filter(|&p| text(&per_slice, p, 0) == day) {
-                    let Some(slice) = text(&per_slice, p, 1).parse::<i64>().ok() else { continue };
-                    files.push(PlannedFile {
-                        partition: partition.clone(),
-                        slice: Some(slice),
-                        fingerprint: format!("w{}:{}:{}:{}", slicing.width, text(&per_slice, p, 2), text(&per_slice, p, 3), text(&per_slice, p, 4)),
-                        sql: format!("{sql} AND {}", slicing.rows_of(d, slice)),
-                        rows: text(&per_slice, p, 2).parse().ok(),
-                        view: None,
-                    });
-                }
-            }
-            None => files.push(PlannedFile {
-                partition,
-                slice: None,
-                fingerprint: format!("{}:{}:{}", text(&days, r, 1), text(&days, r, 2), text(&days, r, 3)),
-                sql,
-                rows: rows_of_day(r),
-                view: None,
-            }),
-        }
-    }
+    let files = (0..days.rows.len())
+        .map(|r| {
+            let day = text(&days, r, 0);
+            let fingerprint = format!("{}:{}:{}", text(&days, r, 1), text(&days, r, 2), text(&days, r, 3));
+            let sql = format!("SELECT * FROM {hist} WHERE {}", valid_on(d, &day));
+            PlannedFile { partition: Some(format!("valid_from_date={day}")), fingerprint, sql, rows: text(&days, r, 1).parse().ok(), view: None }
+        })
+        .collect();
     let max_run_id = (0..days.rows.len()).filter_map(|r| text(&days, r, 2).parse().ok()).max();
-    Ok(Plan { name, kind: RelationKind::History, files, max_run_id, slice_width: slicing.map(|sl| sl.width) })
+    Ok(Plan { name: t.history_name(), kind: RelationKind::History, files, max_run_id })
 }
 
 /// The versions that became valid on `day` (`YYYY-MM-DD`), as a range of `VALID_FROM`,
@@ -472,19 +388,16 @@ struct Schedule {
     kept: usize,
 }
 
-/// A file of the previous export by relation, partition and slice, with its relation's schema.
-type PreviousFiles = BTreeMap<(String, Option<String>, Option<i64>), (ManifestFile, Vec<ManifestColumn>)>;
-
 /// Which files of `plans` are written again, and which are kept from the previous export
-/// (`before`) because their fingerprint is the same.
-fn schedule(plans: &[Plan], before: &PreviousFiles, full: bool, export_id: u64) -> Schedule {
+/// (`before`, by relation and partition) because their fingerprint is the same.
+fn schedule(plans: &[Plan], before: &BTreeMap<(String, Option<String>), (ManifestFile, Vec<ManifestColumn>)>, full: bool, export_id: u64) -> Schedule {
     let mut slots: Vec<Vec<Option<ManifestFile>>> = plans.iter().map(|p| vec![None; p.files.len()]).collect();
     let mut schemas: Vec<Vec<ManifestColumn>> = vec![Vec::new(); plans.len()];
     let mut jobs = Vec::new();
     let mut kept = 0;
     for (pi, p) in plans.iter().enumerate() {
         for (fi, file) in p.files.iter().enumerate() {
-            let previous_file = before.get(&(p.name.clone(), file.partition.clone(), file.slice));
+            let previous_file = before.get(&(p.name.clone(), file.partition.clone()));
             if !full && let Some((old, old_schema)) = previous_file.filter(|(f, _)| f.fingerprint == file.fingerprint) {
                 slots[pi][fi] = Some(old.clone());
                 schemas[pi] = old_schema.clone();
@@ -492,10 +405,9 @@ fn schedule(plans: &[Plan], before: &PreviousFiles, full: bool, export_id: u64) 
                 continue;
             }
             let folder = p.kind.folder();
-            let slice = file.slice.map_or_else(String::new, Slicing::file_suffix);
             let relative = match &file.partition {
-                Some(part) => format!("{folder}/{}/{part}/part-{export_id:06}{slice}.parquet", p.name),
-                None => format!("{folder}/{}/part-{export_id:06}{slice}.parquet", p.name),
+                Some(part) => format!("{folder}/{}/{part}/part-{export_id:06}.parquet", p.name),
+                None => format!("{folder}/{}/part-{export_id:06}.parquet", p.name),
             };
             // A view's rows are known from the previous export, if any.
             let rows = file.rows.or(previous_file.map(|(f, _)| f.rows));
@@ -505,7 +417,6 @@ fn schedule(plans: &[Plan], before: &PreviousFiles, full: bool, export_id: u64) 
                 relative,
                 sql: file.sql.clone(),
                 partition: file.partition.clone(),
-                slice: file.slice,
                 fingerprint: file.fingerprint.clone(),
                 view: file.view.clone(),
             };
@@ -533,25 +444,25 @@ pub fn export(config: &Config, opts: &ExportOptions) -> Result<Exported, ExportE
     let wh = warehouse::open_for_export(&config.warehouse, local.path())?;
     let d = wh.dialect();
     let mut s = wh.session()?;
-    let plans = plan(s.as_mut(), d, opts, previous.as_ref())?;
+    let plans = plan(s.as_mut(), d, opts)?;
     let export_id = previous.as_ref().map_or(1, |m| m.export_id + 1);
-    let kept_before: PreviousFiles = previous
+    let kept_before: BTreeMap<(String, Option<String>), (ManifestFile, Vec<ManifestColumn>)> = previous
         .iter()
         .flat_map(|m| m.relations.iter())
-        .flat_map(|r| r.files.iter().map(move |f| ((r.name.clone(), f.partition.clone(), f.slice), (f.clone(), r.schema.clone()))))
+        .flat_map(|r| r.files.iter().map(move |f| ((r.name.clone(), f.partition.clone()), (f.clone(), r.schema.clone()))))
         .collect();
     let Schedule { jobs, mut slots, mut schemas, kept } = schedule(&plans, &kept_before, opts.full, export_id);
     let written = jobs.len();
     for (job, w) in write_files(wh.as_ref(), &jobs, local.path(), store.as_ref(), &root, &runtime)? {
         schemas[job.plan] = w.schema.fields().iter().map(|f| ManifestColumn { name: f.name().clone(), ty: f.data_type().to_string() }).collect();
         slots[job.plan][job.slot] =
-            Some(ManifestFile { path: job.relative.clone(), rows: w.rows, partition: job.partition.clone(), slice: job.slice, fingerprint: job.fingerprint.clone() });
+            Some(ManifestFile { path: job.relative.clone(), rows: w.rows, partition: job.partition.clone(), fingerprint: job.fingerprint.clone() });
     }
     let mut relations = Vec::with_capacity(plans.len());
     for ((p, files), schema) in plans.into_iter().zip(slots).zip(schemas) {
         let files: Vec<ManifestFile> = files.into_iter().flatten().collect();
         let rows = files.iter().map(|f| f.rows).sum();
-        relations.push(ManifestRelation { name: p.name, kind: p.kind, rows, max_run_id: p.max_run_id, slice_width: p.slice_width, schema, files });
+        relations.push(ManifestRelation { name: p.name, kind: p.kind, rows, max_run_id: p.max_run_id, schema, files });
     }
     // Relations not asked for this time stay as the previous export left them.
     for r in previous.iter().flat_map(|m| m.relations.iter()) {

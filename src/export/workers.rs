@@ -18,7 +18,6 @@ pub(super) struct Job {
     pub(super) relative: String,
     pub(super) sql: String,
     pub(super) partition: Option<String>,
-    pub(super) slice: Option<i64>,
     pub(super) fingerprint: String,
     pub(super) view: Option<ViewText>,
 }
