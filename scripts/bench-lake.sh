@@ -4,7 +4,8 @@
 #   export-incr   `export --views --history` after the day-2 load on top (changed only)
 #   tables-*      the same for the tables alone (`export`), +history-* with `--history`
 #   replay-7      `replay` of 7 daily snapshots per source into an empty warehouse
-#                 (SOURCES, default molo stellar netsuite), one after the other
+#                 (SOURCES, default molo stellar netsuite), one after the other, then of
+#                 the three sources together (a day's three snapshots in one run)
 #
 # usage: scripts/bench-lake.sh     (REPEAT=2 BENCH_DIR=bench-data SCALE=1 DAYS=7)
 set -euo pipefail
@@ -61,4 +62,6 @@ for i in $(seq "$REPEAT"); do
   for s in ${SOURCES:-molo stellar netsuite}; do
     timed "replay-$DAYS $s" "$BIN" --config "$WORK/lake-days.toml" replay --source "$s" --from 2025-12-01 --to 2025-12-21
   done
+  rm -f "$db" "$db.wal" "$db.lock"
+  timed "replay-$DAYS all" "$BIN" --config "$WORK/lake-days.toml" replay --from 2025-12-01 --to 2025-12-21
 done

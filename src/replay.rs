@@ -1,12 +1,18 @@
-//! `marina-etl replay --source S --from DATE --to DATE`: every stored snapshot of a source
-//! in a period loaded in order, one run each, so that a new warehouse gets the history the
+//! `marina-etl replay [--source S ...] --from DATE --to DATE`: every stored snapshot of the
+//! sources in a period loaded in order, so that a new warehouse gets the history the
 //! archives hold (a normal run loads only the newest snapshot).
 //!
 //! The snapshots are those the run's own discovery lists ([`Location::candidates`]), dated
 //! by the export time in their name (else their last-modified time) and loaded oldest
-//! first. One already in `ETL_SNAPSHOTS` (same key and size) is skipped without a run; the
-//! run itself still checks its checksum. The first snapshot that does not load completely
-//! stops the replay, so the warehouse never holds a later day on top of a missing one.
+//! first. The snapshots of one day, one per source, load in one run, at the same time as a
+//! nightly run loads them; a source with two snapshots on a day loads them in two runs.
+//! One already in `ETL_SNAPSHOTS` (same key and size) is skipped without a run; the run
+//! itself still checks its checksum. The first day on which a snapshot does not load
+//! completely stops the replay, so the warehouse never holds a later day on top of a
+//! missing one.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -38,13 +44,15 @@ pub enum ReplayError {
 pub enum Step {
     /// Already in `ETL_SNAPSHOTS`: no run.
     AlreadyLoaded,
-    /// Loaded by a run (which may also have found it loaded, or stale).
-    Ran(Box<RunOutcome>),
+    /// Loaded by a run (which may also have found it loaded, or stale), with the
+    /// snapshots of the other sources on that day.
+    Ran(Arc<RunOutcome>),
 }
 
 /// One snapshot of the period and what became of it.
 #[derive(Debug)]
 pub struct Replayed {
+    pub system: System,
     pub snapshot: SnapshotObject,
     /// Its date: the export time in its name, else its last-modified time.
     pub dated: NaiveDateTime,
@@ -52,15 +60,17 @@ pub struct Replayed {
 }
 
 impl Replayed {
+    /// What the run did with this snapshot's source.
+    pub fn source(&self) -> Option<&crate::run::SourceOutcome> {
+        match &self.step {
+            Step::AlreadyLoaded => None,
+            Step::Ran(outcome) => outcome.sources.iter().find(|s| s.system == self.system),
+        }
+    }
+
     /// Whether the replay must stop here: the run did not publish the whole snapshot.
     pub fn failed(&self) -> bool {
-        match &self.step {
-            Step::AlreadyLoaded => false,
-            Step::Ran(outcome) => outcome
-                .sources
-                .iter()
-                .any(|s| matches!(s.status, SourceStatus::Failed | SourceStatus::Partial | SourceStatus::Late)),
-        }
+        self.source().is_some_and(|s| matches!(s.status, SourceStatus::Failed | SourceStatus::Partial | SourceStatus::Late))
     }
 }
 
@@ -82,34 +92,62 @@ pub fn snapshots_of_period(config: &Config, system: System, from: NaiveDate, to:
     Ok(dated)
 }
 
-/// Replays the period: `each` is told of every snapshot as it is done. Returns them all;
-/// the last one is the failure that stopped the replay when [`Replayed::failed`].
+/// Replays the period for `systems` (every configured source when empty): `each` is told
+/// of every snapshot as it is done. Returns them all; the failures that stopped the replay,
+/// if any, are the last ones ([`Replayed::failed`]).
 pub fn replay(
     config: &Config,
-    system: System,
+    systems: &[System],
     from: NaiveDate,
     to: NaiveDate,
     mut each: impl FnMut(&Replayed),
 ) -> Result<Vec<Replayed>, ReplayError> {
-    let snapshots = snapshots_of_period(config, system, from, to)?;
-    let loaded = {
+    let systems = if systems.is_empty() { config.systems() } else { systems.to_vec() };
+    let mut queues: BTreeMap<System, VecDeque<(NaiveDateTime, SnapshotObject)>> = BTreeMap::new();
+    for &system in &systems {
+        queues.insert(system, snapshots_of_period(config, system, from, to)?.into());
+    }
+    let mut loaded = BTreeMap::new();
+    {
         let wh = warehouse::open(&config.warehouse)?;
         let mut s = wh.session()?;
         run::prepare_warehouse(s.as_mut(), wh.dialect()).map_err(RunError::from)?;
-        ledger::recorded_times(s.as_mut(), system.name())?
-    };
-    let mut done = Vec::with_capacity(snapshots.len());
-    for (dated, snapshot) in snapshots {
-        let step = if loaded.contains_key(&(snapshot.key.clone(), snapshot.size)) {
-            Step::AlreadyLoaded
+        for &system in &systems {
+            loaded.insert(system, ledger::recorded_times(s.as_mut(), system.name())?);
+        }
+    }
+    let mut done = Vec::new();
+    // Day by day: the oldest snapshot of each source dated on the earliest day left.
+    while let Some(day) = queues.values().filter_map(|q| q.front()).map(|(dated, _)| dated.date()).min() {
+        let mut day_snapshots: Vec<(System, NaiveDateTime, SnapshotObject)> = Vec::new();
+        for (&system, queue) in &mut queues {
+            if queue.front().is_some_and(|(dated, _)| dated.date() == day)
+                && let Some((dated, snapshot)) = queue.pop_front()
+            {
+                day_snapshots.push((system, dated, snapshot));
+            }
+        }
+        let is_loaded = |system: &System, o: &SnapshotObject| loaded[system].contains_key(&(o.key.clone(), o.size));
+        let to_load: BTreeMap<System, String> =
+            day_snapshots.iter().filter(|(system, _, o)| !is_loaded(system, o)).map(|(system, _, o)| (*system, o.key.clone())).collect();
+        let outcome = if to_load.is_empty() {
+            None
         } else {
-            let opts = RunOptions { sources: vec![system], snapshot: Some(snapshot.key.clone()), ..RunOptions::default() };
-            Step::Ran(Box::new(run::run(config, &opts)?))
+            let opts = RunOptions { sources: to_load.keys().copied().collect(), snapshots: to_load.clone(), ..RunOptions::default() };
+            Some(Arc::new(run::run(config, &opts)?))
         };
-        let replayed = Replayed { snapshot, dated, step };
-        each(&replayed);
-        let stop = replayed.failed();
-        done.push(replayed);
+        day_snapshots.sort_by(|(_, a, _), (_, b, _)| a.cmp(b));
+        let mut stop = false;
+        for (system, dated, snapshot) in day_snapshots {
+            let step = match &outcome {
+                Some(outcome) if to_load.contains_key(&system) => Step::Ran(Arc::clone(outcome)),
+                _ => Step::AlreadyLoaded,
+            };
+            let replayed = Replayed { system, snapshot, dated, step };
+            each(&replayed);
+            stop |= replayed.failed();
+            done.push(replayed);
+        }
         if stop {
             break;
         }

@@ -27,7 +27,11 @@ fn three_days(dir: &Path) -> Vec<PathBuf> {
 
 /// Copies a snapshot into the MOLO folder of `env`, keeping its last-modified time.
 fn drop_in(env: &Env, file: &Path) -> PathBuf {
-    let to = env.folder("molo").join(file.file_name().unwrap());
+    drop_in_source(env, "molo", file)
+}
+
+fn drop_in_source(env: &Env, system: &str, file: &Path) -> PathBuf {
+    let to = env.folder(system).join(file.file_name().unwrap());
     std::fs::copy(file, &to).unwrap();
     let modified = std::fs::metadata(file).unwrap().modified().unwrap();
     std::fs::File::options().write(true).open(&to).unwrap().set_modified(modified).unwrap();
@@ -35,9 +39,15 @@ fn drop_in(env: &Env, file: &Path) -> PathBuf {
 }
 
 fn replay(env: &Env, from: &str, to: &str) -> (i32, String) {
+    replay_sources(env, &["--source", "molo"], from, to)
+}
+
+fn replay_sources(env: &Env, sources: &[&str], from: &str, to: &str) -> (i32, String) {
     let config = env.config_file();
     let out = Command::new(binary())
-        .args(["--config", config.to_str().unwrap(), "replay", "--source", "molo", "--from", from, "--to", to])
+        .args(["--config", config.to_str().unwrap(), "replay"])
+        .args(sources)
+        .args(["--from", from, "--to", to])
         .output()
         .unwrap();
     (out.status.code().unwrap(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
@@ -47,8 +57,12 @@ fn replay(env: &Env, from: &str, to: &str) -> (i32, String) {
 /// contract values, whether live (or current), the delete flag and the run id (the publish
 /// times differ between two warehouses).
 fn molo_contents(env: &Env) -> Vec<(String, Vec<String>)> {
+    contents(env, System::Molo)
+}
+
+fn contents(env: &Env, system: System) -> Vec<(String, Vec<String>)> {
     let mut out = Vec::new();
-    for t in Catalog::get().tables_of(System::Molo) {
+    for t in Catalog::get().tables_of(system) {
         let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
         let mut rows = env.lines(&format!(
             "SELECT {}, DW_DELETED_AT IS NULL, DW_RUN_ID FROM {}",
@@ -128,4 +142,48 @@ fn a_replay_stops_at_the_first_failing_snapshot(backend: Backend) {
     assert!(!output.contains(day3), "{output}");
 }
 
-backend_tests!(a_replay_of_several_days_equals_loading_them_one_by_one, a_replay_stops_at_the_first_failing_snapshot);
+/// Without `--source`, every source is replayed, a day's three snapshots in one run; the
+/// warehouse equals one loaded by a run of all sources each day.
+fn a_replay_of_every_source_loads_each_day_in_one_run(backend: Backend) {
+    let archive = tempfile::tempdir().unwrap();
+    three_days(archive.path());
+    let systems = System::ALL;
+    let days_of = |system: System| {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(archive.path().join(system.name())).unwrap().map(|e| e.unwrap().path()).collect();
+        files.sort();
+        assert_eq!(files.len(), 3, "{files:?}");
+        files
+    };
+    let replayed = Env::new(backend);
+    for system in systems {
+        for file in days_of(system) {
+            drop_in_source(&replayed, system.name(), &file);
+        }
+    }
+    let (code, output) = replay_sources(&replayed, &[], "2025-12-19", "2025-12-21");
+    assert_eq!(code, 0, "{output}");
+    for system in systems {
+        let loaded = replayed.count(&format!("SELECT COUNT(*) FROM ETL_SNAPSHOTS WHERE SOURCE = '{}'", system.name()));
+        assert_eq!(loaded, 3, "{system:?}: {output}");
+    }
+    assert_eq!(replayed.count("SELECT COUNT(*) FROM ETL_RUNS"), 3, "one run a day: {output}");
+
+    let one_by_one = Env::new(backend);
+    for day in 0..3 {
+        for system in systems {
+            drop_in_source(&one_by_one, system.name(), &days_of(system)[day]);
+        }
+        assert_eq!(one_by_one.run(&[]).exit_code(), 0);
+    }
+    for system in systems {
+        for ((name, rows_a), (_, rows_b)) in contents(&replayed, system).iter().zip(&contents(&one_by_one, system)) {
+            assert_eq!(rows_a, rows_b, "{name}");
+        }
+    }
+}
+
+backend_tests!(
+    a_replay_of_several_days_equals_loading_them_one_by_one,
+    a_replay_stops_at_the_first_failing_snapshot,
+    a_replay_of_every_source_loads_each_day_in_one_run
+);

@@ -190,20 +190,20 @@ impl ExitStatus for crate::replay::ReplayError {
 
 /// `replay`: one line per snapshot of the period; the exit code of the first failure, else
 /// the worst of the runs (3 when the period holds no snapshot).
-pub(super) fn replay_command(out: &mut Out, config: &Config, system: System, from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<i32, CliError> {
+pub(super) fn replay_command(out: &mut Out, config: &Config, systems: &[System], from: chrono::NaiveDate, to: chrono::NaiveDate) -> Result<i32, CliError> {
     use crate::replay::{replay, Step};
     let mut lines = Vec::new();
-    let done = replay(config, system, from, to, |r| {
+    let done = replay(config, systems, from, to, |r| {
         let what = match &r.step {
             Step::AlreadyLoaded => "already loaded".to_string(),
             Step::Ran(o) => {
-                let source = o.sources.first();
+                let source = r.source();
                 let status = source.map_or("not run".to_string(), |s| format!("{:?}", s.status).to_lowercase());
                 let message = source.and_then(|s| s.message.as_deref()).map(|m| format!(": {m}")).unwrap_or_default();
                 format!("{status} (run {}){message}", o.run_id)
             }
         };
-        let line = format!("{}  {:<40} {what}", r.dated.format("%Y-%m-%d %H:%M"), r.snapshot.key);
+        let line = format!("{}  {:<8} {:<40} {what}", r.dated.format("%Y-%m-%d %H:%M"), r.system.name(), r.snapshot.key);
         eprintln!("marina-etl: replay: {line}");
         lines.push(line);
     })?;
@@ -211,7 +211,9 @@ pub(super) fn replay_command(out: &mut Out, config: &Config, system: System, fro
         out.line(line)?;
     }
     if done.is_empty() {
-        out.line(format_args!("no snapshot of {system} dated {from} to {to}"))?;
+        let sources: Vec<&str> = systems.iter().map(|s| s.name()).collect();
+        let of = if sources.is_empty() { "any source".to_string() } else { sources.join(", ") };
+        out.line(format_args!("no snapshot of {of} dated {from} to {to}"))?;
         return Ok(exit::NO_NEW_SNAPSHOT);
     }
     if done.last().is_some_and(|r| r.failed()) {

@@ -156,12 +156,13 @@ pub enum Command {
     /// Run the pipeline on the schedule of `[schedule]` until SIGTERM or SIGINT, with
     /// `/healthz`, `/metrics` and `/runs` on `[serve] listen` when set.
     Serve,
-    /// Load every stored snapshot of a source dated in a period, oldest first (those
-    /// already loaded are skipped); stops at the first that does not load.
+    /// Load every stored snapshot of the sources dated in a period, oldest first, a day's
+    /// snapshots in one run (those already loaded are skipped); stops after the first day
+    /// on which one does not load.
     Replay {
-        /// The source (molo, stellar, netsuite).
+        /// A source (molo, stellar, netsuite), repeatable; default every configured source.
         #[arg(long = "source", value_parser = parse_system)]
-        source: System,
+        source: Vec<System>,
         /// First day (YYYY-MM-DD), by the export date in the snapshot's name.
         #[arg(long)]
         from: chrono::NaiveDate,
@@ -297,7 +298,7 @@ pub fn main() -> i32 {
             Command::Export { to, tables, views, history, full } => {
                 export_command(&mut out, &config, &crate::export::ExportOptions { to, tables, views, history, full })
             }
-            Command::Replay { source, from, to } => replay_command(&mut out, &config, source, from, to),
+            Command::Replay { source, from, to } => replay_command(&mut out, &config, &source, from, to),
             Command::Report { out: file, from, to, locations } => {
                 report_command(&mut out, &config, &file, html_report::ReportOptions { from, to, locations })
             }

@@ -32,7 +32,7 @@ impl RunContext<'_> {
             ledger::recorded_times(s.as_mut(), system.name())?
         };
         let seen = |key: &str, size: u64| seen.get(&(key.to_string(), size)).map(|t| t.and_utc());
-        let object = match (&self.opts.snapshot, self.opts.wait) {
+        let object = match (self.opts.snapshots.get(&system), self.opts.wait) {
             (Some(key), _) => self.runtime.block_on(location.candidates(system))?.into_iter().find(|o| &o.key == key).ok_or_else(|| SourceError::Vanished { object: location.describe(key) })?,
             (None, None) => self.runtime.block_on(location.newest(system, seen))?,
             (None, Some(wait)) => match self.wait_for_newer(system, &location, wait, &seen)? {

@@ -57,9 +57,9 @@ pub struct RunOptions {
     /// `--validate-fields [--sample N]`: compare N rows per table (0: all) read again from
     /// the archive with their `DW_` row after the publish.
     pub validate_fields: Option<crate::check::fields::Sample>,
-    /// Load this archive (its key in the location) instead of the newest snapshot: how
-    /// `replay` loads the snapshots of a period one after the other.
-    pub snapshot: Option<String>,
+    /// Load these archives (per source, its key in the location) instead of the newest
+    /// snapshots: how `replay` loads the snapshots of a period one day after the other.
+    pub snapshots: std::collections::BTreeMap<System, String>,
 }
 
 /// `--wait DURATION [--poll DURATION]`: how long to wait for a late export, and how often
