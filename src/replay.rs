@@ -93,8 +93,8 @@ pub fn snapshots_of_period(config: &Config, system: System, from: NaiveDate, to:
 }
 
 /// Replays the period for `systems` (every configured source when empty): `each` is told
-/// of every snapshot as it is done. Returns them all; the failures that stopped the replay,
-/// if any, are the last ones ([`Replayed::failed`]).
+/// of every snapshot as it is done. Returns them all; a failure ([`Replayed::failed`])
+/// stopped the replay after its day.
 pub fn replay(
     config: &Config,
     systems: &[System],

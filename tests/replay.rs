@@ -182,7 +182,29 @@ fn a_replay_of_every_source_loads_each_day_in_one_run(backend: Backend) {
     }
 }
 
+/// Of every source: a MOLO snapshot that fails stops the replay after its day; that day's
+/// other sources are published, no source's next day is loaded, and the exit code is 1.
+fn a_replay_of_every_source_stops_after_the_day_that_fails(backend: Backend) {
+    let archive = tempfile::tempdir().unwrap();
+    let molo_days = three_days(archive.path());
+    let env = Env::new(backend);
+    for system in System::ALL {
+        for e in std::fs::read_dir(archive.path().join(system.name())).unwrap() {
+            drop_in_source(&env, system.name(), &e.unwrap().path());
+        }
+    }
+    let broken = env.folder("molo").join(molo_days[1].file_name().unwrap());
+    let bytes = std::fs::read(&broken).unwrap();
+    std::fs::write(&broken, &bytes[..bytes.len() / 2]).unwrap();
+    let (code, output) = replay_sources(&env, &[], "2025-12-19", "2025-12-21");
+    assert_eq!(code, 1, "{output}");
+    assert_eq!(env.count("SELECT COUNT(*) FROM ETL_RUNS"), 2, "{output}");
+    let loaded = |source: &str| env.count(&format!("SELECT COUNT(*) FROM ETL_SNAPSHOTS WHERE SOURCE = '{source}'"));
+    assert_eq!((loaded("molo"), loaded("stellar"), loaded("netsuite")), (1, 2, 2), "{output}");
+}
+
 backend_tests!(
+    a_replay_of_every_source_stops_after_the_day_that_fails,
     a_replay_of_several_days_equals_loading_them_one_by_one,
     a_replay_stops_at_the_first_failing_snapshot,
     a_replay_of_every_source_loads_each_day_in_one_run

@@ -216,7 +216,8 @@ pub(super) fn replay_command(out: &mut Out, config: &Config, systems: &[System],
         out.line(format_args!("no snapshot of {of} dated {from} to {to}"))?;
         return Ok(exit::NO_NEW_SNAPSHOT);
     }
-    if done.last().is_some_and(|r| r.failed()) {
+    // A failure stops the replay after its day, whose other sources may be listed after it.
+    if done.iter().any(|r| r.failed()) {
         return Ok(exit::SOURCE_FAILED);
     }
     let worst = done
