@@ -9,7 +9,8 @@ use common::{binary, Backend, Env};
 use marina_etl::catalog::{Catalog, System};
 use marina_etl::generate::{self, GenerateOptions};
 
-/// Three daily MOLO snapshots (2025-12-19 to 21) of the generator, oldest first.
+/// Three daily MOLO snapshots (2025-12-19 to 21) of the generator, oldest first (the
+/// other sources' are generated beside them, see [`days_of`]).
 fn three_days(dir: &Path) -> Vec<PathBuf> {
     let opts = GenerateOptions {
         out: dir.to_path_buf(),
@@ -19,10 +20,21 @@ fn three_days(dir: &Path) -> Vec<PathBuf> {
         days: 3,
     };
     generate::generate(&opts).unwrap();
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("molo")).unwrap().map(|e| e.unwrap().path()).collect();
+    days_of(dir, System::Molo)
+}
+
+/// The three generated snapshots of `system` under `dir`, oldest first.
+fn days_of(dir: &Path, system: System) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(system.name())).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     assert_eq!(files.len(), 3, "{files:?}");
     files
+}
+
+/// Cuts a snapshot to its first half, as an interrupted upload leaves it.
+fn truncate(file: &Path) {
+    let bytes = std::fs::read(file).unwrap();
+    std::fs::write(file, &bytes[..bytes.len() / 2]).unwrap();
 }
 
 /// Copies a snapshot into the MOLO folder of `env`, keeping its last-modified time.
@@ -131,9 +143,7 @@ fn a_replay_stops_at_the_first_failing_snapshot(backend: Backend) {
         drop_in(&env, file);
     }
     // Day 2 arrives truncated.
-    let broken = env.folder("molo").join(days[1].file_name().unwrap());
-    let bytes = std::fs::read(&broken).unwrap();
-    std::fs::write(&broken, &bytes[..bytes.len() / 2]).unwrap();
+    truncate(&env.folder("molo").join(days[1].file_name().unwrap()));
     let (code, output) = replay(&env, "2025-12-19", "2025-12-21");
     assert_eq!(code, 1, "{output}");
     assert_eq!(env.count("SELECT COUNT(*) FROM ETL_SNAPSHOTS"), 1);
@@ -148,15 +158,9 @@ fn a_replay_of_every_source_loads_each_day_in_one_run(backend: Backend) {
     let archive = tempfile::tempdir().unwrap();
     three_days(archive.path());
     let systems = System::ALL;
-    let days_of = |system: System| {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(archive.path().join(system.name())).unwrap().map(|e| e.unwrap().path()).collect();
-        files.sort();
-        assert_eq!(files.len(), 3, "{files:?}");
-        files
-    };
     let replayed = Env::new(backend);
     for system in systems {
-        for file in days_of(system) {
+        for file in days_of(archive.path(), system) {
             drop_in_source(&replayed, system.name(), &file);
         }
     }
@@ -171,7 +175,7 @@ fn a_replay_of_every_source_loads_each_day_in_one_run(backend: Backend) {
     let one_by_one = Env::new(backend);
     for day in 0..3 {
         for system in systems {
-            drop_in_source(&one_by_one, system.name(), &days_of(system)[day]);
+            drop_in_source(&one_by_one, system.name(), &days_of(archive.path(), system)[day]);
         }
         assert_eq!(one_by_one.run(&[]).exit_code(), 0);
     }
@@ -189,13 +193,11 @@ fn a_replay_of_every_source_stops_after_the_day_that_fails(backend: Backend) {
     let molo_days = three_days(archive.path());
     let env = Env::new(backend);
     for system in System::ALL {
-        for e in std::fs::read_dir(archive.path().join(system.name())).unwrap() {
-            drop_in_source(&env, system.name(), &e.unwrap().path());
+        for file in days_of(archive.path(), system) {
+            drop_in_source(&env, system.name(), &file);
         }
     }
-    let broken = env.folder("molo").join(molo_days[1].file_name().unwrap());
-    let bytes = std::fs::read(&broken).unwrap();
-    std::fs::write(&broken, &bytes[..bytes.len() / 2]).unwrap();
+    truncate(&env.folder("molo").join(molo_days[1].file_name().unwrap()));
     let (code, output) = replay_sources(&env, &[], "2025-12-19", "2025-12-21");
     assert_eq!(code, 1, "{output}");
     assert_eq!(env.count("SELECT COUNT(*) FROM ETL_RUNS"), 2, "{output}");
