@@ -420,6 +420,25 @@ fn parse_macro(s: &str, open: usize) -> (String, Option<Vec<String>>, usize) {
     (name, args, i + 2)
 }
 
+/// `{{dec2(x)}}`: `x` rounded to 2 decimals, half away from zero, as exact arithmetic would.
+fn dec2(dialect: Dialect, x: &str) -> String {
+    // DuckDB divides DECIMALs in DOUBLE: 2.05 / 2 arrives as 1.0249999..., which a
+    // plain cast rounds down where PostgreSQL's exact division rounds up. Fixing
+    // the quotient to 8 decimals first (well within a DOUBLE's 15 digits for money)
+    // takes the binary error away; every backend takes the same two steps.
+    let exact = format!("CAST(CAST({x} AS DECIMAL(38,8)) AS DECIMAL(18,2))");
+    match dialect {
+        // DuckDB casts a DOUBLE to a 38-digit DECIMAL some twenty times slower than to an
+        // 18-digit one (0.8 s a million), which made the rounding most of the time of the
+        // rate views. Below 10^9 the 18 digits hold the same 8 decimals, so the result is
+        // the same; larger values keep the wide cast.
+        Dialect::DuckDb => {
+            format!("(CASE WHEN abs({x}) >= 1e9 THEN {exact} ELSE CAST(CAST({x} AS DECIMAL(18,8)) AS DECIMAL(18,2)) END)")
+        }
+        Dialect::Postgres | Dialect::Oracle => exact,
+    }
+}
+
 /// The dialect spelling of one macro (see the module documentation).
 fn dialect_macro(dialect: Dialect, name: &str, args: &[String]) -> String {
     use Dialect::{DuckDb, Oracle, Postgres};
@@ -435,22 +454,7 @@ fn dialect_macro(dialect: Dialect, name: &str, args: &[String]) -> String {
         .into(),
         "dec2" => {
             arity(1);
-            // DuckDB divides DECIMALs in DOUBLE: 2.05 / 2 arrives as 1.0249999..., which a
-            // plain cast rounds down where PostgreSQL's exact division rounds up. Fixing
-            // the quotient to 8 decimals first (well within a DOUBLE's 15 digits for money)
-            // takes the binary error away; every backend takes the same two steps.
-            let exact = format!("CAST(CAST({} AS DECIMAL(38,8)) AS DECIMAL(18,2))", args[0]);
-            match dialect {
-                // DuckDB casts a DOUBLE to a 38-digit DECIMAL some twenty times slower than
-                // to an 18-digit one (0.8 s a million), which made the rounding most of the
-                // time of the rate views. Below 10^9 the 18 digits hold the same 8
-                // decimals, so the result is the same; larger values keep the wide cast.
-                DuckDb => format!(
-                    "(CASE WHEN abs({x}) >= 1e9 THEN {exact} ELSE CAST(CAST({x} AS DECIMAL(18,8)) AS DECIMAL(18,2)) END)",
-                    x = args[0]
-                ),
-                Postgres | Oracle => exact,
-            }
+            dec2(dialect, &args[0])
         }
         "round_double" => {
             arity(2);
