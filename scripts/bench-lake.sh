@@ -37,6 +37,13 @@ timed() { # $1 = label, rest = command
   printf '%-12s %6.2f s  cpu %6.2f s  peak %4d MB  %s\n' "$label" "$secs" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$((kb / 1024))" "$(tail -1 "$WORK/out")"
 }
 
+# The machine's speed varies by a third or more within an hour (a shared host): a fixed
+# single-threaded loop, timed before each round, tells a slow round from a slow build.
+machine_speed() {
+  printf '%-12s %6.2f s  (a fixed Python loop; about 0.6 s when the machine is quick)\n' "machine" \
+    "$( { /usr/bin/time -f %e python3 -c 'sum(range(3 * 10**7))' >/dev/null; } 2>&1 )"
+}
+
 # The day-1 and day-2 warehouses, loaded once and copied for each measure.
 rm -f "$db" "$db.wal" "$db.lock"
 "$BIN" --config "$WORK/lake-day1.toml" run >/dev/null 2>&1 || true
@@ -52,12 +59,14 @@ exports() { # $1 = label, rest = what to export
   timed "$label-incr" "$BIN" --config "$WORK/lake-day2.toml" export --to "$WORK/lake" "$@"
 }
 for i in $(seq "$REPEAT"); do
+  machine_speed
   exports export --views --history
   echo "             lake: $(du -sh "$WORK/lake" | cut -f1)"
   exports tables
   exports +history --history
 done
 for i in $(seq "$REPEAT"); do
+  machine_speed
   rm -f "$db" "$db.wal" "$db.lock"
   for s in ${SOURCES:-molo stellar netsuite}; do
     timed "replay-$DAYS $s" "$BIN" --config "$WORK/lake-days.toml" replay --source "$s" --from 2025-12-01 --to 2025-12-21
