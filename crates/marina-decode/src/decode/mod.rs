@@ -352,50 +352,8 @@ pub fn decode_table_observed(
         let mut cells: Vec<Cell> = Vec::with_capacity(table.columns.len());
         row_rejects.clear();
 
-        let cut = record.problem();
-        let row_problem = match cut {
-            Some(problem) => Some(problem.to_string()),
-            None if record.len() != layout.width => {
-                Some(format!("expected {} fields, found {}", layout.width, record.len()))
-            }
-            None => None,
-        };
-        // Of a record cut short, only the fields read to their end count (for its key).
-        let usable = record.complete_fields();
-        let mut key_ok = true;
-        let valid_utf8 = record.is_utf8();
-        for (slot, column) in table.columns.iter().enumerate() {
-            let raw = layout.fields[slot].filter(|&i| i < usable).and_then(|i| record.get(i)).unwrap_or(b"");
-            // A cut record is rejected as a whole: only its key is read, to hold it.
-            if raw.is_empty() || (cut.is_some() && !column.key) {
-                cells.push(Cell::Null);
-                continue;
-            }
-            let text = if valid_utf8 {
-                // SAFETY: `is_utf8` checked that every field is valid UTF-8.
-                Ok(unsafe { std::str::from_utf8_unchecked(raw) })
-            } else {
-                std::str::from_utf8(raw)
-            };
-            let cell = match text {
-                Err(_) => Err("invalid UTF-8".to_string()),
-                Ok(text) => columns::convert(column.ty, text),
-            };
-            match cell {
-                Ok(cell) => cells.push(cell),
-                Err(reason) => {
-                    key_ok &= !column.key;
-                    cells.push(Cell::Null);
-                    row_rejects.push(Reject {
-                        line,
-                        column: Some(column.name.clone()),
-                        raw_value: Some(quote_raw(raw, raw.len() as u64, limits.max_raw_bytes)),
-                        reason,
-                        raw_line: None,
-                    });
-                }
-            }
-        }
+        let row_problem = record_problem(&record, layout.width);
+        let key_ok = convert_fields(table, &layout, &record, &limits, &mut cells, &mut row_rejects);
 
         if row_problem.is_none() && row_rejects.is_empty() {
             for (builder, cell) in batch.builders.iter_mut().zip(&cells) {
@@ -416,23 +374,10 @@ pub fn decode_table_observed(
         // A rejected row: quarantine it, and hold its key so the merge does not take
         // its absence from staging for a delete.
         observe(Observed { line, last_line: record.last_line, fate: Fate::Rejected });
-        let raw_text = quote_raw(record.raw(), record.raw_len(), limits.max_raw_bytes);
         out.rows_rejected += 1;
-        if let Some(problem) = row_problem {
-            let key_in_range = key_slots.iter().all(|&s| layout.fields[s].is_none_or(|i| i < usable));
-            key_ok &= key_in_range;
-            out.rejects.push(Reject {
-                line,
-                column: None,
-                raw_value: None,
-                reason: problem,
-                raw_line: Some(raw_text.clone()),
-            });
-        }
-        for mut r in row_rejects.drain(..) {
-            r.raw_line = Some(raw_text.clone());
-            out.rejects.push(r);
-        }
+        let key_in_range = key_slots.iter().all(|&s| layout.fields[s].is_none_or(|i| i < record.complete_fields()));
+        let key_ok = key_ok && (row_problem.is_none() || key_in_range);
+        quarantine(&record, row_problem, &mut row_rejects, &limits, &mut out.rejects);
         if key_ok {
             for (builder, &slot) in held.builders.iter_mut().zip(&key_slots) {
                 builder.push(&cells[slot]);
@@ -450,6 +395,79 @@ pub fn decode_table_observed(
         out.held_keys = Some(held.finish());
     }
     Ok(out)
+}
+
+/// What is wrong with `record` as a whole, if anything: cut short, or not `width` fields.
+fn record_problem(record: &Record, width: usize) -> Option<String> {
+    match record.problem() {
+        Some(problem) => Some(problem.to_string()),
+        None if record.len() != width => Some(format!("expected {width} fields, found {}", record.len())),
+        None => None,
+    }
+}
+
+/// Converts the fields of `record` into `cells`, one per column of `table`: an empty field,
+/// or any but a key's of a record cut short, is NULL; a field that does not convert is NULL
+/// too, with its reject in `rejects`. Whether every key field converted.
+fn convert_fields<'a>(
+    table: &Table,
+    layout: &Layout,
+    record: &Record<'a>,
+    limits: &DecodeLimits,
+    cells: &mut Vec<Cell<'a>>,
+    rejects: &mut Vec<Reject>,
+) -> bool {
+    let cut = record.problem().is_some();
+    // Of a record cut short, only the fields read to their end count (for its key).
+    let usable = record.complete_fields();
+    let valid_utf8 = record.is_utf8();
+    let mut key_ok = true;
+    for (slot, column) in table.columns.iter().enumerate() {
+        let raw = layout.fields[slot].filter(|&i| i < usable).and_then(|i| record.get(i)).unwrap_or(b"");
+        // A cut record is rejected as a whole: only its key is read, to hold it.
+        if raw.is_empty() || (cut && !column.key) {
+            cells.push(Cell::Null);
+            continue;
+        }
+        let text = if valid_utf8 {
+            // SAFETY: `is_utf8` checked that every field is valid UTF-8.
+            Ok(unsafe { std::str::from_utf8_unchecked(raw) })
+        } else {
+            std::str::from_utf8(raw)
+        };
+        let cell = match text {
+            Err(_) => Err("invalid UTF-8".to_string()),
+            Ok(text) => columns::convert(column.ty, text),
+        };
+        match cell {
+            Ok(cell) => cells.push(cell),
+            Err(reason) => {
+                key_ok &= !column.key;
+                cells.push(Cell::Null);
+                rejects.push(Reject {
+                    line: record.line,
+                    column: Some(column.name.clone()),
+                    raw_value: Some(quote_raw(raw, raw.len() as u64, limits.max_raw_bytes)),
+                    reason,
+                    raw_line: None,
+                });
+            }
+        }
+    }
+    key_ok
+}
+
+/// The rejects of a rejected `record` into `out`: the whole record's `problem` if any, then
+/// its fields' `rejects`, each with the record's raw text.
+fn quarantine(record: &Record, problem: Option<String>, rejects: &mut Vec<Reject>, limits: &DecodeLimits, out: &mut Vec<Reject>) {
+    let raw_text = quote_raw(record.raw(), record.raw_len(), limits.max_raw_bytes);
+    if let Some(problem) = problem {
+        out.push(Reject { line: record.line, column: None, raw_value: None, reason: problem, raw_line: Some(raw_text.clone()) });
+    }
+    for mut r in rejects.drain(..) {
+        r.raw_line = Some(raw_text.clone());
+        out.push(r);
+    }
 }
 
 /// The raw text of the records that start on the given lines, read again from the file
