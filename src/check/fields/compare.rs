@@ -71,42 +71,64 @@ pub(super) fn compare_in_warehouse(s: &mut dyn Session, d: Dialect, table: &Tabl
     };
     let mut found = Compared { rows: n(0), missing: n(1), differing: n(2), differences: Vec::new() };
     if found.missing > 0 {
-        let rows = s.query_rows_at_most(
-            &format!("SELECT {} FROM {joined} WHERE {present} IS NULL ORDER BY 1", key_text(d, table, "f")),
-            Some(MAX_DIFFERENCES),
-        )?;
-        found.differences.extend(rows.rows.into_iter().filter_map(|r| r.into_iter().next().flatten()).map(|key| Difference {
-            key,
-            column: "(row)".into(),
-            file_value: Some("present".into()),
-            warehouse_value: None,
-        }));
+        found.differences.extend(missing_rows(s, d, table, &joined)?);
     }
     if found.differing > 0 && !values.is_empty() {
-        let pairs: Vec<String> = values
-            .iter()
-            .flat_map(|c| [format!("CAST({} AS VARCHAR)", d.qualified("f", &c.name)), format!("CAST({} AS VARCHAR)", d.qualified("w", &c.name))])
-            .collect();
-        let rows = s.query_rows_at_most(
-            &format!(
-                "SELECT {} AS K, {} FROM {joined} WHERE {present} IS NOT NULL AND ({differ}) ORDER BY 1",
-                key_text(d, table, "f"),
-                pairs.join(", ")
-            ),
-            Some(MAX_DIFFERENCES),
-        )?;
-        for row in rows.rows {
-            let key = row.first().cloned().flatten().unwrap_or_default();
-            for (i, c) in values.iter().enumerate() {
-                let (file_value, warehouse_value) = (row[1 + 2 * i].clone(), row[2 + 2 * i].clone());
-                if file_value != warehouse_value {
-                    found.differences.push(Difference { key: key.clone(), column: c.name.clone(), file_value, warehouse_value });
-                }
-            }
-        }
+        found.differences.extend(differing_fields(s, d, table, &values, &joined, &differ)?);
     }
     found.differences.truncate(MAX_DIFFERENCES);
     Ok(found)
+}
+
+/// The first keys of the file not live in the warehouse, from the rows `joined` (re-read
+/// `f` with live `w`) of [`compare_in_warehouse`].
+fn missing_rows(s: &mut dyn Session, d: Dialect, table: &Table, joined: &str) -> Result<Vec<Difference>, WarehouseError> {
+    let rows = s.query_rows_at_most(
+        &format!("SELECT {} FROM {joined} WHERE {} IS NULL ORDER BY 1", key_text(d, table, "f"), d.qualified("w", "ETL_PRESENT")),
+        Some(MAX_DIFFERENCES),
+    )?;
+    Ok(rows
+        .rows
+        .into_iter()
+        .filter_map(|r| r.into_iter().next().flatten())
+        .map(|key| Difference { key, column: "(row)".into(), file_value: Some("present".into()), warehouse_value: None })
+        .collect())
+}
+
+/// The fields of the first rows of `joined` (see [`missing_rows`]) that `differ` finds
+/// changed, each value as text.
+fn differing_fields(
+    s: &mut dyn Session,
+    d: Dialect,
+    table: &Table,
+    values: &[&Column],
+    joined: &str,
+    differ: &str,
+) -> Result<Vec<Difference>, WarehouseError> {
+    let pairs: Vec<String> = values
+        .iter()
+        .flat_map(|c| [format!("CAST({} AS VARCHAR)", d.qualified("f", &c.name)), format!("CAST({} AS VARCHAR)", d.qualified("w", &c.name))])
+        .collect();
+    let rows = s.query_rows_at_most(
+        &format!(
+            "SELECT {} AS K, {} FROM {joined} WHERE {} IS NOT NULL AND ({differ}) ORDER BY 1",
+            key_text(d, table, "f"),
+            pairs.join(", "),
+            d.qualified("w", "ETL_PRESENT")
+        ),
+        Some(MAX_DIFFERENCES),
+    )?;
+    let mut differences = Vec::new();
+    for row in rows.rows {
+        let key = row.first().cloned().flatten().unwrap_or_default();
+        for (i, c) in values.iter().enumerate() {
+            let (file_value, warehouse_value) = (row[1 + 2 * i].clone(), row[2 + 2 * i].clone());
+            if file_value != warehouse_value {
+                differences.push(Difference { key: key.clone(), column: c.name.clone(), file_value, warehouse_value });
+            }
+        }
+    }
+    Ok(differences)
 }
 
 /// A sample's records as decoded from the file, with the key text the warehouse gave each
